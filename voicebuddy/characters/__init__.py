@@ -1,0 +1,1 @@
+"""Characters: who the model speaks as, and how the prompt is assembled."""

@@ -1,0 +1,156 @@
+"""Settings: a TOML file in the platform config dir, overridden by command-line flags.
+
+Example `config.toml`:
+
+    [llm]
+    model = "/models/llama-3.2-3b-instruct.Q4_K_M.gguf"
+    context_size = 4096
+    [stt]
+    model = "base"          # "tiny.en", "base", a ggml .bin or a faster-whisper folder
+    language = "auto"
+    [chat]
+    character = "Buddy"
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from voicebuddy.errors import ConfigError
+
+APP_NAME = "voicebuddy"
+
+
+@dataclass
+class LlmSettings:
+    model: str = ""  # empty: the default model (SmolLM2-135M-Instruct)
+    context_size: int = 2048
+    gpu_layers: int = -1
+    lora: str = ""
+    threads: int = 0  # 0: one per core, at most 8
+    temperature: float = 0.7
+    top_p: float = 0.9
+    repeat_penalty: float = 1.1
+    max_reply_tokens: int = 160
+    seed: int = -1  # -1: a new seed each reply
+
+
+@dataclass
+class SttSettings:
+    model: str = "auto"  # auto: tiny.en for English, base for any other language
+    language: str = "en"
+    initial_prompt: str = ""
+    threads: int = 0
+    trim_window: bool = True
+
+
+@dataclass
+class TtsSettings:
+    voice: str = ""
+    rate: int = 0  # words per minute; 0 keeps the voice's own
+    speak_replies: bool = True
+
+
+@dataclass
+class AudioSettings:
+    input_device: str = ""
+    output_device: str = ""
+
+
+@dataclass
+class ChatSettings:
+    character: str = "Buddy"
+    user_name: str = "User"
+
+
+@dataclass
+class Settings:
+    llm: LlmSettings = field(default_factory=LlmSettings)
+    stt: SttSettings = field(default_factory=SttSettings)
+    tts: TtsSettings = field(default_factory=TtsSettings)
+    audio: AudioSettings = field(default_factory=AudioSettings)
+    chat: ChatSettings = field(default_factory=ChatSettings)
+
+
+@dataclass(frozen=True)
+class Paths:
+    config_file: Path
+    cache_dir: Path
+    data_dir: Path
+
+    @classmethod
+    def default(cls) -> Paths:
+        import platformdirs
+
+        config_file = os.environ.get("VOICEBUDDY_CONFIG")
+        return cls(
+            config_file=Path(config_file)
+            if config_file
+            else Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / "config.toml",
+            cache_dir=Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False)),
+            data_dir=Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)),
+        )
+
+
+def _coerce(section: str, key: str, value: Any, default: Any) -> Any:
+    expected = type(default)
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, expected) and not (expected is int and isinstance(value, bool)):
+        return value
+    raise ConfigError(
+        "config_invalid_value",
+        f"[{section}] {key} must be {expected.__name__}, not {type(value).__name__} ({value!r}).",
+    )
+
+
+def settings_from_dict(data: dict[str, Any], source: str = "the configuration") -> Settings:
+    settings = Settings()
+    for section_field in fields(settings):
+        raw = data.get(section_field.name)
+        if raw is None:
+            continue
+        if not isinstance(raw, dict):
+            raise ConfigError(
+                "config_invalid_value", f"[{section_field.name}] in {source} must be a table."
+            )
+        section = getattr(settings, section_field.name)
+        known = {f.name for f in fields(section)}
+        for key, value in raw.items():
+            if key not in known:
+                raise ConfigError(
+                    "config_unknown_key",
+                    f"Unknown setting [{section_field.name}] {key} in {source} "
+                    f"(known: {', '.join(sorted(known))}).",
+                )
+            setattr(section, key, _coerce(section_field.name, key, value, getattr(section, key)))
+    return settings
+
+
+def load_settings(path: Path) -> Settings:
+    """Read `path`; a missing file means defaults. Errors name the line of a broken file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Settings()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError("config_unreadable", f"Cannot read the config file {path}: {exc}.") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError("config_syntax", f"The config file {path} is not valid TOML: {exc}.") from None
+    return settings_from_dict(data, str(path))
+
+
+def save_settings(settings: Settings, path: Path) -> None:
+    import tomli_w
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".toml.tmp")
+    tmp.write_text(tomli_w.dumps(dataclasses.asdict(settings)), encoding="utf-8")
+    os.replace(tmp, path)

@@ -1,0 +1,1 @@
+"""Engines behind small Protocols: speech-to-text, chat model, text-to-speech."""

@@ -1,0 +1,1 @@
+"""Default models and the CTranslate2 -> whisper.cpp converter."""

@@ -1,0 +1,1 @@
+"""Text utilities: sentence splitting for streamed replies."""

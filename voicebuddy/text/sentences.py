@@ -1,0 +1,94 @@
+"""Cut a streamed reply into sentences as tokens arrive (English and Chinese punctuation).
+
+A sentence is handed on as soon as it is certainly complete, so the speech of sentence one can
+start while the model is still writing sentence two.
+"""
+
+from __future__ import annotations
+
+import re
+
+# CJK terminators end a sentence at once: Chinese puts no space after them.
+_CJK_ENDS = "。！？；…"
+_LATIN_ENDS = ".!?;"
+# Closing quotes and brackets belong to the sentence they close.
+_CLOSERS = "\"'”’)]}」』）》*"
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr prof sr jr st vs etc e.g i.e a.m p.m no fig approx dept mt".split()
+)
+_WORD_BEFORE = re.compile(r"([\w.]+)$")
+
+
+class SentenceSplitter:
+    """Feed text pieces with `feed`; get back the sentences they complete; `flush` at the end.
+
+    `min_chars` keeps very short fragments ("Oh.") together with what follows, so the voice
+    does not stutter through tiny clips.
+    """
+
+    def __init__(self, min_chars: int = 2) -> None:
+        self._buffer = ""
+        self._min_chars = min_chars
+
+    def feed(self, piece: str) -> list[str]:
+        self._buffer += piece
+        sentences: list[str] = []
+        while True:
+            cut = self._find_cut(self._buffer)
+            if cut is None:
+                break
+            sentence, self._buffer = self._buffer[:cut].strip(), self._buffer[cut:]
+            if sentence:
+                sentences.append(sentence)
+        return sentences
+
+    def flush(self) -> list[str]:
+        rest, self._buffer = self._buffer.strip(), ""
+        return [rest] if rest else []
+
+    def _find_cut(self, text: str) -> int | None:
+        """Index just after the first complete sentence in `text`, or None."""
+        for i, ch in enumerate(text):
+            if ch == "\n":
+                if text[:i].strip():
+                    return i + 1
+                continue
+            if ch in _CJK_ENDS:
+                end = self._after_closers(text, i + 1)
+                if end is None:
+                    return None
+                if len(text[:end].strip()) >= self._min_chars:
+                    return end
+            elif ch in _LATIN_ENDS:
+                end = self._after_closers(text, i + 1)
+                if end is None:
+                    return None
+                if end == len(text):
+                    return None  # need the next character to know ("3." vs "3.14")
+                if not text[end].isspace():
+                    continue
+                if ch == "." and self._is_abbreviation(text[:i]):
+                    continue
+                if len(text[:end].strip()) >= self._min_chars:
+                    return end
+        return None
+
+    @staticmethod
+    def _after_closers(text: str, start: int) -> int | None:
+        """Skip repeated terminators and closing quotes; None if the text ends inside them."""
+        end = start
+        while end < len(text) and (text[end] in _CLOSERS or text[end] in _LATIN_ENDS + _CJK_ENDS):
+            end += 1
+        if end == len(text) and end > start:
+            return None
+        return end
+
+    @staticmethod
+    def _is_abbreviation(before: str) -> bool:
+        match = _WORD_BEFORE.search(before)
+        if match is None:
+            return False
+        word = match.group(1).lower()
+        if word in _ABBREVIATIONS:
+            return True
+        return len(word) == 1 and word.isalpha()  # an initial: "J. R. R. Tolkien"

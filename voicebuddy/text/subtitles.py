@@ -1,0 +1,63 @@
+"""Transcript output formats: plain text, SRT, WebVTT and JSON."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from voicebuddy.engines.stt import Segment, Transcription
+
+FORMATS = ("txt", "srt", "vtt", "json")
+
+
+def _clock(seconds: float, decimal: str) -> str:
+    millis = max(0, round(seconds * 1000))
+    hours, millis = divmod(millis, 3_600_000)
+    minutes, millis = divmod(millis, 60_000)
+    secs, millis = divmod(millis, 1000)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}{decimal}{millis:03d}"
+
+
+def _cues(segments: Sequence[Segment]) -> list[Segment]:
+    return [s for s in segments if s.text.strip()]
+
+
+def to_srt(segments: Sequence[Segment]) -> str:
+    blocks = [
+        f"{i}\n{_clock(s.start_s, ',')} --> {_clock(max(s.end_s, s.start_s), ',')}\n{s.text.strip()}\n"
+        for i, s in enumerate(_cues(segments), start=1)
+    ]
+    return "\n".join(blocks)
+
+
+def to_vtt(segments: Sequence[Segment]) -> str:
+    blocks = [
+        f"{_clock(s.start_s, '.')} --> {_clock(max(s.end_s, s.start_s), '.')}\n{s.text.strip()}\n"
+        for s in _cues(segments)
+    ]
+    return "WEBVTT\n\n" + "\n".join(blocks)
+
+
+def to_json(transcription: Transcription) -> str:
+    return json.dumps(
+        {
+            "language": transcription.language,
+            "text": transcription.text,
+            "segments": [
+                {"start": round(s.start_s, 3), "end": round(s.end_s, 3), "text": s.text.strip()}
+                for s in transcription.segments
+            ],
+        },
+        ensure_ascii=False,
+        indent=2,
+    )
+
+
+def render(transcription: Transcription, fmt: str) -> str:
+    if fmt == "srt":
+        return to_srt(transcription.segments)
+    if fmt == "vtt":
+        return to_vtt(transcription.segments)
+    if fmt == "json":
+        return to_json(transcription) + "\n"
+    return transcription.text + "\n"
