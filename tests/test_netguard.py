@@ -27,8 +27,9 @@ for call in [lambda: socket.create_connection(("192.0.2.1", 80), timeout=1),
     except netguard.NetworkBlocked:
         results.append("blocked")
     except Exception as exc:
-        results.append("blocked" if isinstance(exc.__cause__ or exc.__context__, netguard.NetworkBlocked)
-                       or "offline" in str(exc) else repr(exc))
+        cause = exc.__cause__ or exc.__context__
+        blocked = isinstance(cause, netguard.NetworkBlocked) or "offline" in str(exc)
+        results.append("blocked" if blocked else repr(exc))
 print(" ".join(results))
 """
 

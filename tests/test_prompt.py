@@ -33,13 +33,21 @@ def test_system_message_expands_macros_and_splits_examples() -> None:
 
 def history(n: int) -> list[Message]:
     out = [Message("user" if i % 2 == 0 else "assistant", f"message number {i}") for i in range(n)]
-    return out + [Message("user", "the newest question")]
+    return [*out, Message("user", "the newest question")]
 
 
 def test_everything_fits_when_there_is_room() -> None:
     prompt = assemble_prompt(CHAR, history(4), "Ann", words, budget=10_000)
     assert prompt.dropped == 0
-    assert [m.role for m in prompt.messages] == ["system", "user", "assistant", "user", "assistant", "user", "system"]
+    assert [m.role for m in prompt.messages] == [
+        "system",
+        "user",
+        "assistant",
+        "user",
+        "assistant",
+        "user",
+        "system",
+    ]
     assert prompt.messages[-1].content == "Stay brief, Ann."
     assert prompt.tokens == words(prompt.messages)
 
@@ -54,7 +62,10 @@ def test_oldest_history_is_dropped_never_the_definition_or_newest_message() -> N
     kept = prompt.messages[1:-2]
     assert kept == history(40)[prompt.dropped : 40]
     # dropping one message fewer would not have fit
-    assert words([prompt.messages[0], *history(40)[prompt.dropped - 1 :], prompt.messages[-1]]) > budget
+    assert (
+        words([prompt.messages[0], *history(40)[prompt.dropped - 1 :], prompt.messages[-1]])
+        > budget
+    )
 
 
 def test_drop_step_keeps_the_prompt_start_stable_between_turns() -> None:

@@ -37,7 +37,7 @@ def test_chinese_punctuation_cuts_immediately() -> None:
 
 def test_closing_quotes_and_actions_stay_with_their_sentence() -> None:
     text = '*She smiles.* "Really?" she asks. Yes!'
-    assert split_streamed(text, piece=1) == ['*She smiles.*', '"Really?"', "she asks.", "Yes!"]
+    assert split_streamed(text, piece=1) == ["*She smiles.*", '"Really?"', "she asks.", "Yes!"]
 
 
 def test_newlines_end_sentences_and_the_stream_is_not_altered() -> None:

@@ -46,7 +46,7 @@ class SttSettings:
     language: str = "en"
     initial_prompt: str = ""
     threads: int = 0
-    trim_window: bool = True
+    trim_window: bool = False  # encode only the utterance, not 30 s: faster, less accurate
 
 
 @dataclass
@@ -139,11 +139,15 @@ def load_settings(path: Path) -> Settings:
     except FileNotFoundError:
         return Settings()
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError("config_unreadable", f"Cannot read the config file {path}: {exc}.") from None
+        raise ConfigError(
+            "config_unreadable", f"Cannot read the config file {path}: {exc}."
+        ) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError("config_syntax", f"The config file {path} is not valid TOML: {exc}.") from None
+        raise ConfigError(
+            "config_syntax", f"The config file {path} is not valid TOML: {exc}."
+        ) from None
     return settings_from_dict(data, str(path))
 
 

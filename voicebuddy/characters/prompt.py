@@ -35,7 +35,7 @@ def expand_macros(text: str, character: Character, user_name: str) -> str:
 
 def system_message(character: Character, user_name: str) -> Message:
     """The character definition: system prompt, description, personality, scenario, examples."""
-    parts = [character.system_prompt or f"You are {{{{char}}}}. Stay in character."]
+    parts = [character.system_prompt or "You are {{char}}. Stay in character."]
     if character.description:
         parts.append(character.description)
     if character.personality:

@@ -14,7 +14,26 @@ _LATIN_ENDS = ".!?;"
 # Closing quotes and brackets belong to the sentence they close.
 _CLOSERS = "\"'”’)]}」』）》*"
 _ABBREVIATIONS = frozenset(
-    "mr mrs ms dr prof sr jr st vs etc e.g i.e a.m p.m no fig approx dept mt".split()
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "sr",
+        "jr",
+        "st",
+        "vs",
+        "etc",
+        "e.g",
+        "i.e",
+        "a.m",
+        "p.m",
+        "fig",
+        "approx",
+        "dept",
+        "mt",
+    ]
 )
 _WORD_BEFORE = re.compile(r"([\w.]+)$")
 

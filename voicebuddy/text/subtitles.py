@@ -22,19 +22,17 @@ def _cues(segments: Sequence[Segment]) -> list[Segment]:
     return [s for s in segments if s.text.strip()]
 
 
+def _cue(segment: Segment, decimal: str) -> str:
+    start, end = segment.start_s, max(segment.end_s, segment.start_s)
+    return f"{_clock(start, decimal)} --> {_clock(end, decimal)}\n{segment.text.strip()}\n"
+
+
 def to_srt(segments: Sequence[Segment]) -> str:
-    blocks = [
-        f"{i}\n{_clock(s.start_s, ',')} --> {_clock(max(s.end_s, s.start_s), ',')}\n{s.text.strip()}\n"
-        for i, s in enumerate(_cues(segments), start=1)
-    ]
-    return "\n".join(blocks)
+    return "\n".join(f"{i}\n{_cue(s, ',')}" for i, s in enumerate(_cues(segments), start=1))
 
 
 def to_vtt(segments: Sequence[Segment]) -> str:
-    blocks = [
-        f"{_clock(s.start_s, '.')} --> {_clock(max(s.end_s, s.start_s), '.')}\n{s.text.strip()}\n"
-        for s in _cues(segments)
-    ]
+    blocks = [_cue(s, ".") for s in _cues(segments)]
     return "WEBVTT\n\n" + "\n".join(blocks)
 
 

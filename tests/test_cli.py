@@ -1,0 +1,224 @@
+"""The `voicebuddy` command, run as a user runs it: real models, real speech, real files."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+from conftest import FIXTURES, word_error_rate
+
+JFK = FIXTURES / "jfk.wav"
+JFK_TEXT = (
+    "And so my fellow Americans, ask not what your country can do for you, "
+    "ask what you can do for your country."
+)
+VOICEBUDDY = [sys.executable, "-m", "voicebuddy"]
+
+Run = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture(scope="session")
+def user_dirs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """A clean home for config, cache and data, shared by the session (models convert once)."""
+    root = tmp_path_factory.mktemp("home")
+    env = {k: str(root / k) for k in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME")}
+    env["VOICEBUDDY_CONFIG"] = str(root / "config.toml")
+    return env
+
+
+@pytest.fixture
+def run(user_dirs: dict[str, str]) -> Run:
+    def run(*args: str, prefix: tuple[str, ...] = (), stdin: str = "", **env: str):  # type: ignore[no-untyped-def]
+        full_env = {**os.environ, **user_dirs, **env}
+        return subprocess.run(
+            [*prefix, *VOICEBUDDY, *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env=full_env,
+            timeout=300,
+        )
+
+    return run
+
+
+def espeak(tmp_path: Path, text: str, voice: str = "en-us") -> Path:
+    if shutil.which("espeak-ng") is None:
+        pytest.fail("espeak-ng is missing: `make test` installs it")
+    out = tmp_path / f"{voice}.wav"
+    subprocess.run(["espeak-ng", "-v", voice, "-w", str(out), text], check=True)
+    return out
+
+
+def assert_speech(path: Path) -> None:
+    samples, rate = sf.read(path, dtype="float32")
+    assert len(samples) / rate > 0.3
+    assert float(np.sqrt(np.mean(samples**2))) > 0.01
+
+
+def check_turn(result: subprocess.CompletedProcess[str], reference: str, max_wer: float) -> dict:  # type: ignore[type-arg]
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert set(data) >= {"transcript", "reply", "timings_ms"}
+    assert word_error_rate(reference, data["transcript"]) <= max_wer, data["transcript"]
+    assert data["reply"].strip()
+    timings = data["timings_ms"]
+    assert set(timings) == {"stt", "llm_first_token", "first_audio", "total"}
+    assert all(isinstance(v, float) and v > 0 for v in timings.values()), timings
+    assert (
+        timings["stt"] <= timings["llm_first_token"] <= timings["first_audio"] <= timings["total"]
+    )
+    return data
+
+
+@pytest.mark.real
+def test_turn_on_jfk(run: Run, tmp_path: Path) -> None:
+    reply = tmp_path / "reply.wav"
+    data = check_turn(
+        run("turn", "--wav", str(JFK), "--json", "--reply-wav", str(reply)), JFK_TEXT, 0.1
+    )
+    assert data["character"] == "Buddy"
+    assert_speech(reply)
+
+
+@pytest.mark.real
+def test_turn_on_synthesized_question(run: Run, tmp_path: Path) -> None:
+    question = "What is the weather like today?"
+    wav = espeak(tmp_path, question)
+    reply = tmp_path / "reply.wav"
+    check_turn(run("turn", "--wav", str(wav), "--json", "--reply-wav", str(reply)), question, 0.2)
+    assert_speech(reply)
+
+
+@pytest.mark.real
+def test_turn_works_with_networking_disabled(run: Run, tmp_path: Path) -> None:
+    if shutil.which("unshare") is None or subprocess.run(["unshare", "-rn", "true"]).returncode:
+        pytest.fail("unshare -rn is not available: `make test` installs util-linux")
+    probe = subprocess.run(
+        ["unshare", "-rn", "cat", "/proc/net/dev"], capture_output=True, text=True
+    )
+    interfaces = [line.split(":")[0].strip() for line in probe.stdout.splitlines()[2:]]
+    assert interfaces == ["lo"]  # nothing but a loopback that is down
+    reply = tmp_path / "reply.wav"
+    result = run(
+        "turn", "--wav", str(JFK), "--json", "--reply-wav", str(reply), prefix=("unshare", "-rn")
+    )
+    check_turn(result, JFK_TEXT, 0.1)
+    assert_speech(reply)
+
+
+SRT = re.compile(r"(\d+)\n(\d\d:\d\d:\d\d,\d{3}) --> (\d\d:\d\d:\d\d,\d{3})\n(.+)\n")
+
+
+@pytest.mark.real
+def test_transcribe_prints_valid_srt(run: Run) -> None:
+    result = run("transcribe", str(JFK), "--format", "srt")
+    assert result.returncode == 0, result.stderr
+    cues = SRT.findall(result.stdout)
+    assert cues and "".join(m.group(0) for m in SRT.finditer(result.stdout)) + "\n" * (
+        len(cues) - 1
+    )
+    assert [int(c[0]) for c in cues] == list(range(1, len(cues) + 1))
+    assert all(start <= end for _, start, end, _ in cues)
+    assert word_error_rate(JFK_TEXT, " ".join(c[3] for c in cues)) <= 0.1
+    assert result.stdout.strip().split("\n\n") and all(
+        SRT.fullmatch(block + "\n") for block in result.stdout.strip().split("\n\n")
+    )
+
+
+@pytest.mark.real
+def test_transcribe_any_rate_and_german_with_the_multilingual_model(
+    run: Run, tmp_path: Path
+) -> None:
+    wav = espeak(tmp_path, "Guten Morgen, wie geht es Ihnen heute?", voice="de")
+    flac = tmp_path / "de.flac"
+    samples, rate = sf.read(wav)
+    sf.write(flac, samples, rate)  # 22,050 Hz FLAC: resampled on the way in
+    result = run(
+        "--stt-model", "base", "transcribe", str(flac), "--language", "auto", "--format", "json"
+    )
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["language"] == "de"
+    assert re.search(r"morgen|heute", data["text"], re.I), data["text"]
+
+
+@pytest.mark.real
+def test_say_writes_speech(run: Run, tmp_path: Path) -> None:
+    out = tmp_path / "say.wav"
+    result = run("say", "Hello from VoiceBuddy.", "--rate", "180", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    assert_speech(out)
+
+
+@pytest.mark.real
+def test_models_lists_paths_and_sizes(run: Run) -> None:
+    result = run("models")
+    assert result.returncode == 0, result.stderr
+    assert re.search(
+        r"language model: .+SmolLM2-135M-Instruct\.Q4_1\.gguf \(98\.4 MB\)", result.stdout
+    )
+    assert re.search(r"speech model: +tiny\.en: .+ggml-tiny\.en\.bin \(\d+\.\d MB\)", result.stdout)
+
+
+@pytest.mark.real
+def test_typed_chat_in_the_terminal(run: Run) -> None:
+    result = run("chat", "--no-speak", stdin="Hello, who are you?\n")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Buddy: Hi, I'm Buddy.")
+    reply = [line for line in lines[2:] if "Buddy: " in line]
+    assert reply and reply[0].split("Buddy: ", 1)[1].strip()
+
+
+def _not_audio(tmp_path: Path) -> Path:
+    path = tmp_path / "notes.wav"
+    path.write_text("this is not audio")
+    return path
+
+
+def _not_gguf(tmp_path: Path) -> Path:
+    path = tmp_path / "model.gguf"
+    path.write_bytes(b"\x00" * 1024)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (lambda p: ["turn", "--wav", str(p / "missing.wav")], "missing.wav"),
+        (lambda p: ["turn", "--wav", str(_not_audio(p))], "notes.wav"),
+        (lambda p: ["--llm-model", str(p / "nope.gguf"), "turn", "--wav", str(JFK)], "nope.gguf"),
+        (lambda p: ["--llm-model", str(_not_gguf(p)), "turn", "--wav", str(JFK)], "not a GGUF"),
+        (lambda p: ["--stt-model", str(_not_gguf(p)), "transcribe", str(JFK)], "not a whisper"),
+        (lambda p: ["--character", "Nobody", "turn", "--wav", str(JFK)], "Nobody"),
+        (
+            lambda p: ["--language", "zh", "--stt-model", "tiny.en", "transcribe", str(JFK)],
+            "English",
+        ),
+        (lambda p: ["transcribe", str(JFK), "--format", "doc"], "invalid choice"),
+        (lambda p: ["turn"], "--wav"),
+        (lambda p: ["say", "hi", "--voice", "klingon-xx", "--out", str(p / "x.wav")], "klingon"),
+        (lambda p: ["turn", "--wav", str(JFK)], "no audio output device"),
+    ],
+)
+def test_bad_input_is_one_clear_line_and_exit_code_2(
+    run: Run, tmp_path: Path, args, needle
+) -> None:  # type: ignore[no-untyped-def]
+    # no sound server in reach: the process sees no audio device at all
+    result = run(*args(tmp_path), PULSE_SERVER="unix:/nonexistent", XDG_RUNTIME_DIR=str(tmp_path))
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 or lines[0].startswith("usage:"), result.stderr
+    assert needle.lower() in result.stderr.lower()

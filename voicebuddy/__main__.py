@@ -1,0 +1,5 @@
+import sys
+
+from voicebuddy.cli import main
+
+sys.exit(main())

@@ -1,0 +1,127 @@
+"""Composition: settings -> models -> engines -> pipeline. Engines load on first use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from voicebuddy.audio.types import AudioSink
+from voicebuddy.characters.character import BUNDLED_DIR, Character, find_character
+from voicebuddy.config import Paths, Settings
+from voicebuddy.engines.llm import LlamaCppChat, LlamaSettings, Sampling, default_threads
+from voicebuddy.engines.stt import WhisperCppSTT
+from voicebuddy.engines.tts import Pyttsx3TTS
+from voicebuddy.errors import ModelError
+from voicebuddy.models.defaults import STT_MODEL_NAMES, default_llm_path, default_stt_source
+from voicebuddy.models.whisper_convert import Ct2Source, ensure_ggml
+from voicebuddy.pipeline import Conversation, EventBus, PipelineOptions, VoicePipeline
+
+
+def resolve_llm_path(settings: Settings) -> Path:
+    return Path(settings.llm.model).expanduser() if settings.llm.model else default_llm_path()
+
+
+def stt_model_name(settings: Settings) -> str:
+    """The configured STT model; "auto" picks tiny.en for English and base otherwise."""
+    name = settings.stt.model.strip() or "auto"
+    if name == "auto":
+        return "tiny.en" if settings.stt.language.strip().lower() == "en" else "base"
+    return name
+
+
+def resolve_stt_path(settings: Settings, cache_dir: Path) -> Path:
+    """A ggml file for whisper.cpp: given, or converted once from a CTranslate2 model."""
+    name = stt_model_name(settings)
+    if name in STT_MODEL_NAMES:
+        return ensure_ggml(default_stt_source(name), cache_dir / "whisper", name)
+    path = Path(name).expanduser()
+    if path.is_dir():
+        return ensure_ggml(Ct2Source.from_folder(path), cache_dir / "whisper", path.name)
+    if not path.exists():
+        raise ModelError(
+            "stt_model_missing",
+            f"No whisper model at {path} (give a ggml .bin, a faster-whisper folder, "
+            f"or one of {', '.join(STT_MODEL_NAMES)}).",
+        )
+    return path
+
+
+def threads(configured: int) -> int:
+    return configured if configured > 0 else default_threads()
+
+
+@dataclass
+class VoiceBuddy:
+    settings: Settings
+    paths: Paths
+    bus: EventBus = field(default_factory=EventBus)
+    _chat: LlamaCppChat | None = None
+    _stt: WhisperCppSTT | None = None
+    _tts: Pyttsx3TTS | None = None
+
+    def character_folders(self) -> list[Path]:
+        return [self.paths.data_dir / "characters", BUNDLED_DIR]
+
+    def character(self, name: str | None = None) -> Character:
+        return find_character(name or self.settings.chat.character, self.character_folders())
+
+    def chat_model(self) -> LlamaCppChat:
+        if self._chat is None:
+            llm = self.settings.llm
+            self._chat = LlamaCppChat(
+                LlamaSettings(
+                    model_path=resolve_llm_path(self.settings),
+                    context_size=llm.context_size,
+                    threads=threads(llm.threads),
+                    gpu_layers=llm.gpu_layers,
+                    lora_path=Path(llm.lora).expanduser() if llm.lora else None,
+                )
+            )
+        return self._chat
+
+    def stt_model_path(self) -> Path:
+        return resolve_stt_path(self.settings, self.paths.cache_dir)
+
+    def speech_to_text(self) -> WhisperCppSTT:
+        if self._stt is None:
+            stt = self.settings.stt
+            self._stt = WhisperCppSTT(
+                self.stt_model_path(),
+                language=stt.language,
+                initial_prompt=stt.initial_prompt,
+                threads=threads(stt.threads),
+                trim_window=stt.trim_window,
+            )
+        return self._stt
+
+    def text_to_speech(self, character: Character | None = None) -> Pyttsx3TTS:
+        voice = self.settings.tts.voice or (character.voice.voice if character else "")
+        rate = self.settings.tts.rate or (character.voice.rate if character else 0)
+        if self._tts is None or (self._tts.voice, self._tts.rate) != (voice or None, rate or None):
+            self._tts = Pyttsx3TTS(voice=voice or None, rate=rate or None)
+        return self._tts
+
+    def sampling(self) -> Sampling:
+        llm = self.settings.llm
+        return Sampling(
+            temperature=llm.temperature,
+            top_p=llm.top_p,
+            repeat_penalty=llm.repeat_penalty,
+            max_tokens=llm.max_reply_tokens,
+            seed=None if llm.seed < 0 else llm.seed,
+        )
+
+    def pipeline(
+        self, sink: AudioSink | None, character: Character, with_stt: bool = True
+    ) -> VoicePipeline:
+        speech = (self.text_to_speech(character), sink) if sink is not None else None
+        return VoicePipeline(
+            self.speech_to_text() if with_stt else None,
+            self.chat_model(),
+            speech,
+            PipelineOptions(sampling=self.sampling()),
+            self.bus,
+        )
+
+    def new_conversation(self, character: Character) -> Conversation:
+        return Conversation.start(character, self.settings.chat.user_name)

@@ -1,0 +1,136 @@
+"""The `voicebuddy` command line. Every user error is one line on stderr and exit code 2."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from voicebuddy import netguard
+from voicebuddy.config import Paths, Settings, load_settings
+from voicebuddy.errors import ConfigError, VoiceBuddyError
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _common_options() -> _Parser:
+    """Options accepted before and after the subcommand (`voicebuddy --language zh chat`)."""
+    common = _Parser(add_help=False, argument_default=argparse.SUPPRESS)
+    common.add_argument("--config", type=Path, help="config file (default: platform config dir)")
+    common.add_argument("--llm-model", metavar="GGUF", help="language model file")
+    common.add_argument("--lora", metavar="GGUF", help="LoRA adapter for the language model")
+    common.add_argument("--gpu-layers", type=int, help="layers to offload to Metal/CUDA (-1: all)")
+    common.add_argument("--context-size", type=int, help="context window in tokens")
+    common.add_argument(
+        "--stt-model", metavar="MODEL", help="tiny.en, base, a ggml .bin or a folder"
+    )
+    common.add_argument("--language", help="speech language: auto, en, zh, de, ...")
+    common.add_argument("--threads", type=int, help="CPU threads for the models")
+    common.add_argument("--character", help="character name or card file")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common_options()
+    parser = _Parser(prog="voicebuddy", description="An offline voice companion.", parents=[common])
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=help, parents=[common])
+
+    turn = command("turn", "one headless voice turn from a WAV file")
+    turn.add_argument("--wav", type=Path, required=True, help="the user's speech")
+    turn.add_argument(
+        "--reply-wav", type=Path, help="write the spoken reply here instead of playing it"
+    )
+    turn.add_argument("--no-speak", action="store_true", help="text reply only")
+    turn.add_argument(
+        "--json", action="store_true", help="print transcript, reply and timings as JSON"
+    )
+
+    transcribe = command("transcribe", "offline dictation from an audio file")
+    transcribe.add_argument("file", type=Path)
+    transcribe.add_argument("--format", choices=("txt", "srt", "vtt", "json"), default="txt")
+    transcribe.add_argument("--model", help="whisper model (same as --stt-model)")
+
+    say = command("say", "speak a text")
+    say.add_argument("text")
+    say.add_argument("--voice", help="voice id or language tag (see `voicebuddy voices`)")
+    say.add_argument("--rate", type=int, help="words per minute")
+    say.add_argument("--out", type=Path, help="write a WAV file instead of playing")
+
+    chat = command("chat", "a conversation in the terminal")
+    chat.add_argument("--voice", action="store_true", help="talk: Enter starts and stops recording")
+    chat.add_argument("--no-speak", action="store_true", help="do not speak replies")
+
+    command("models", "the models in use, with paths and sizes")
+    command("voices", "the text-to-speech voices of this machine")
+    return parser
+
+
+def apply_overrides(settings: Settings, args: argparse.Namespace) -> None:
+    def option(name: str) -> Any:
+        return getattr(args, name, None)
+
+    if option("llm_model"):
+        settings.llm.model = option("llm_model")
+    if option("lora"):
+        settings.llm.lora = option("lora")
+    if option("gpu_layers") is not None:
+        settings.llm.gpu_layers = option("gpu_layers")
+    if option("context_size") is not None:
+        if option("context_size") < 256:
+            raise ConfigError("bad_flag", "--context-size must be at least 256 tokens.")
+        settings.llm.context_size = option("context_size")
+    if option("threads") is not None:
+        if option("threads") < 1:
+            raise ConfigError("bad_flag", "--threads must be at least 1.")
+        settings.llm.threads = settings.stt.threads = option("threads")
+    if option("language"):
+        settings.stt.language = option("language")
+    model = option("model") or option("stt_model")
+    if model:
+        settings.stt.model = model
+    if option("character"):
+        settings.chat.character = option("character")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    netguard.install()
+    args = build_parser().parse_args(argv)
+    try:
+        paths = Paths.default()
+        if getattr(args, "config", None):
+            paths = Paths(args.config, paths.cache_dir, paths.data_dir)
+        settings = load_settings(paths.config_file)
+        apply_overrides(settings, args)
+        from voicebuddy import commands
+
+        handlers: dict[str, Callable[[argparse.Namespace, Settings, Paths], int]] = {
+            "turn": commands.turn,
+            "transcribe": commands.transcribe,
+            "say": commands.say,
+            "chat": commands.chat,
+            "models": commands.models,
+            "voices": commands.voices,
+        }
+        if args.command is None:  # the desktop window replaces this once it exists
+            args = build_parser().parse_args([*(argv or sys.argv[1:]), "chat"])
+        return handlers[args.command](args, settings, paths)
+    except VoiceBuddyError as error:
+        print(f"voicebuddy: {error.message}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+def print_json(data: object) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2))

@@ -1,0 +1,174 @@
+"""What each `voicebuddy` subcommand does, on top of the app composition."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from voicebuddy.app import VoiceBuddy, resolve_llm_path, stt_model_name
+from voicebuddy.audio.files import load_for_stt, write_wav
+from voicebuddy.audio.types import AudioSink
+from voicebuddy.config import Paths, Settings
+from voicebuddy.errors import VoiceBuddyError
+from voicebuddy.events import TokenGenerated, TurnEvent
+
+
+def _output_sink(app: VoiceBuddy, reply_wav: Path | None, speak: bool) -> AudioSink | None:
+    from voicebuddy.audio.playback import SpeakerSink, WavFileSink
+
+    if reply_wav is not None:
+        return WavFileSink(reply_wav)
+    if not speak or not app.settings.tts.speak_replies:
+        return None
+    device = app.settings.audio.output_device or None
+    return SpeakerSink(device)
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def turn(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
+    from voicebuddy.cli import print_json
+
+    app = VoiceBuddy(settings, paths)
+    audio = load_for_stt(args.wav)
+    character = app.character()
+    app.speech_to_text()
+    app.chat_model()  # a bad model is reported before any audio device is opened
+    sink = _output_sink(app, args.reply_wav, not args.no_speak)
+    pipeline = app.pipeline(sink, character)
+    conversation = app.new_conversation(character)
+    try:
+        result = pipeline.run_turn(conversation, audio=audio)
+    finally:
+        if sink is not None:
+            sink.close()
+    if args.json:
+        t = result.timings
+        print_json(
+            {
+                "transcript": result.transcript,
+                "reply": result.reply,
+                "language": result.language,
+                "character": character.name,
+                "timings_ms": {
+                    "stt": _round(t.stt),
+                    "llm_first_token": _round(t.llm_first_token),
+                    "first_audio": _round(t.first_audio),
+                    "total": _round(t.total),
+                },
+            }
+        )
+    else:
+        print(f"You: {result.transcript}")
+        print(f"{character.name}: {result.reply}")
+    return 0
+
+
+def transcribe(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
+    from voicebuddy.text.subtitles import render
+
+    audio = load_for_stt(args.file)
+    stt = VoiceBuddy(settings, paths).speech_to_text()
+    sys.stdout.write(render(stt.transcribe(audio), args.format))
+    return 0
+
+
+def say(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
+    from voicebuddy.engines.tts import Pyttsx3TTS
+
+    tts = Pyttsx3TTS(
+        voice=args.voice or settings.tts.voice or None, rate=args.rate or settings.tts.rate or None
+    )
+    clip = tts.synthesize(args.text)
+    if args.out is not None:
+        write_wav(args.out, clip)
+        return 0
+    from voicebuddy.audio.playback import SpeakerSink
+
+    sink = SpeakerSink(settings.audio.output_device or None)
+    try:
+        sink.play(clip)
+    finally:
+        sink.close()
+    return 0
+
+
+def voices(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
+    from voicebuddy.engines.tts import Pyttsx3TTS
+
+    for voice in Pyttsx3TTS().voices():
+        print(f"{voice.id}\t{voice.name}\t{','.join(voice.languages)}")
+    return 0
+
+
+def _size(path: Path) -> str:
+    return f"{path.stat().st_size / 1e6:.1f} MB" if path.is_file() else "missing"
+
+
+def models(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
+    app = VoiceBuddy(settings, paths)
+    llm = resolve_llm_path(settings)
+    stt = app.stt_model_path()
+    print(f"language model: {llm} ({_size(llm)})")
+    if settings.llm.lora:
+        lora = Path(settings.llm.lora).expanduser()
+        print(f"LoRA adapter:   {lora} ({_size(lora)})")
+    print(f"speech model:   {stt_model_name(settings)}: {stt} ({_size(stt)})")
+    print(f"speech language: {settings.stt.language}")
+    print(f"config file:    {paths.config_file}")
+    return 0
+
+
+def chat(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
+    app = VoiceBuddy(settings, paths)
+    character = app.character()
+    recorder = None
+    if args.voice:
+        from voicebuddy.audio.capture import MicrophoneRecorder
+
+        recorder = MicrophoneRecorder(settings.audio.input_device or None)
+    sink = _output_sink(app, None, not args.no_speak)
+    pipeline = app.pipeline(sink, character, with_stt=recorder is not None)
+    conversation = app.new_conversation(character)
+
+    def stream(event: TurnEvent) -> None:
+        if isinstance(event, TokenGenerated):
+            sys.stdout.write(event.text)
+            sys.stdout.flush()
+
+    app.bus.subscribe(stream)
+    if conversation.messages:
+        print(f"{character.name}: {conversation.messages[0].content}")
+    hint = "Enter to start talking, Enter again to stop" if recorder else "type a message"
+    print(f"({hint}; Ctrl-D to quit)")
+    try:
+        while True:
+            try:
+                if recorder is not None:
+                    input("[Enter: talk] ")
+                    recorder.start()
+                    input("[listening... Enter: stop] ")
+                    audio = recorder.stop()
+                    sys.stdout.write(f"{character.name}: ")
+                    result = pipeline.run_turn(conversation, audio=audio)
+                    print(f"\n(you said: {result.transcript})")
+                else:
+                    text = input(f"{settings.chat.user_name}: ")
+                    if not text.strip():
+                        continue
+                    sys.stdout.write(f"{character.name}: ")
+                    pipeline.run_turn(conversation, text=text)
+                    print()
+            except VoiceBuddyError as error:
+                if error.code != "no_speech":
+                    raise
+                print(f"\n({error.message})")
+    except EOFError:
+        print()
+    finally:
+        if sink is not None:
+            sink.close()
+    return 0

@@ -1,0 +1,199 @@
+"""The chat model: llama.cpp through llama-cpp-python, behind a small Protocol.
+
+The prompt is rendered here with the model's own chat template (from the GGUF metadata, in
+llama-cpp-python's sandboxed Jinja environment) and tokenized once, so the tokens we count for
+fitting the context are exactly the tokens the model evaluates. The same `Llama` object is kept
+between turns: llama-cpp-python reuses the longest evaluated prefix, so the character's fixed
+prompt is not evaluated again each turn.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from voicebuddy.characters.prompt import Message
+from voicebuddy.errors import ModelError
+
+# Used only when a GGUF carries no chat template of its own.
+CHATML_TEMPLATE = (
+    "{% for message in messages %}<|im_start|>{{ message['role'] }}\n"
+    "{{ message['content'] }}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+
+@dataclass(frozen=True)
+class Sampling:
+    temperature: float = 0.7
+    top_p: float = 0.9
+    top_k: int = 40
+    repeat_penalty: float = 1.1
+    max_tokens: int = 160
+    seed: int | None = None
+
+
+@dataclass
+class ReplyStats:
+    prompt_tokens: int = 0
+    reused_tokens: int = 0  # prompt tokens served from the cache of the previous turn
+    completion_tokens: int = 0
+
+
+class ChatModel(Protocol):
+    @property
+    def context_size(self) -> int: ...
+
+    @property
+    def last_stats(self) -> ReplyStats: ...
+
+    def count_tokens(self, messages: Sequence[Message]) -> int: ...
+
+    def stream_reply(
+        self,
+        messages: Sequence[Message],
+        sampling: Sampling,
+        stop: Sequence[str] = (),
+        cancel: threading.Event | None = None,
+    ) -> Iterator[str]:
+        """Yield the reply piece by piece; stop early when `cancel` is set."""
+        ...
+
+
+def check_gguf(path: Path) -> None:
+    """One clear sentence for the common ways a model path is wrong."""
+    if not path.exists():
+        raise ModelError("llm_model_missing", f"The language model file {path} does not exist.")
+    if not path.is_file():
+        raise ModelError("llm_model_invalid", f"The language model path {path} is not a file.")
+    with path.open("rb") as file:
+        magic = file.read(4)
+    if magic != b"GGUF":
+        raise ModelError(
+            "llm_model_invalid", f"{path} is not a GGUF model file (llama.cpp needs .gguf)."
+        )
+
+
+def default_threads() -> int:
+    return max(1, min(8, os.cpu_count() or 1))
+
+
+@dataclass
+class LlamaSettings:
+    model_path: Path
+    context_size: int = 2048
+    threads: int = field(default_factory=default_threads)
+    gpu_layers: int = -1  # all layers where a GPU backend exists (Metal, CUDA); none on CPU
+    lora_path: Path | None = None
+    seed: int = 0
+
+
+class LlamaCppChat:
+    def __init__(self, settings: LlamaSettings) -> None:
+        check_gguf(settings.model_path)
+        if settings.lora_path is not None and not settings.lora_path.is_file():
+            raise ModelError(
+                "lora_missing", f"The LoRA adapter {settings.lora_path} does not exist."
+            )
+        from llama_cpp import Llama
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        try:
+            self._llama = Llama(
+                model_path=str(settings.model_path),
+                n_ctx=settings.context_size,
+                n_threads=settings.threads,
+                n_threads_batch=settings.threads,
+                n_gpu_layers=settings.gpu_layers,
+                lora_path=str(settings.lora_path) if settings.lora_path else None,
+                seed=settings.seed,
+                verbose=False,
+            )
+        except (ValueError, RuntimeError, OSError) as exc:
+            what = "LoRA adapter" if "lora" in str(exc).lower() else "language model"
+            raise ModelError(
+                "llm_load_failed",
+                f"llama.cpp could not load the {what} {settings.model_path}: {exc}",
+            ) from None
+        metadata: dict[str, Any] = dict(self._llama.metadata)
+        self.has_own_template = "tokenizer.chat_template" in metadata
+        template = metadata.get("tokenizer.chat_template") or CHATML_TEMPLATE
+        eos_id, bos_id = self._llama.token_eos(), self._llama.token_bos()
+        detok = self._llama._model.token_get_text
+        self._eos_text = detok(eos_id) if eos_id != -1 else ""
+        self._formatter = Jinja2ChatFormatter(
+            template=template,
+            eos_token=self._eos_text,
+            bos_token=detok(bos_id) if bos_id != -1 else "",
+        )
+        self.model_path = settings.model_path
+        self.model_name = str(metadata.get("general.name") or settings.model_path.stem)
+        self._last = ReplyStats()
+        # llama.cpp contexts are not thread-safe; one reply at a time.
+        self._lock = threading.Lock()
+
+    @property
+    def context_size(self) -> int:
+        return int(self._llama.n_ctx())
+
+    @property
+    def last_stats(self) -> ReplyStats:
+        return self._last
+
+    def render(self, messages: Sequence[Message]) -> str:
+        payload: list[Any] = [{"role": m.role, "content": m.content} for m in messages]
+        rendered = self._formatter(messages=payload)
+        return rendered.prompt
+
+    def tokenize(self, messages: Sequence[Message]) -> list[int]:
+        # The template writes the BOS token itself where the model wants one.
+        return list(
+            self._llama.tokenize(self.render(messages).encode("utf-8"), add_bos=False, special=True)
+        )
+
+    def count_tokens(self, messages: Sequence[Message]) -> int:
+        return len(self.tokenize(messages))
+
+    def stream_reply(
+        self,
+        messages: Sequence[Message],
+        sampling: Sampling,
+        stop: Sequence[str] = (),
+        cancel: threading.Event | None = None,
+    ) -> Iterator[str]:
+        tokens = self.tokenize(messages)
+        stops = [s for s in (*stop, self._eos_text) if s]
+        with self._lock:
+            cached = self._llama._input_ids[: self._llama.n_tokens].tolist()
+            reused = 0
+            for a, b in zip(cached, tokens, strict=False):
+                if a != b:
+                    break
+                reused += 1
+            self._last = stats = ReplyStats(prompt_tokens=len(tokens), reused_tokens=reused)
+            pieces = self._llama.create_completion(
+                prompt=tokens,
+                max_tokens=sampling.max_tokens,
+                temperature=sampling.temperature,
+                top_p=sampling.top_p,
+                top_k=sampling.top_k,
+                repeat_penalty=sampling.repeat_penalty,
+                seed=sampling.seed,
+                stop=stops,
+                stream=True,
+            )
+            assert isinstance(pieces, Iterator)
+            try:
+                for chunk in pieces:
+                    text = chunk["choices"][0]["text"]
+                    if text:
+                        yield text
+                    if cancel is not None and cancel.is_set():
+                        break
+            finally:
+                pieces.close()  # type: ignore[attr-defined]
+                stats.completion_tokens = max(0, int(self._llama.n_tokens) - len(tokens))

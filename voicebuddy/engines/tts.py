@@ -1,0 +1,289 @@
+"""Text-to-speech behind a small Protocol; the real engine is pyttsx3 (eSpeak NG on Linux).
+
+pyttsx3 is only used to synthesize into a WAV file (`save_to_file` + `runAndWait`), never
+`say()`, which on Linux shells out to `aplay` and is unreliable.
+
+Threading: eSpeak NG is one global state per process (voice, rate and the synthesis callback are
+process-wide, and `pyttsx3.init()` hands out one shared engine per driver). So all pyttsx3
+calls of the process run on one dedicated worker thread, and every job sets its own voice and
+rate before synthesizing. Several Pyttsx3TTS objects can be used from any threads at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from pathlib import Path
+from queue import SimpleQueue
+from typing import Any, Protocol, TypeVar
+
+import numpy as np
+import soundfile as sf
+
+from voicebuddy.audio.files import to_mono
+from voicebuddy.audio.types import Clip
+from voicebuddy.errors import ConfigError, ModelError
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+ESPEAK_SAMPLE_RATE = 22_050
+DEFAULT_RATE = 200  # words per minute
+MIN_RATE = 80  # eSpeak NG clamps slower rates to 80
+MAX_RATE = 450
+VOICES_HINT = "run `voicebuddy voices` to list the available voices"
+_LANGUAGE_ALIASES = {
+    "zh": "cmn",
+    "zh-cn": "cmn",
+    "zh-hans": "cmn",
+    "zh-tw": "cmn",
+    "zh-hant": "cmn",
+    "zh-hk": "yue",
+    "en-uk": "en-gb",
+}
+
+
+@dataclass(frozen=True)
+class Voice:
+    id: str
+    name: str
+    languages: tuple[str, ...] = ()
+
+
+class TextToSpeech(Protocol):
+    def synthesize(self, text: str) -> Clip:
+        """Speak `text` into a mono clip; empty or blank text gives an empty clip."""
+        ...
+
+    def voices(self) -> list[Voice]: ...
+
+
+def resolve_voice(requested: str, voices: Sequence[Voice]) -> Voice | None:
+    """Find a voice by id ("gmw/en-us"), name ("German") or language tag ("cmn", "en-US", "de").
+
+    Language tags also match an id's last part ("en" -> "gmw/en"), a few aliases ("zh" ->
+    Mandarin) and, failing all that, their primary language ("de-DE" -> "de").
+    """
+    wanted = requested.strip().casefold().replace("_", "-")
+    if not wanted:
+        return None
+    for v in voices:
+        if wanted in (v.id.casefold(), v.name.casefold()):
+            return v
+    primary = wanted.split("-")[0]
+    tags = [wanted, _LANGUAGE_ALIASES.get(wanted, wanted), primary, _LANGUAGE_ALIASES.get(primary)]
+    for tag in filter(None, tags):
+        for v in voices:
+            if tag in (lang.casefold() for lang in v.languages):
+                return v
+        for v in voices:
+            if v.id.casefold().rsplit("/", 1)[-1] == tag:
+                return v
+    return None
+
+
+class Pyttsx3TTS:
+    """pyttsx3/eSpeak NG speech; `voice` is an id, a name or a language tag (None: default).
+
+    `rate` is in words per minute (default 200).
+    Raises ConfigError "unknown_voice" / "invalid_rate" and ModelError "tts_unavailable" (no
+    pyttsx3 or no eSpeak NG library).
+    """
+
+    def __init__(self, voice: str | None = None, rate: int | None = None) -> None:
+        if rate is not None and not MIN_RATE <= rate <= MAX_RATE:
+            raise ConfigError(
+                "invalid_rate",
+                f"Speech rate {rate} is out of range: use {MIN_RATE} to {MAX_RATE} words per "
+                f"minute.",
+            )
+        self.voice = voice  # as requested; see `selected_voice` for what it resolved to
+        self.rate = rate
+        self._worker = _shared_worker()
+        info = self._worker.call(lambda engine: engine.info, timeout=60)
+        self._voices = info.voices
+        self.selected_voice: Voice | None = None
+        if voice is not None:
+            self.selected_voice = resolve_voice(voice, self._voices)
+            if self.selected_voice is None:
+                raise ConfigError("unknown_voice", f"Unknown voice '{voice}': {VOICES_HINT}.")
+        self._voice_id = self.selected_voice.id if self.selected_voice else info.default_voice
+        self._rate = rate if rate is not None else info.default_rate
+        self.sample_rate = ESPEAK_SAMPLE_RATE
+
+    def voices(self) -> list[Voice]:
+        return list(self._voices)
+
+    def synthesize(self, text: str) -> Clip:
+        if not text.strip():
+            return Clip(np.zeros(0, dtype=np.float32), self.sample_rate)
+        # eSpeak reads a C string: a NUL would silently end the text.
+        text = text.replace("\x00", " ")
+        voice_id, rate = self._voice_id, self._rate
+
+        def job(engine: _Engine) -> Clip:
+            return _synthesize(engine.pyttsx3, text, voice_id, rate)
+
+        clip = self._worker.call(job, timeout=60 + len(text) / 20)
+        self.sample_rate = clip.sample_rate
+        return clip
+
+
+@dataclass(frozen=True)
+class _EngineInfo:
+    voices: tuple[Voice, ...]
+    default_voice: str | None
+    default_rate: int
+
+
+@dataclass(frozen=True)
+class _Engine:
+    pyttsx3: Any  # the pyttsx3.Engine; only touched on the worker thread
+    info: _EngineInfo  # as found at start-up, before any job changed voice or rate
+
+
+def _engine_info(engine: Any) -> _EngineInfo:
+    voices = tuple(
+        Voice(
+            id=str(v.id),
+            name=str(v.name or v.id),
+            languages=tuple(str(lang) for lang in (v.languages or ())),
+        )
+        for v in engine.getProperty("voices")
+    )
+    default_voice = engine.getProperty("voice")
+    return _EngineInfo(
+        voices=voices,
+        default_voice=str(default_voice) if default_voice else None,
+        # Not getProperty("rate"): pyttsx3's GetParameter binding omits eSpeak's `current`
+        # argument, so it returns arbitrary values. The driver starts every engine at 200.
+        default_rate=DEFAULT_RATE,
+    )
+
+
+def _synthesize(engine: Any, text: str, voice_id: str | None, rate: int) -> Clip:
+    with tempfile.TemporaryDirectory(prefix="voicebuddy-tts-") as tmp:
+        path = Path(tmp) / "speech.wav"
+        _wait_until_espeak_idle()
+        if voice_id is not None:
+            engine.setProperty("voice", voice_id)
+        engine.setProperty("rate", rate)
+        _wait_until_espeak_idle()
+        engine.save_to_file(text, str(path))
+        engine.runAndWait()
+        if not path.exists():
+            raise ModelError("tts_failed", "The text-to-speech engine produced no audio file.")
+        try:
+            data, sample_rate = sf.read(str(path), dtype="float32", always_2d=True)
+        except (sf.LibsndfileError, RuntimeError) as exc:
+            raise ModelError(
+                "tts_failed", f"The text-to-speech engine wrote unreadable audio: {exc}."
+            ) from exc
+    return Clip(to_mono(data), int(sample_rate))
+
+
+def _wait_until_espeak_idle(timeout_s: float = 5.0) -> None:
+    """Wait until eSpeak NG's command queue is empty.
+
+    pyttsx3 runs eSpeak asynchronously: SetParameter (the rate) is queued, and runAndWait()
+    begins with a stop() that calls eSpeak's Cancel() whenever eSpeak is busy. Cancel() drops
+    queued commands and restores the parameters of the previous synthesis, so without this
+    wait a new rate is randomly ignored (seen in about a third of the calls).
+    """
+    espeak = sys.modules.get("pyttsx3.drivers._espeak")
+    if espeak is None:  # another pyttsx3 driver (macOS, Windows)
+        return
+    deadline = time.monotonic() + timeout_s
+    while espeak.IsPlaying() and time.monotonic() < deadline:
+        time.sleep(0.001)
+
+
+def _create_engine() -> _Engine:
+    try:
+        import pyttsx3
+    except ImportError as exc:
+        raise ModelError(
+            "tts_unavailable", "Text-to-speech needs the Python package pyttsx3 (pip install)."
+        ) from exc
+    try:
+        engine = pyttsx3.init()
+    except Exception as exc:  # pyttsx3 raises RuntimeError, OSError or ImportError here
+        raise ModelError(
+            "tts_unavailable",
+            "Text-to-speech needs the eSpeak NG library: install the package libespeak-ng1 "
+            f"(Debian/Ubuntu) or espeak-ng; pyttsx3 failed with: {exc}.",
+        ) from exc
+    _silence_driver_prints()
+    # A new engine queues setProperty() until its first loop; an empty loop ends that, so the
+    # properties of every job apply (and settle, see below) before its synthesis starts.
+    engine.runAndWait()
+    return _Engine(engine, _engine_info(engine))
+
+
+def _silence_driver_prints() -> None:
+    """Route the drivers' `print` ("Audio saved to ...") to logging.
+
+    The CLI prints JSON on stdout. The message is a Python print() from the espeak driver, run
+    on our worker thread; contextlib.redirect_stdout would swap sys.stdout for the whole process
+    and swallow other threads' output meanwhile, so instead `print` is shadowed in the driver
+    modules' globals only.
+    """
+
+    def quiet_print(*args: object, **_kwargs: object) -> None:
+        log.debug("pyttsx3: %s", " ".join(str(a) for a in args))
+
+    for name, module in list(sys.modules.items()):
+        if name.startswith("pyttsx3.drivers") and module is not None:
+            module.print = quiet_print  # type: ignore[attr-defined]
+
+
+class _Worker:
+    """A daemon thread that owns the pyttsx3 engine and runs jobs one at a time."""
+
+    def __init__(self) -> None:
+        self._jobs: SimpleQueue[tuple[Callable[[_Engine], Any], Future[Any]]] = SimpleQueue()
+        self._engine: _Engine | None = None
+        self._thread = threading.Thread(target=self._run, name="voicebuddy-tts", daemon=True)
+        self._thread.start()
+
+    def call(self, job: Callable[[_Engine], T], timeout: float) -> T:
+        future: Future[T] = Future()
+        self._jobs.put((job, future))
+        try:
+            return future.result(timeout=timeout)
+        except FutureTimeout as exc:
+            raise ModelError(
+                "tts_failed", f"Text-to-speech did not finish within {timeout:.0f} s."
+            ) from exc
+
+    def _run(self) -> None:
+        while True:
+            job, future = self._jobs.get()
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                if self._engine is None:
+                    self._engine = _create_engine()
+                future.set_result(job(self._engine))
+            except BaseException as exc:  # handed to the caller, who re-raises it
+                future.set_exception(exc)
+
+
+_worker: _Worker | None = None
+_worker_lock = threading.Lock()
+
+
+def _shared_worker() -> _Worker:
+    global _worker
+    with _worker_lock:
+        if _worker is None:
+            _worker = _Worker()
+        return _worker

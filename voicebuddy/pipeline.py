@@ -1,0 +1,254 @@
+"""One voice turn: audio -> transcript -> prompt -> streamed reply -> sentences -> speech.
+
+Every stage reports through typed events (`voicebuddy.events`); the GUI, the CLI and the
+benchmarks subscribe to the same bus.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from voicebuddy.audio.types import AudioSink, Samples
+from voicebuddy.characters.character import Character
+from voicebuddy.characters.prompt import Message, assemble_prompt
+from voicebuddy.engines.llm import ChatModel, Sampling
+from voicebuddy.engines.stt import SpeechToText
+from voicebuddy.engines.tts import TextToSpeech
+from voicebuddy.errors import VoiceBuddyError
+from voicebuddy.events import (
+    AudioStarted,
+    Listener,
+    SentenceReady,
+    TokenGenerated,
+    TranscriptReady,
+    TurnEnded,
+    TurnEvent,
+    TurnFailed,
+    TurnStarted,
+)
+from voicebuddy.speech_out import Speaker
+from voicebuddy.text.sentences import SentenceSplitter
+
+
+class EventBus:
+    def __init__(self) -> None:
+        self._listeners: list[Listener] = []
+        self._lock = threading.Lock()
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        with self._lock:
+            self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if listener in self._listeners:
+                    self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def emit(self, event: TurnEvent) -> None:
+        with self._lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener(event)
+
+
+@dataclass
+class Conversation:
+    """The messages of one conversation with one character (no system message)."""
+
+    character: Character
+    user_name: str = "User"
+    messages: list[Message] = field(default_factory=list)
+
+    @classmethod
+    def start(cls, character: Character, user_name: str) -> Conversation:
+        from voicebuddy.characters.prompt import expand_macros
+
+        greeting = expand_macros(character.greeting, character, user_name).strip()
+        messages = [Message("assistant", greeting)] if greeting else []
+        return cls(character, user_name, messages)
+
+
+@dataclass(frozen=True)
+class TurnTimings:
+    """Milliseconds from the end of the user's speech (the turn's start)."""
+
+    stt: float | None
+    llm_first_token: float | None
+    first_audio: float | None
+    total: float
+
+
+@dataclass(frozen=True)
+class TurnResult:
+    transcript: str
+    reply: str
+    language: str
+    interrupted: bool
+    timings: TurnTimings
+
+
+@dataclass(frozen=True)
+class PipelineOptions:
+    sampling: Sampling = field(default_factory=Sampling)
+    reply_reserve: int = 0  # tokens kept free for the reply; 0 means sampling.max_tokens
+
+
+class VoicePipeline:
+    """Runs turns one at a time. `speech` is (tts, sink), or None for text-only replies."""
+
+    def __init__(
+        self,
+        stt: SpeechToText | None,
+        chat: ChatModel,
+        speech: tuple[TextToSpeech, AudioSink] | None,
+        options: PipelineOptions = PipelineOptions(),
+        bus: EventBus | None = None,
+    ) -> None:
+        self.stt = stt
+        self.chat = chat
+        self.speech = speech
+        self.options = options
+        self.bus = bus or EventBus()
+        self._turns = 0
+        self._cancel = threading.Event()
+        self._speaker: Speaker | None = None
+
+    def cancel(self) -> None:
+        """Stop generation and speech of the running turn at once (from any thread)."""
+        self._cancel.set()
+        if self._speaker is not None:
+            self._speaker.stop()
+
+    def run_turn(
+        self,
+        conversation: Conversation,
+        *,
+        audio: Samples | None = None,
+        text: str | None = None,
+        language: str | None = None,
+    ) -> TurnResult:
+        """One turn from the user's audio (or typed `text`); raises VoiceBuddyError on failure."""
+        self._turns += 1
+        turn_id = self._turns
+        self._cancel.clear()
+        started = TurnStarted(turn_id=turn_id, audio_s=0.0 if audio is None else audio.size / 16000)
+        self.bus.emit(started)
+        try:
+            return self._run(turn_id, started.at, conversation, audio, text, language)
+        except VoiceBuddyError as error:
+            self.bus.emit(TurnFailed(turn_id=turn_id, code=error.code, message=error.message))
+            raise
+        except Exception as error:
+            message = f"Unexpected error: {type(error).__name__}: {error}"
+            self.bus.emit(TurnFailed(turn_id=turn_id, code="internal_error", message=message))
+            raise
+
+    def _run(
+        self,
+        turn_id: int,
+        t0: float,
+        conversation: Conversation,
+        audio: Samples | None,
+        text: str | None,
+        language: str | None,
+    ) -> TurnResult:
+        def ms(at: float | None) -> float | None:
+            return None if at is None else (at - t0) * 1000
+
+        stt_ms: float | None = None
+        detected = ""
+        if audio is not None:
+            if self.stt is None:
+                raise VoiceBuddyError("no_stt", "No speech-to-text model is loaded.")
+            transcription = self.stt.transcribe(audio, language)
+            stt_ms = (time.monotonic() - t0) * 1000
+            text, detected = transcription.text, transcription.language
+            self.bus.emit(
+                TranscriptReady(turn_id=turn_id, text=text, language=detected, stt_ms=stt_ms)
+            )
+        text = (text or "").strip()
+        if not text:
+            raise VoiceBuddyError("no_speech", "No speech was recognised; nothing to answer.")
+
+        history = [*conversation.messages, Message("user", text)]
+        sampling = self.options.sampling
+        reserve = self.options.reply_reserve or sampling.max_tokens
+        prompt = assemble_prompt(
+            conversation.character,
+            history,
+            conversation.user_name,
+            self.chat.count_tokens,
+            self.chat.context_size - reserve,
+        )
+        conversation.messages.append(history[-1])
+
+        first_token_at: float | None = None
+        first_audio_at: list[float] = []
+        speaker = None
+        if self.speech is not None:
+            tts, sink = self.speech
+
+            def on_audio_start(index: int) -> None:
+                event = AudioStarted(turn_id=turn_id, sentence_index=index)
+                if not first_audio_at:
+                    first_audio_at.append(event.at)
+                self.bus.emit(event)
+
+            def on_speech_error(error: VoiceBuddyError) -> None:
+                self.bus.emit(TurnFailed(turn_id=turn_id, code=error.code, message=error.message))
+
+            speaker = self._speaker = Speaker(tts, sink, on_audio_start, on_speech_error)
+
+        splitter = SentenceSplitter()
+        reply_parts: list[str] = []
+        sentence_index = 0
+
+        def hand_on(sentences: list[str]) -> None:
+            nonlocal sentence_index
+            for sentence in sentences:
+                self.bus.emit(SentenceReady(turn_id=turn_id, index=sentence_index, text=sentence))
+                if speaker is not None:
+                    speaker.say(sentence_index, sentence)
+                sentence_index += 1
+
+        stops = [f"\n{conversation.user_name}:", f"\n{conversation.user_name.upper()}:"]
+        try:
+            for piece in self.chat.stream_reply(prompt.messages, sampling, stops, self._cancel):
+                if first_token_at is None:
+                    first_token_at = time.monotonic()
+                reply_parts.append(piece)
+                self.bus.emit(TokenGenerated(turn_id=turn_id, text=piece))
+                hand_on(splitter.feed(piece))
+            if not self._cancel.is_set():
+                hand_on(splitter.flush())
+        finally:
+            if speaker is not None:
+                speaker.finish()
+                speaker.wait()
+                self._speaker = None
+
+        reply = "".join(reply_parts).strip()
+        interrupted = self._cancel.is_set()
+        conversation.messages.append(Message("assistant", reply))
+        stats = self.chat.last_stats
+        ended = TurnEnded(
+            turn_id=turn_id,
+            transcript=text,
+            reply=reply,
+            interrupted=interrupted,
+            prompt_tokens=stats.prompt_tokens,
+            completion_tokens=stats.completion_tokens,
+        )
+        self.bus.emit(ended)
+        timings = TurnTimings(
+            stt=stt_ms,
+            llm_first_token=ms(first_token_at),
+            first_audio=ms(first_audio_at[0] if first_audio_at else None),
+            total=(ended.at - t0) * 1000,
+        )
+        return TurnResult(text, reply, detected, interrupted, timings)
