@@ -222,3 +222,13 @@ def test_bad_input_is_one_clear_line_and_exit_code_2(
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 or lines[0].startswith("usage:"), result.stderr
     assert needle.lower() in result.stderr.lower()
+
+
+@pytest.mark.real
+def test_chat_without_a_speaker_falls_back_to_text(run: Run, tmp_path: Path) -> None:
+    result = run(
+        "chat", stdin="Hi!\n", PULSE_SERVER="unix:/nonexistent", XDG_RUNTIME_DIR=str(tmp_path)
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Replies are shown, not spoken." in result.stderr
+    assert result.stdout.count("Buddy: ") >= 2

@@ -10,7 +10,7 @@ from voicebuddy.app import VoiceBuddy, resolve_llm_path, stt_model_name
 from voicebuddy.audio.files import load_for_stt, write_wav
 from voicebuddy.audio.types import AudioSink
 from voicebuddy.config import Paths, Settings
-from voicebuddy.errors import VoiceBuddyError
+from voicebuddy.errors import AudioError, VoiceBuddyError
 from voicebuddy.events import TokenGenerated, TurnEvent
 
 
@@ -130,7 +130,13 @@ def chat(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
         from voicebuddy.audio.capture import MicrophoneRecorder
 
         recorder = MicrophoneRecorder(settings.audio.input_device or None)
-    sink = _output_sink(app, None, not args.no_speak)
+    try:
+        sink = _output_sink(app, None, not args.no_speak)
+    except AudioError as error:
+        if error.code != "no_output_device":
+            raise
+        print(f"({error.message} Replies are shown, not spoken.)", file=sys.stderr)
+        sink = None
     pipeline = app.pipeline(sink, character, with_stt=recorder is not None)
     conversation = app.new_conversation(character)
 
