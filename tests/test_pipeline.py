@@ -146,3 +146,11 @@ def test_history_grows_and_is_fitted_into_a_small_context() -> None:
     last = chat.prompts[-1]
     assert chat.count_tokens(last) <= 400 - 160
     assert last[0].role == "system" and last[-1].content == "question number 39 with a few words"
+
+
+def test_a_leading_speaker_label_is_neither_shown_nor_spoken() -> None:
+    pipeline, events, _, tts = make(FakeChat("Mira: Nice to see you.", piece_chars=2))
+    result = pipeline.run_turn(Conversation.start(CHARACTER, "Ann"), text="hello")
+    assert result.reply == "Nice to see you."
+    assert "".join(e.text for e in events if isinstance(e, TokenGenerated)) == "Nice to see you."
+    assert tts.calls == ["Nice to see you."]

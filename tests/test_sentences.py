@@ -1,3 +1,4 @@
+from voicebuddy.text.prefix import SpeakerLabelFilter
 from voicebuddy.text.sentences import SentenceSplitter
 
 
@@ -45,3 +46,16 @@ def test_newlines_end_sentences_and_the_stream_is_not_altered() -> None:
     sentences = split_streamed(text, piece=2)
     assert sentences == ["First line", "Second line...", "and more!?", "Last"]
     assert "".join(sentences).replace(" ", "") == text.replace("\n", "").replace(" ", "")
+
+
+def test_speaker_label_is_dropped_from_the_start_of_a_reply() -> None:
+    def run(pieces: list[str]) -> str:
+        label = SpeakerLabelFilter("Buddy")
+        return "".join(label.feed(p) for p in pieces) + label.flush()
+
+    assert run(["Bud", "dy", ":", " Hi", " there."]) == "Hi there."
+    assert run([" buddy: Hello"]) == "Hello"
+    assert run(["Bud", "get talk."]) == "Budget talk."
+    assert run(["Hi Buddy: yes"]) == "Hi Buddy: yes"
+    assert run(["Bud"]) == "Bud"
+    assert run(["Buddy:"]) == ""

@@ -76,6 +76,7 @@ class VoiceBuddy:
                     threads=threads(llm.threads),
                     gpu_layers=llm.gpu_layers,
                     lora_path=Path(llm.lora).expanduser() if llm.lora else None,
+                    seed=llm.seed,
                 )
             )
         return self._chat

@@ -11,7 +11,7 @@ from voicebuddy.audio.files import load_for_stt, write_wav
 from voicebuddy.audio.types import AudioSink
 from voicebuddy.config import Paths, Settings
 from voicebuddy.errors import AudioError, VoiceBuddyError
-from voicebuddy.events import TokenGenerated, TurnEvent
+from voicebuddy.events import TokenGenerated, TurnEvent, TurnFailed
 
 
 def _output_sink(app: VoiceBuddy, reply_wav: Path | None, speak: bool) -> AudioSink | None:
@@ -40,11 +40,15 @@ def turn(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
     sink = _output_sink(app, args.reply_wav, not args.no_speak)
     pipeline = app.pipeline(sink, character)
     conversation = app.new_conversation(character)
+    problems: list[TurnFailed] = []
+    app.bus.subscribe(lambda e: problems.append(e) if isinstance(e, TurnFailed) else None)
     try:
         result = pipeline.run_turn(conversation, audio=audio)
     finally:
         if sink is not None:
             sink.close()
+    for problem in problems:  # the turn went on without speech; say why
+        print(f"voicebuddy: warning: {problem.message}", file=sys.stderr)
     if args.json:
         t = result.timings
         print_json(

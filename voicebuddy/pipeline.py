@@ -30,6 +30,7 @@ from voicebuddy.events import (
     TurnStarted,
 )
 from voicebuddy.speech_out import Speaker
+from voicebuddy.text.prefix import SpeakerLabelFilter
 from voicebuddy.text.sentences import SentenceSplitter
 
 
@@ -216,14 +217,20 @@ class VoicePipeline:
                     speaker.say(sentence_index, sentence)
                 sentence_index += 1
 
+        def take(piece: str) -> None:
+            if piece:
+                reply_parts.append(piece)
+                self.bus.emit(TokenGenerated(turn_id=turn_id, text=piece))
+                hand_on(splitter.feed(piece))
+
+        label = SpeakerLabelFilter(conversation.character.name)
         stops = [f"\n{conversation.user_name}:", f"\n{conversation.user_name.upper()}:"]
         try:
             for piece in self.chat.stream_reply(prompt.messages, sampling, stops, self._cancel):
                 if first_token_at is None:
                     first_token_at = time.monotonic()
-                reply_parts.append(piece)
-                self.bus.emit(TokenGenerated(turn_id=turn_id, text=piece))
-                hand_on(splitter.feed(piece))
+                take(label.feed(piece))
+            take(label.flush())
             if not self._cancel.is_set():
                 hand_on(splitter.flush())
         finally:

@@ -10,6 +10,7 @@ prompt is not evaluated again each turn.
 from __future__ import annotations
 
 import os
+import random
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -89,7 +90,7 @@ class LlamaSettings:
     threads: int = field(default_factory=default_threads)
     gpu_layers: int = -1  # all layers where a GPU backend exists (Metal, CUDA); none on CPU
     lora_path: Path | None = None
-    seed: int = 0
+    seed: int = -1  # -1: a new random seed for each process
 
 
 class LlamaCppChat:
@@ -110,7 +111,7 @@ class LlamaCppChat:
                 n_threads_batch=settings.threads,
                 n_gpu_layers=settings.gpu_layers,
                 lora_path=str(settings.lora_path) if settings.lora_path else None,
-                seed=settings.seed,
+                seed=settings.seed if settings.seed >= 0 else random.randrange(1, 2**31),
                 verbose=False,
             )
         except (ValueError, RuntimeError, OSError) as exc:

@@ -1,7 +1,8 @@
 """Text-to-speech behind a small Protocol; the real engine is pyttsx3 (eSpeak NG on Linux).
 
-pyttsx3 is only used to synthesize into a WAV file (`save_to_file` + `runAndWait`), never
-`say()`, which on Linux shells out to `aplay` and is unreliable.
+Speech is synthesized to samples and played by VoiceBuddy, never with pyttsx3's `say()`, which
+on Linux shells out to `aplay` and is unreliable. On Linux the samples come straight from
+pyttsx3's eSpeak NG binding; other drivers write a WAV file (`save_to_file` + `runAndWait`).
 
 Threading: eSpeak NG is one global state per process (voice, rate and the synthesis callback are
 process-wide, and `pyttsx3.init()` hands out one shared engine per driver). So all pyttsx3
@@ -15,7 +16,6 @@ import logging
 import sys
 import tempfile
 import threading
-import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -25,6 +25,7 @@ from queue import SimpleQueue
 from typing import Any, Protocol, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 import soundfile as sf
 
 from voicebuddy.audio.files import to_mono
@@ -170,13 +171,53 @@ def _engine_info(engine: Any) -> _EngineInfo:
 
 
 def _synthesize(engine: Any, text: str, voice_id: str | None, rate: int) -> Clip:
+    espeak = sys.modules.get("pyttsx3.drivers._espeak")
+    if espeak is not None:
+        return _synthesize_espeak(engine, espeak, text, voice_id, rate)
+    return _synthesize_to_file(engine, text, voice_id, rate)
+
+
+def _synthesize_espeak(
+    engine: Any, espeak: Any, text: str, voice_id: str | None, rate: int
+) -> Clip:
+    """Synthesize with pyttsx3's own eSpeak NG binding, synchronously.
+
+    pyttsx3's event loop around eSpeak (save_to_file + runAndWait) now and then cancels its own
+    synthesis when eSpeak is still busy and writes no file (seen in about 1 of 20 turns). Here
+    the audio is collected from eSpeak's callback and espeak_Synchronize() waits for the end,
+    so every call yields its audio; pyttsx3's callback is put back afterwards.
+    """
+    chunks: list[npt.NDArray[np.int16]] = []
+
+    def on_audio(wav: Any, numsamples: int, _events: Any) -> int:
+        if numsamples > 0:
+            chunks.append(np.ctypeslib.as_array(wav, shape=(numsamples,)).copy())
+        return 0
+
+    espeak.Synchronize()
+    if voice_id is not None and espeak.SetVoiceByName(voice_id.encode("utf-8")) != 0:
+        raise ModelError("tts_failed", f"eSpeak NG could not select the voice {voice_id}.")
+    espeak.SetParameter(espeak.RATE, rate, 0)
+    espeak.SetSynthCallback(on_audio)
+    try:
+        status = espeak.Synth(text, flags=espeak.ENDPAUSE | espeak.CHARS_UTF8)
+        espeak.Synchronize()
+    finally:
+        driver = getattr(getattr(engine, "proxy", None), "_driver", None)
+        espeak.SetSynthCallback(driver._onSynth if driver is not None else None)
+    if status != 0:
+        raise ModelError("tts_failed", f"eSpeak NG failed to synthesize (status {status}).")
+    samples = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int16)
+    return Clip((samples.astype(np.float32) / 32768.0), ESPEAK_SAMPLE_RATE)
+
+
+def _synthesize_to_file(engine: Any, text: str, voice_id: str | None, rate: int) -> Clip:
+    """Other pyttsx3 drivers (macOS NSSpeechSynthesizer, Windows SAPI5) write a file."""
     with tempfile.TemporaryDirectory(prefix="voicebuddy-tts-") as tmp:
         path = Path(tmp) / "speech.wav"
-        _wait_until_espeak_idle()
         if voice_id is not None:
             engine.setProperty("voice", voice_id)
         engine.setProperty("rate", rate)
-        _wait_until_espeak_idle()
         engine.save_to_file(text, str(path))
         engine.runAndWait()
         if not path.exists():
@@ -188,22 +229,6 @@ def _synthesize(engine: Any, text: str, voice_id: str | None, rate: int) -> Clip
                 "tts_failed", f"The text-to-speech engine wrote unreadable audio: {exc}."
             ) from exc
     return Clip(to_mono(data), int(sample_rate))
-
-
-def _wait_until_espeak_idle(timeout_s: float = 5.0) -> None:
-    """Wait until eSpeak NG's command queue is empty.
-
-    pyttsx3 runs eSpeak asynchronously: SetParameter (the rate) is queued, and runAndWait()
-    begins with a stop() that calls eSpeak's Cancel() whenever eSpeak is busy. Cancel() drops
-    queued commands and restores the parameters of the previous synthesis, so without this
-    wait a new rate is randomly ignored (seen in about a third of the calls).
-    """
-    espeak = sys.modules.get("pyttsx3.drivers._espeak")
-    if espeak is None:  # another pyttsx3 driver (macOS, Windows)
-        return
-    deadline = time.monotonic() + timeout_s
-    while espeak.IsPlaying() and time.monotonic() < deadline:
-        time.sleep(0.001)
 
 
 def _create_engine() -> _Engine:
