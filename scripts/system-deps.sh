@@ -9,6 +9,11 @@ DEBIAN_PACKAGES=(
   libespeak-ng1 espeak-ng                          # pyttsx3's speech engine; test speech
   pulseaudio pulseaudio-utils libasound2-plugins   # the virtual microphone/speaker of the tests
   util-linux                                       # unshare: the offline test
+  libegl1 libgl1 libfontconfig1 libdbus-1-3 libxkbcommon-x11-0 libx11-xcb1     # Qt's window
+  libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0
+  libxcb-randr0 libxcb-shape0 libxcb-xfixes0 libxcb-xkb1 libxcb-sync1 libxcb-shm0
+  fonts-dejavu-core fonts-wqy-microhei             # Latin and Chinese text
+  xvfb xauth                                       # a virtual screen for the GUI tests
 )
 
 case "$(uname -s)" in

@@ -7,6 +7,7 @@ import pytest
 
 from voicebuddy.audio.playback import CollectingSink
 from voicebuddy.characters.character import Character
+from voicebuddy.conversation import Conversation
 from voicebuddy.engines.fakes import FakeChat, FakeSTT, FakeTTS
 from voicebuddy.errors import VoiceBuddyError
 from voicebuddy.events import (
@@ -19,7 +20,7 @@ from voicebuddy.events import (
     TurnFailed,
     TurnStarted,
 )
-from voicebuddy.pipeline import Conversation, EventBus, VoicePipeline
+from voicebuddy.pipeline import EventBus, VoicePipeline
 from voicebuddy.speech_out import speakable
 
 CHARACTER = Character(
@@ -154,3 +155,35 @@ def test_a_leading_speaker_label_is_neither_shown_nor_spoken() -> None:
     assert result.reply == "Nice to see you."
     assert "".join(e.text for e in events if isinstance(e, TokenGenerated)) == "Nice to see you."
     assert tts.calls == ["Nice to see you."]
+
+
+def test_regenerate_answers_the_last_user_message_again() -> None:
+    chat = FakeChat("Another answer.")
+    pipeline, _, _, _ = make(chat)
+    conversation = Conversation.start(CHARACTER, "Ann")
+    pipeline.run_turn(conversation, text="tell me something")
+    conversation.remove(-1)  # drop the reply, as the GUI's "regenerate" does
+    result = pipeline.run_turn(conversation)
+    assert result.transcript == "tell me something" and result.reply == "Another answer."
+    assert [m.role for m in conversation.messages] == ["assistant", "user", "assistant"]
+    assert [m.content for m in chat.prompts[1]][-1] == "tell me something"
+    with pytest.raises(VoiceBuddyError) as info:
+        pipeline.run_turn(conversation)  # the last message is the character's
+    assert info.value.code == "nothing_to_answer"
+
+
+def test_each_final_message_is_recorded_as_soon_as_it_is_final() -> None:
+    recorded: list[tuple[str, str, bool]] = []
+    pipeline, events, _, _ = make(FakeChat("Fine, thanks.", delay_s=0.001))
+    conversation = Conversation.start(CHARACTER, "Ann")
+
+    def record(message):  # type: ignore[no-untyped-def]
+        recorded.append(
+            (message.role, message.content, any(isinstance(e, TokenGenerated) for e in events))
+        )
+        return message
+
+    conversation.recorder = record
+    pipeline.run_turn(conversation, audio=SPEECH, speech_ended_at=events[-1].at if events else None)
+    # the user's words are saved before the reply starts, the reply once it is complete
+    assert recorded == [("user", "what is new?", False), ("assistant", "Fine, thanks.", True)]

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from voicebuddy.audio.types import AudioSink
 from voicebuddy.characters.character import BUNDLED_DIR, Character, find_character
-from voicebuddy.config import Paths, Settings
+from voicebuddy.config import LlmSettings, Paths, Settings
+from voicebuddy.conversation import Conversation
 from voicebuddy.engines.llm import LlamaCppChat, LlamaSettings, Sampling, default_threads
 from voicebuddy.engines.stt import WhisperCppSTT
 from voicebuddy.engines.tts import Pyttsx3TTS
@@ -15,7 +16,8 @@ from voicebuddy.errors import ModelError
 from voicebuddy.models.ct2 import Ct2Source
 from voicebuddy.models.defaults import STT_MODEL_NAMES, default_llm_path, default_stt_source
 from voicebuddy.models.whisper_convert import ensure_ggml
-from voicebuddy.pipeline import Conversation, EventBus, PipelineOptions, VoicePipeline
+from voicebuddy.pipeline import EventBus, PipelineOptions, VoicePipeline
+from voicebuddy.storage import Store
 
 
 def resolve_llm_path(settings: Settings) -> Path:
@@ -45,6 +47,11 @@ def resolve_stt_path(settings: Settings, cache_dir: Path) -> Path:
             f"or one of {', '.join(STT_MODEL_NAMES)}).",
         )
     return path
+
+
+def _engine_fields(llm: LlmSettings) -> tuple[object, ...]:
+    """The LLM settings that need a new model object (sampling ones do not)."""
+    return (llm.model, llm.context_size, llm.gpu_layers, llm.lora, llm.threads, llm.seed)
 
 
 def threads(configured: int) -> int:
@@ -124,6 +131,30 @@ class VoiceBuddy:
             PipelineOptions(sampling=self.sampling()),
             self.bus,
         )
+
+    def store(self) -> Store:
+        return Store(self.paths.data_dir / "voicebuddy.sqlite3")
+
+    def reload(self, new: Settings) -> None:
+        """Switch to `new` settings, loading only the engines they change.
+
+        All new engines are built before any is swapped in: if one fails, the old ones stay
+        and the error is raised.
+        """
+        llm_changed = _engine_fields(new.llm) != _engine_fields(self.settings.llm)
+        stt_changed = new.stt != self.settings.stt
+        candidate = VoiceBuddy(new, self.paths, self.bus)
+        chat = candidate.chat_model() if llm_changed or self._chat is None else self._chat
+        stt = candidate.speech_to_text() if stt_changed or self._stt is None else self._stt
+        self.settings, self._chat, self._stt = new, chat, stt
+
+    def describe_models(self) -> str:
+        parts = []
+        if self._chat is not None:
+            parts.append(self._chat.model_name)
+        if self._stt is not None:
+            parts.append(f"whisper {stt_model_name(self.settings)}")
+        return " · ".join(parts)
 
     def new_conversation(self, character: Character) -> Conversation:
         return Conversation.start(character, self.settings.chat.user_name)

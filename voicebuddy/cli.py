@@ -71,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--voice", action="store_true", help="talk: Enter starts and stops recording")
     chat.add_argument("--no-speak", action="store_true", help="do not speak replies")
 
+    command("gui", "the desktop window (the default without a command)")
     command("models", "the models in use, with paths and sizes")
     command("voices", "the text-to-speech voices of this machine")
     return parser
@@ -122,8 +123,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             "models": commands.models,
             "voices": commands.voices,
         }
-        if args.command is None:  # the desktop window replaces this once it exists
-            args = build_parser().parse_args([*(argv or sys.argv[1:]), "chat"])
+        if args.command in (None, "gui"):
+            from voicebuddy.gui.app import run
+
+            return run(settings, paths)
         return handlers[args.command](args, settings, paths)
     except VoiceBuddyError as error:
         print(f"voicebuddy: {error.message}", file=sys.stderr)

@@ -66,6 +66,7 @@ class AudioSettings:
 class ChatSettings:
     character: str = "Buddy"
     user_name: str = "User"
+    hold_key: str = "Space"  # QKeySequence portable text, e.g. "Space", "F9"
 
 
 @dataclass

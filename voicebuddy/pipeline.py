@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from voicebuddy.audio.types import AudioSink, Samples
-from voicebuddy.characters.character import Character
 from voicebuddy.characters.prompt import Message, assemble_prompt
+from voicebuddy.conversation import Conversation
 from voicebuddy.engines.llm import ChatModel, Sampling
 from voicebuddy.engines.stt import SpeechToText
 from voicebuddy.engines.tts import TextToSpeech
@@ -55,23 +55,6 @@ class EventBus:
             listeners = list(self._listeners)
         for listener in listeners:
             listener(event)
-
-
-@dataclass
-class Conversation:
-    """The messages of one conversation with one character (no system message)."""
-
-    character: Character
-    user_name: str = "User"
-    messages: list[Message] = field(default_factory=list)
-
-    @classmethod
-    def start(cls, character: Character, user_name: str) -> Conversation:
-        from voicebuddy.characters.prompt import expand_macros
-
-        greeting = expand_macros(character.greeting, character, user_name).strip()
-        messages = [Message("assistant", greeting)] if greeting else []
-        return cls(character, user_name, messages)
 
 
 @dataclass(frozen=True)
@@ -132,12 +115,21 @@ class VoicePipeline:
         audio: Samples | None = None,
         text: str | None = None,
         language: str | None = None,
+        speech_ended_at: float | None = None,
     ) -> TurnResult:
-        """One turn from the user's audio (or typed `text`); raises VoiceBuddyError on failure."""
+        """One turn from the user's audio or typed `text`; with neither, a new reply to the
+        user's last message (regenerate). Raises VoiceBuddyError on failure.
+
+        `speech_ended_at` (time.monotonic()) is when the user stopped talking, if earlier than
+        now: the turn's clock, and so the voice-to-voice latency, starts there.
+        """
         self._turns += 1
         turn_id = self._turns
         self._cancel.clear()
-        started = TurnStarted(turn_id=turn_id, audio_s=0.0 if audio is None else audio.size / 16000)
+        audio_s = 0.0 if audio is None else audio.size / 16000
+        started = TurnStarted(
+            turn_id=turn_id, audio_s=audio_s, at=speech_ended_at or time.monotonic()
+        )
         self.bus.emit(started)
         try:
             return self._run(turn_id, started.at, conversation, audio, text, language)
@@ -163,7 +155,14 @@ class VoicePipeline:
 
         stt_ms: float | None = None
         detected = ""
-        if audio is not None:
+        regenerate = audio is None and text is None
+        if regenerate:
+            if not conversation.messages or conversation.messages[-1].role != "user":
+                raise VoiceBuddyError(
+                    "nothing_to_answer", "There is no message of yours to answer."
+                )
+            text = conversation.messages[-1].content
+        elif audio is not None:
             if self.stt is None:
                 raise VoiceBuddyError("no_stt", "No speech-to-text model is loaded.")
             transcription = self.stt.transcribe(audio, language)
@@ -176,7 +175,9 @@ class VoicePipeline:
         if not text:
             raise VoiceBuddyError("no_speech", "No speech was recognised; nothing to answer.")
 
-        history = [*conversation.messages, Message("user", text)]
+        history = (
+            conversation.messages if regenerate else [*conversation.messages, Message("user", text)]
+        )
         sampling = self.options.sampling
         reserve = self.options.reply_reserve or sampling.max_tokens
         prompt = assemble_prompt(
@@ -186,7 +187,8 @@ class VoicePipeline:
             self.chat.count_tokens,
             self.chat.context_size - reserve,
         )
-        conversation.messages.append(history[-1])
+        if not regenerate:
+            conversation.append("user", text)
 
         first_token_at: float | None = None
         first_audio_at: list[float] = []
@@ -241,7 +243,8 @@ class VoicePipeline:
 
         reply = "".join(reply_parts).strip()
         interrupted = self._cancel.is_set()
-        conversation.messages.append(Message("assistant", reply))
+        if reply:
+            conversation.append("assistant", reply, interrupted)
         stats = self.chat.last_stats
         ended = TurnEnded(
             turn_id=turn_id,

@@ -7,6 +7,7 @@ own in the platform data dir.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,9 +35,13 @@ class Character:
     system_prompt: str = ""
     post_history_instructions: str = ""
     voice: Voice = Voice()
+    avatar: Path | None = None  # an image file
+    source: Path | None = None  # the card file it was read from
 
 
 BUNDLED_DIR = Path(__file__).resolve().parents[2] / "characters"
+ASSETS_DIR = Path(__file__).resolve().parents[2] / "assets"
+_IMAGE_SUFFIXES = (".png", ".webp", ".jpg", ".jpeg", ".svg")
 
 
 def _text(data: dict[str, Any], key: str) -> str:
@@ -44,17 +49,25 @@ def _text(data: dict[str, Any], key: str) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _card_data(card: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a V2 card (under "data"), or of a V1 card (top level)."""
+    data = card.get("data")
+    return data if isinstance(data, dict) else card
+
+
+def _our_extension(data: dict[str, Any]) -> dict[str, Any]:
+    extensions = data.get("extensions")
+    ours = extensions.get("voicebuddy") if isinstance(extensions, dict) else None
+    return ours if isinstance(ours, dict) else {}
+
+
 def character_from_card(card: dict[str, Any], source: str) -> Character:
     """Read a V1 or V2 card (a JSON object) into a Character."""
-    data = card.get("data") if isinstance(card.get("data"), dict) else card
-    assert isinstance(data, dict)
+    data = _card_data(card)
     name = _text(data, "name").strip()
     if not name:
         raise VoiceBuddyError("card_invalid", f"The character card {source} has no name.")
-    extensions = data.get("extensions") if isinstance(data.get("extensions"), dict) else {}
-    assert isinstance(extensions, dict)
-    ours = extensions.get("voicebuddy") if isinstance(extensions.get("voicebuddy"), dict) else {}
-    assert isinstance(ours, dict)
+    ours = _our_extension(data)
     rate = ours.get("rate", 0)
     return Character(
         name=name,
@@ -65,8 +78,17 @@ def character_from_card(card: dict[str, Any], source: str) -> Character:
         example_dialogue=_text(data, "mes_example"),
         system_prompt=_text(data, "system_prompt"),
         post_history_instructions=_text(data, "post_history_instructions"),
-        voice=Voice(voice=str(ours.get("voice", "")), rate=rate if isinstance(rate, int) else 0),
+        voice=Voice(voice=_text(ours, "voice"), rate=rate if isinstance(rate, int) else 0),
     )
+
+
+def _find_avatar(card_path: Path, named: str) -> Path | None:
+    """`extensions.voicebuddy.avatar` (relative to the card or to assets/), else an image
+    with the card's name beside it or in assets/avatars/."""
+    candidates = [card_path.parent / named, ASSETS_DIR / named] if named else []
+    for folder in (card_path.parent, ASSETS_DIR / "avatars"):
+        candidates += [folder / f"{card_path.stem}{suffix}" for suffix in _IMAGE_SUFFIXES]
+    return next((c.resolve() for c in candidates if c.is_file()), None)
 
 
 def load_character_file(path: Path) -> Character:
@@ -80,26 +102,37 @@ def load_character_file(path: Path) -> Character:
         ) from None
     if not isinstance(card, dict):
         raise VoiceBuddyError("card_invalid", f"The character card {path} is not a JSON object.")
-    return character_from_card(card, str(path))
+    character = character_from_card(card, str(path))
+    avatar = _find_avatar(path, _text(_our_extension(_card_data(card)), "avatar"))
+    return dataclasses.replace(character, avatar=avatar, source=path.resolve())
 
 
-def find_character(name_or_path: str, folders: list[Path]) -> Character:
-    """A character by file path, or by name (case-insensitive) among the cards in `folders`."""
-    path = Path(name_or_path).expanduser()
-    if path.suffix == ".json" and path.exists():
-        return load_character_file(path)
-    wanted = name_or_path.strip().casefold()
-    available: list[str] = []
+def list_characters(folders: list[Path]) -> list[Character]:
+    """Every readable card in `folders`, first folder first; a later same-named card is
+    shadowed (the user's own folder comes before the bundled one). Broken cards are skipped."""
+    found: dict[str, Character] = {}
     for folder in folders:
         for file in sorted(folder.glob("*.json")) if folder.is_dir() else []:
             try:
                 character = load_character_file(file)
             except VoiceBuddyError:
-                continue  # a broken card elsewhere in the folder must not hide this one
-            available.append(character.name)
-            if wanted in (character.name.casefold(), file.stem.casefold()):
-                return character
-    listing = ", ".join(available) or "none"
+                continue  # a broken card must not hide the others
+            found.setdefault(character.name.casefold(), character)
+    return list(found.values())
+
+
+def find_character(name_or_path: str, folders: list[Path]) -> Character:
+    """A character by card path, or by name or file stem (case-insensitive) in `folders`."""
+    path = Path(name_or_path).expanduser()
+    if path.suffix == ".json" and path.exists():
+        return load_character_file(path)
+    wanted = name_or_path.strip().casefold()
+    characters = list_characters(folders)
+    for character in characters:
+        stem = character.source.stem.casefold() if character.source else ""
+        if wanted in (character.name.casefold(), stem):
+            return character
+    listing = ", ".join(c.name for c in characters) or "none"
     raise VoiceBuddyError(
         "character_not_found", f"No character named {name_or_path!r} (available: {listing})."
     )

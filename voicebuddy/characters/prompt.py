@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from voicebuddy.characters.character import Character
@@ -21,6 +21,8 @@ Role = Literal["system", "user", "assistant"]
 class Message:
     role: Role
     content: str
+    interrupted: bool = field(default=False, compare=False)
+    id: int | None = field(default=None, compare=False)  # its row in the store, once saved
 
 
 TokenCounter = Callable[[Sequence[Message]], int]

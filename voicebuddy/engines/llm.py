@@ -132,7 +132,7 @@ class LlamaCppChat:
             bos_token=detok(bos_id) if bos_id != -1 else "",
         )
         self.model_path = settings.model_path
-        self.model_name = str(metadata.get("general.name") or settings.model_path.stem)
+        self.model_name = settings.model_path.stem
         self._last = ReplyStats()
         # llama.cpp contexts are not thread-safe; one reply at a time.
         self._lock = threading.Lock()

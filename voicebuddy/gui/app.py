@@ -1,0 +1,58 @@
+"""Start the desktop app: the QApplication, the look, and the last conversation."""
+
+from __future__ import annotations
+
+import sys
+
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication
+
+from voicebuddy.app import VoiceBuddy
+from voicebuddy.characters.character import ASSETS_DIR
+from voicebuddy.config import Paths, Settings
+from voicebuddy.errors import VoiceBuddyError
+from voicebuddy.gui.main_window import MainWindow
+from voicebuddy.session import ChatSession
+from voicebuddy.storage import Store
+
+# Colours come from the palette, so the bubbles follow the system's light or dark scheme.
+STYLE = """
+#userBubble { background: palette(highlight); color: palette(highlighted-text);
+              border: none; border-radius: 12px; }
+#userBubble QLabel, #userBubble QToolButton { color: palette(highlighted-text); }
+#characterBubble { background: palette(alternate-base); border: 1px solid palette(mid);
+                   border-radius: 12px; }
+"""
+
+
+def restore_session(app: VoiceBuddy, store: Store) -> ChatSession:
+    """The conversation that was open last time, else the configured character's last one."""
+    user = app.settings.chat.user_name
+    last = store.get_setting("last_conversation")
+    if last is not None and last.isdigit():
+        try:
+            info = store.conversation(int(last))
+            return ChatSession.open(store, info.id, app.character(info.character), user)
+        except VoiceBuddyError:
+            pass  # deleted, or its character is gone: start from the default character
+    return ChatSession.resume(store, app.character(), user)
+
+
+def create_window(settings: Settings, paths: Paths) -> MainWindow:
+    app = VoiceBuddy(settings, paths)
+    store = app.store()
+    window = MainWindow(app, store, restore_session(app, store))
+    window.setWindowIcon(QIcon(str(ASSETS_DIR / "icon.png")))
+    return window
+
+
+def run(settings: Settings, paths: Paths) -> int:
+    qt = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(qt, QApplication)
+    qt.setApplicationName("VoiceBuddy")
+    qt.setApplicationDisplayName("VoiceBuddy")
+    qt.setWindowIcon(QIcon(str(ASSETS_DIR / "icon.png")))
+    qt.setStyleSheet(STYLE)
+    window = create_window(settings, paths)
+    window.show()
+    return qt.exec()

@@ -1,0 +1,154 @@
+"""The conversation as chat bubbles: the character's on the left, the user's on the right."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication, QPalette
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from voicebuddy.characters.prompt import Message
+from voicebuddy.text.markup import message_html
+
+
+def _soft_color(widget: QWidget) -> str:
+    palette = widget.palette()
+    text, base = palette.color(QPalette.ColorRole.Text), palette.color(QPalette.ColorRole.Base)
+    channels = zip(
+        (text.red(), text.green(), text.blue()),
+        (base.red(), base.green(), base.blue()),
+        strict=True,
+    )
+    return "#" + "".join(f"{(a * 3 + b * 2) // 5:02x}" for a, b in channels)
+
+
+class Bubble(QFrame):
+    """One message, with Copy, Edit and Delete buttons under it."""
+
+    edit_requested = Signal(int)
+    delete_requested = Signal(int)
+
+    def __init__(self, index: int, role: str, speaker: str, text: str = "") -> None:
+        super().__init__()
+        self.index, self.role, self.text = index, role, text
+        self.setObjectName("userBubble" if role == "user" else "characterBubble")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        self.speaker = QLabel(f"<b>{speaker}</b>")
+        self.body = QLabel()
+        self.body.setWordWrap(True)
+        self.body.setTextFormat(Qt.TextFormat.RichText)
+        self.body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.body.setAccessibleName(f"{speaker} message")
+        actions = QHBoxLayout()
+        actions.addStretch()
+        for label, tip, slot in (
+            ("Copy", "Copy this message to the clipboard", self.copy),
+            ("Edit", "Edit this message", lambda: self.edit_requested.emit(self.index)),
+            ("Delete", "Delete this message", lambda: self.delete_requested.emit(self.index)),
+        ):
+            button = QToolButton()
+            button.setText(label)
+            button.setToolTip(tip)
+            button.setAutoRaise(True)
+            button.clicked.connect(slot)
+            actions.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.speaker)
+        layout.addWidget(self.body)
+        layout.addLayout(actions)
+        self.set_text(text)
+
+    def set_text(self, text: str, interrupted: bool = False) -> None:
+        self.text = text
+        html = message_html(text, _soft_color(self))
+        if interrupted:
+            html += f' <span style="color:{_soft_color(self)}">— interrupted</span>'
+        self.body.setText(html or "…")
+
+    def copy(self) -> None:
+        QGuiApplication.clipboard().setText(self.text)
+
+
+class ConversationView(QScrollArea):
+    """Shows a conversation; `begin_reply`/`append_to_reply` stream a reply into a bubble."""
+
+    edit_requested = Signal(int)
+    delete_requested = Signal(int)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._column = QWidget()
+        self._layout = QVBoxLayout(self._column)
+        self._layout.addStretch()
+        self.setWidget(self._column)
+        self.bubbles: list[Bubble] = []
+        self._rows: list[QWidget] = []
+        self._names = ("User", "Character")
+        self._streaming: Bubble | None = None
+        self._streamed = ""
+
+    def set_messages(self, messages: Sequence[Message], user: str, character: str) -> None:
+        self._names = (user, character)
+        for row in self._rows:
+            row.deleteLater()
+        self.bubbles, self._rows = [], []
+        self._streaming = None
+        for index, message in enumerate(messages):
+            self._add(index, message.role, message.content, message.interrupted)
+        self._scroll_to_end()
+
+    def add_message(self, message: Message) -> None:
+        self._add(len(self.bubbles), message.role, message.content, message.interrupted)
+        self._scroll_to_end()
+
+    def begin_reply(self) -> None:
+        self._streamed = ""
+        self._streaming = self._add(len(self.bubbles), "assistant", "")
+        self._scroll_to_end()
+
+    def append_to_reply(self, piece: str) -> None:
+        if self._streaming is None:
+            self.begin_reply()
+        assert self._streaming is not None
+        self._streamed += piece
+        self._streaming.set_text(self._streamed)
+        self._scroll_to_end()
+
+    def end_reply(self) -> None:
+        self._streaming = None
+
+    def _add(self, index: int, role: str, text: str, interrupted: bool = False) -> Bubble:
+        user, character = self._names
+        bubble = Bubble(index, role, user if role == "user" else character)
+        bubble.set_text(text, interrupted)
+        bubble.edit_requested.connect(self.edit_requested)
+        bubble.delete_requested.connect(self.delete_requested)
+        row = QWidget()
+        line = QHBoxLayout(row)
+        line.setContentsMargins(0, 0, 0, 0)
+        if role == "user":
+            line.addStretch(1)
+        line.addWidget(bubble, 4)
+        if role != "user":
+            line.addStretch(1)
+        self._layout.insertWidget(self._layout.count() - 1, row)
+        self._rows.append(row)
+        self.bubbles.append(bubble)
+        return bubble
+
+    def _scroll_to_end(self) -> None:
+        bar = self.verticalScrollBar()
+        QTimer.singleShot(0, lambda: bar.setValue(bar.maximum()))

@@ -1,0 +1,532 @@
+"""The main window: the conversation, push-to-talk, menus and the status bar."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+from PySide6.QtCore import QEvent, QObject, Qt, QThread, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeyEvent, QKeySequence, QPixmap
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from voicebuddy.app import VoiceBuddy
+from voicebuddy.audio.capture import MicrophoneRecorder
+from voicebuddy.characters.character import Character
+from voicebuddy.characters.prompt import Message
+from voicebuddy.config import Settings, save_settings
+from voicebuddy.errors import AudioError, VoiceBuddyError
+from voicebuddy.events import (
+    AudioStarted,
+    TokenGenerated,
+    TranscriptReady,
+    TurnEnded,
+    TurnEvent,
+    TurnFailed,
+    TurnStarted,
+)
+from voicebuddy.gui.conversation_view import ConversationView
+from voicebuddy.gui.settings_dialog import SettingsChoices
+from voicebuddy.gui.talk_panel import TalkPanel, TalkState
+from voicebuddy.gui.worker import EngineWorker, ModelsReady
+from voicebuddy.session import ChatSession
+from voicebuddy.storage import Store
+from voicebuddy.sysinfo import memory_mb
+from voicebuddy.text.markup import message_html
+
+# The languages people most often pick first; whisper knows about a hundred ("auto" detects).
+WHISPER_LANGUAGES = (
+    "auto",
+    "en",
+    "zh",
+    "de",
+    "es",
+    "fr",
+    "it",
+    "ja",
+    "ko",
+    "nl",
+    "pl",
+    "pt",
+    "ru",
+    "sv",
+    "tr",
+    "uk",
+    "ar",
+    "hi",
+    "id",
+    "vi",
+    "yue",
+)
+
+
+def _qapp() -> QApplication:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication), "create the QApplication first"
+    return app
+
+
+class MainWindow(QMainWindow):
+    request_load = Signal(object)  # Settings
+    request_turn = Signal(object, object, object)  # session, audio | text | None, ended_at
+
+    def __init__(self, app: VoiceBuddy, store: Store, session: ChatSession) -> None:
+        super().__init__()
+        self.app, self.store, self.session = app, store, session
+        self.setWindowTitle("VoiceBuddy")
+        self.resize(900, 760)
+        self.setMinimumSize(640, 480)
+        self._recorder: MicrophoneRecorder | None = None
+        self._can_talk = True
+        self._pending_settings: Settings | None = None
+        self._turn_started_at = 0.0
+        self._first_token_at: float | None = None
+        self._heard_audio = False
+
+        self.avatar = QLabel()
+        self.avatar.setFixedSize(64, 64)
+        self.character_name = QLabel()
+        self.character_name.setStyleSheet("font-size: 18pt; font-weight: bold;")
+        header = QHBoxLayout()
+        header.addWidget(self.avatar)
+        header.addWidget(self.character_name, 1)
+        self.view = ConversationView()
+        self.view.edit_requested.connect(self.edit_message)
+        self.view.delete_requested.connect(self.delete_message)
+        self.talk = TalkPanel(app.settings.chat.hold_key)
+        self.talk.talk_pressed.connect(self.start_talking)
+        self.talk.talk_released.connect(self.stop_talking)
+        self.talk.stop_clicked.connect(self.stop_reply)
+        self.talk.text_submitted.connect(self.send_text)
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.addLayout(header)
+        column.addWidget(self.view, 1)
+        column.addWidget(self.talk)
+        self.setCentralWidget(central)
+        self._build_status_bar()
+        self._build_actions()
+
+        self._thread = QThread(self)
+        self._thread.setObjectName("engines")
+        self.worker = EngineWorker(app)
+        self.worker.moveToThread(self._thread)
+        self.request_load.connect(self.worker.load)
+        self.request_turn.connect(self.worker.run_turn)
+        self.worker.turn_event.connect(self.on_event)
+        self.worker.ready.connect(self.on_models_ready)
+        self.worker.load_failed.connect(self.on_load_failed)
+        self.worker.turn_done.connect(self.on_turn_done)
+        self.worker.turn_failed.connect(self.on_turn_failed)
+        self._thread.start()
+
+        self._level_timer = QTimer(self, interval=50)
+        self._level_timer.timeout.connect(self._show_level)
+        _qapp().installEventFilter(self)
+        self.show_session()
+        self._open_microphone()
+        self.request_load.emit(app.settings)
+
+    # ----- layout pieces
+    def _build_status_bar(self) -> None:
+        self.models_label = QLabel("Loading models…")
+        self.speed_label = QLabel()
+        self.latency_label = QLabel()
+        self.memory_label = QLabel()
+        self.models_label.setToolTip("The language and speech models in use")
+        self.speed_label.setToolTip("Tokens per second of the last reply")
+        self.latency_label.setToolTip("End of your speech to the first sound of the reply")
+        self.memory_label.setToolTip("Memory this process uses")
+        self.loading = QProgressBar()
+        self.loading.setRange(0, 0)
+        self.loading.setMaximumWidth(120)
+        bar = self.statusBar()
+        for widget in (self.loading, self.models_label):
+            bar.addWidget(widget)
+        for widget in (self.speed_label, self.latency_label, self.memory_label):
+            bar.addPermanentWidget(widget)
+        self._memory_timer = QTimer(self, interval=2000)
+        self._memory_timer.timeout.connect(self._show_memory)
+        self._memory_timer.start()
+        self._show_memory()
+
+    def _build_actions(self) -> None:
+        def action(
+            menu_name: str, text: str, shortcut: str, tip: str, slot: Callable[[], object]
+        ) -> QAction:
+            act = QAction(text, self)
+            act.setShortcut(QKeySequence(shortcut))
+            act.setToolTip(f"{tip} ({QKeySequence(shortcut).toString()})")
+            act.setStatusTip(tip)
+            act.triggered.connect(slot)
+            menus[menu_name].addAction(act)
+            return act
+
+        menubar = self.menuBar()
+        menus = {
+            name: menubar.addMenu(name) for name in ("&Conversation", "C&haracter", "&Settings")
+        }
+        self.new_action = action(
+            "&Conversation",
+            "&New conversation",
+            "Ctrl+N",
+            "Start a new conversation with this character",
+            self.new_conversation,
+        )
+        self.history_action = action(
+            "&Conversation",
+            "&History…",
+            "Ctrl+H",
+            "Reopen, rename, delete or export conversations",
+            self.show_history,
+        )
+        self.regenerate_action = action(
+            "&Conversation",
+            "&Regenerate reply",
+            "Ctrl+R",
+            "Answer your last message again",
+            self.regenerate,
+        )
+        self.copy_action = action(
+            "&Conversation",
+            "&Copy last reply",
+            "Ctrl+Shift+C",
+            "Copy the character's last message",
+            self.copy_last_reply,
+        )
+        self.stop_action = action(
+            "&Conversation", "&Stop", "Esc", "Stop the reply and its speech now", self.stop_reply
+        )
+        action("&Conversation", "&Quit", "Ctrl+Q", "Quit VoiceBuddy", self.close)
+        self.character_action = action(
+            "C&haracter",
+            "&Choose character…",
+            "Ctrl+K",
+            "Pick who you talk to",
+            self.choose_character,
+        )
+        self.settings_action = action(
+            "&Settings",
+            "&Preferences…",
+            "Ctrl+,",
+            "Models, voice, audio devices and more",
+            self.show_settings,
+        )
+
+    # ----- the open conversation
+    def show_session(self) -> None:
+        character = self.session.conversation.character
+        self.character_name.setText(character.name)
+        self.character_name.setToolTip(character.description)
+        pixmap = QPixmap(str(character.avatar)) if character.avatar else QPixmap()
+        if pixmap.isNull():
+            pixmap = QIcon(str(self.app_icon_path())).pixmap(64, 64)
+        self.avatar.setPixmap(
+            pixmap.scaled(
+                64,
+                64,
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
+        )
+        self.setWindowTitle(f"VoiceBuddy — {character.name}")
+        conversation = self.session.conversation
+        self.view.set_messages(conversation.messages, conversation.user_name, character.name)
+
+    @staticmethod
+    def app_icon_path() -> object:
+        from voicebuddy.characters.character import ASSETS_DIR
+
+        return ASSETS_DIR / "icon.png"
+
+    def _switch(self, session: ChatSession) -> None:
+        self.session = session
+        self.show_session()
+
+    def busy(self) -> bool:
+        return self.talk.state not in (TalkState.READY, TalkState.LOADING)
+
+    # ----- talking
+    def _open_microphone(self) -> None:
+        try:
+            from voicebuddy.audio.playback import list_input_devices
+
+            if not list_input_devices():
+                raise AudioError("no_input_device", "No microphone was found.")
+            self._recorder = MicrophoneRecorder(self.app.settings.audio.input_device or None)
+            self._can_talk = True
+            self.talk.show_notice("", "microphone")
+        except AudioError as error:
+            self._recorder, self._can_talk = None, False
+            self.talk.show_notice(f"{error.message} Text-only mode: type your messages.", "microphone")
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """The hold-to-talk key, while the window is active. In the text box it types, unless
+        the box is empty (a leading space would mean nothing there)."""
+        if event.type() in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease) and self.isActiveWindow():
+            key_event = event if isinstance(event, QKeyEvent) else None
+            if key_event is not None and self._is_hold_key(key_event):
+                typing = isinstance(QApplication.focusWidget(), QLineEdit) and bool(
+                    self.talk.entry.text()
+                )
+                if not typing:
+                    if not key_event.isAutoRepeat():
+                        if event.type() == QEvent.Type.KeyPress:
+                            self.start_talking()
+                        else:
+                            self.stop_talking()
+                    return True
+        return super().eventFilter(watched, event)
+
+    def _is_hold_key(self, event: QKeyEvent) -> bool:
+        wanted = QKeySequence(self.app.settings.chat.hold_key or "Space").toString()
+        return bool(wanted) and QKeySequence(event.key()).toString() == wanted
+
+    def start_talking(self) -> None:
+        if self._recorder is None or self.talk.state is not TalkState.READY:
+            return
+        try:
+            self._recorder.start()
+        except AudioError as error:
+            self.talk.show_notice(error.message)
+            return
+        self.talk.show_notice("")
+        self.talk.set_state(TalkState.LISTENING, self._can_talk)
+        self._level_timer.start()
+
+    def stop_talking(self) -> None:
+        if self._recorder is None or self.talk.state is not TalkState.LISTENING:
+            return
+        self._level_timer.stop()
+        ended_at = time.monotonic()
+        audio = self._recorder.stop()
+        if self._recorder.error is not None:
+            self.talk.show_notice(f"{self._recorder.error.message} What was recorded is kept.")
+        if audio.size < 16_000 // 5:
+            self.talk.set_state(TalkState.READY, self._can_talk)
+            self.statusBar().showMessage("Too short: hold the key while you speak.", 4000)
+            return
+        self.talk.set_state(TalkState.TRANSCRIBING, self._can_talk)
+        self.request_turn.emit(self.session, audio, ended_at)
+
+    def _show_level(self) -> None:
+        if self._recorder is not None:
+            rms = self._recorder.level()
+            self.talk.level.setValue(
+                int(min(100.0, max(0.0, 20 * np.log10(rms + 1e-9) + 60) * 100 / 60))
+            )
+            if self._recorder.error is not None:
+                self.talk.show_notice(f"{self._recorder.error.message} What was recorded is kept.")
+
+    def send_text(self, text: str) -> None:
+        if self.talk.state is not TalkState.READY:
+            return
+        self.view.add_message(Message("user", text))
+        self.talk.set_state(TalkState.THINKING, self._can_talk)
+        self.request_turn.emit(self.session, text, None)
+
+    def regenerate(self) -> None:
+        if self.talk.state is not TalkState.READY or not self.session.drop_last_reply():
+            return
+        self.show_session()
+        self.talk.set_state(TalkState.THINKING, self._can_talk)
+        self.request_turn.emit(self.session, None, None)
+
+    def stop_reply(self) -> None:
+        if self.talk.state is TalkState.LISTENING and self._recorder is not None:
+            self._recorder.stop()
+            self._level_timer.stop()
+            self.talk.set_state(TalkState.READY, self._can_talk)
+            return
+        self.worker.cancel()
+
+    # ----- what the worker reports
+    def on_event(self, event: TurnEvent) -> None:
+        if isinstance(event, TurnStarted):
+            self._turn_started_at, self._first_token_at, self._heard_audio = event.at, None, False
+        elif isinstance(event, TranscriptReady):
+            if event.text:
+                self.view.add_message(Message("user", event.text))
+            self.talk.set_state(TalkState.THINKING, self._can_talk)
+        elif isinstance(event, TokenGenerated):
+            if self._first_token_at is None:
+                self._first_token_at = event.at
+                self.view.begin_reply()
+            self.view.append_to_reply(event.text)
+        elif isinstance(event, AudioStarted):
+            if not self._heard_audio:
+                self._heard_audio = True
+                latency = (event.at - self._turn_started_at) * 1000
+                self.latency_label.setText(f"voice-to-voice {latency:.0f} ms")
+            self.talk.set_state(TalkState.SPEAKING, self._can_talk)
+        elif isinstance(event, TurnEnded):
+            if self._first_token_at is not None and event.completion_tokens > 1:
+                seconds = max(event.at - self._first_token_at, 1e-3)
+                self.speed_label.setText(f"{(event.completion_tokens - 1) / seconds:.0f} tokens/s")
+        elif isinstance(event, TurnFailed) and self.talk.state is not TalkState.READY:
+            self.statusBar().showMessage(event.message, 6000)
+
+    def on_turn_done(self, _result: object) -> None:
+        self.view.end_reply()
+        self.show_session()
+        self.talk.set_state(TalkState.READY, self._can_talk)
+
+    def on_turn_failed(self, code: str, message: str) -> None:
+        self.view.end_reply()
+        self.show_session()
+        self.talk.set_state(TalkState.READY, self._can_talk)
+        text = (
+            "I didn't catch that; hold the key while you speak." if code == "no_speech" else message
+        )
+        self.talk.show_notice(text)
+
+    def on_models_ready(self, ready: ModelsReady) -> None:
+        self.loading.hide()
+        self.models_label.setText(ready.description)
+        if self._pending_settings is not None:
+            save_settings(self._pending_settings, self.app.paths.config_file)
+            self._pending_settings = None
+            self._open_microphone()
+            self.talk.set_hold_key(self.app.settings.chat.hold_key)
+        self.talk.show_notice(ready.speaker_notice, "speaker")
+        self.talk.set_state(TalkState.READY, self._can_talk)
+
+    def on_load_failed(self, message: str) -> None:
+        self.loading.hide()
+        self._pending_settings = None
+        self.talk.set_state(TalkState.READY, self._can_talk)
+        self.models_label.setText(self.app.describe_models() or "No models loaded")
+        QMessageBox.warning(
+            self, "Model not loaded", f"{message}\n\nThe previous models stay in use."
+        )
+
+    def _show_memory(self) -> None:
+        self.memory_label.setText(f"{memory_mb():.0f} MB")
+
+    # ----- menus and dialogs
+    def new_conversation(self) -> None:
+        if not self.busy():
+            character = self.session.conversation.character
+            self._switch(ChatSession.new(self.store, character, self.app.settings.chat.user_name))
+
+    def copy_last_reply(self) -> None:
+        for message in reversed(self.session.conversation.messages):
+            if message.role == "assistant":
+                QApplication.clipboard().setText(message.content)
+                return
+
+    def edit_message(self, index: int) -> None:
+        if self.busy():
+            return
+        old = self.session.conversation.messages[index].content
+        text, ok = QInputDialog.getMultiLineText(self, "Edit message", "Message:", old)
+        if ok and text.strip() and text != old:
+            self.session.edit(index, text.strip())
+            self.show_session()
+
+    def delete_message(self, index: int) -> None:
+        if self.busy():
+            return
+        answer = QMessageBox.question(self, "Delete message", "Delete this message?")
+        if answer == QMessageBox.StandardButton.Yes:
+            self.session.delete(index)
+            self.show_session()
+
+    def choose_character(self) -> None:
+        from voicebuddy.characters.character import list_characters
+        from voicebuddy.gui.character_picker import CharacterPicker
+
+        if self.busy():
+            return
+        characters = list_characters(self.app.character_folders())
+        picker = CharacterPicker(characters, self.session.conversation.character.name, self)
+        if picker.exec() and (name := picker.selected_name()):
+            character = next(c for c in characters if c.name == name)
+            self.open_character(character)
+
+    def open_character(self, character: Character) -> None:
+        user = self.app.settings.chat.user_name
+        self._switch(ChatSession.resume(self.store, character, user))
+
+    def show_history(self) -> None:
+        from voicebuddy.gui.history_dialog import HistoryDialog
+
+        if self.busy():
+            return
+        dialog = HistoryDialog(self.store, self.app.settings.chat.user_name, self)
+        dialog.opened.connect(self.open_conversation)
+        dialog.deleted.connect(self._on_conversation_deleted)
+        dialog.exec()
+
+    def open_conversation(self, conversation_id: int) -> None:
+        info = self.store.conversation(conversation_id)
+        try:
+            character = self.app.character(info.character)
+        except VoiceBuddyError as error:
+            QMessageBox.warning(self, "Character missing", error.message)
+            return
+        user = self.app.settings.chat.user_name
+        self._switch(ChatSession.open(self.store, conversation_id, character, user))
+
+    def _on_conversation_deleted(self, conversation_id: int) -> None:
+        if conversation_id == self.session.conversation_id:
+            self.new_conversation()
+
+    def show_settings(self) -> None:
+        from voicebuddy.gui.settings_dialog import SettingsDialog
+
+        if self.busy():
+            return
+        dialog = SettingsDialog(self.app.settings, self._settings_choices(), self)
+        if dialog.exec():
+            new = dialog.result_settings()
+            self._pending_settings = new
+            self.loading.show()
+            self.models_label.setText("Loading models…")
+            self.talk.set_state(TalkState.LOADING, self._can_talk)
+            self.request_load.emit(new)
+
+    def _settings_choices(self) -> SettingsChoices:
+        from voicebuddy.audio.playback import list_input_devices, list_output_devices
+        from voicebuddy.gui.settings_dialog import SettingsChoices
+        from voicebuddy.models.defaults import STT_MODEL_NAMES
+
+        try:
+            inputs, outputs = list_input_devices(), list_output_devices()
+        except AudioError:
+            inputs, outputs = [], []
+        try:
+            voices = self.app.text_to_speech().voices()
+        except VoiceBuddyError:
+            voices = []
+        return SettingsChoices(
+            input_devices=inputs,
+            output_devices=outputs,
+            voices=voices,
+            languages=list(WHISPER_LANGUAGES),
+            stt_models=["auto", *STT_MODEL_NAMES],
+        )
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.worker.cancel()
+        _qapp().removeEventFilter(self)
+        self._thread.quit()
+        self._thread.wait(10_000)
+        self.worker.shutdown()
+        if self._recorder is not None:
+            self._recorder.stop()
+        super().closeEvent(event)
+
+
+__all__ = ["MainWindow", "message_html"]

@@ -1,0 +1,112 @@
+"""Engine work off the GUI thread: a worker QObject living on its own QThread.
+
+The window asks through queued signals and hears back through the worker's signals; the
+pipeline's events are forwarded as they happen, so tokens stream into the window.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal, Slot
+
+from voicebuddy.app import VoiceBuddy
+from voicebuddy.audio.types import AudioSink
+from voicebuddy.characters.character import Character
+from voicebuddy.config import Settings
+from voicebuddy.errors import AudioError, VoiceBuddyError
+from voicebuddy.pipeline import VoicePipeline
+from voicebuddy.session import ChatSession
+
+
+@dataclass(frozen=True)
+class ModelsReady:
+    description: str
+    speaker_notice: str  # empty when replies can be spoken
+
+
+class EngineWorker(QObject):
+    turn_event = Signal(object)  # a TurnEvent, as the pipeline emits it
+    ready = Signal(object)  # ModelsReady
+    load_failed = Signal(str)
+    turn_done = Signal(object)  # TurnResult
+    turn_failed = Signal(str, str)  # code, message
+
+    def __init__(self, app: VoiceBuddy) -> None:
+        super().__init__()
+        self.app = app
+        self._pipeline: VoicePipeline | None = None
+        self._pipeline_character: Character | None = None
+        self._sink: AudioSink | None = None
+        app.bus.subscribe(self.turn_event.emit)
+
+    def cancel(self) -> None:
+        """Stop the running turn's generation and speech; safe from the GUI thread."""
+        if self._pipeline is not None:
+            self._pipeline.cancel()
+
+    @Slot(object)
+    def load(self, settings: Settings) -> None:
+        """Load (or reload with `settings`) every engine; keeps the old ones on failure."""
+        try:
+            self.app.reload(settings)
+            self.app.text_to_speech()
+            notice = self._open_speaker()
+        except VoiceBuddyError as error:
+            self.load_failed.emit(error.message)
+            return
+        self._pipeline = None  # rebuilt for the next turn with the new engines
+        self.ready.emit(ModelsReady(self.app.describe_models(), notice))
+
+    def _open_speaker(self) -> str:
+        from voicebuddy.audio.playback import SpeakerSink
+
+        if self._sink is not None:
+            self._sink.close()
+            self._sink = None
+        if not self.app.settings.tts.speak_replies:
+            return ""
+        try:
+            self._sink = SpeakerSink(self.app.settings.audio.output_device or None)
+        except AudioError as error:
+            return f"{error.message} Replies are shown, not spoken."
+        return ""
+
+    def _pipeline_for(self, session: ChatSession) -> VoicePipeline:
+        character = session.conversation.character
+        if self._pipeline is None or self._pipeline_character != character:
+            # the character's voice goes with the pipeline
+            self._pipeline = self.app.pipeline(self._sink, character)
+            self._pipeline_character = character
+        return self._pipeline
+
+    @Slot(object, object, object)
+    def run_turn(self, session: ChatSession, audio: object, speech_ended_at: object) -> None:
+        """A turn from recorded audio (a float32 array), typed text (a str), or neither
+        (regenerate the last reply)."""
+        try:
+            pipeline = self._pipeline_for(session)
+            if isinstance(audio, np.ndarray):
+                result = pipeline.run_turn(
+                    session.conversation,
+                    audio=audio,
+                    speech_ended_at=speech_ended_at if isinstance(speech_ended_at, float) else None,
+                )
+            elif isinstance(audio, str):
+                result = pipeline.run_turn(session.conversation, text=audio)
+            else:
+                result = pipeline.run_turn(session.conversation)
+        except VoiceBuddyError as error:
+            self.turn_failed.emit(error.code, error.message)
+            return
+        except Exception as error:  # a bug must not kill the worker thread silently
+            self.turn_failed.emit("internal_error", f"{type(error).__name__}: {error}")
+            return
+        self.turn_done.emit(result)
+
+    @Slot()
+    def shutdown(self) -> None:
+        if self._sink is not None:
+            self._sink.close()
+            self._sink = None
