@@ -11,5 +11,6 @@ def test_actions_are_italic_and_soft_without_asterisks() -> None:
 
 def test_bold_newlines_and_an_unfinished_action_while_streaming() -> None:
     assert message_html("**Yes**\nso", "#888") == "<b>Yes</b><br>so"
-    assert message_html("Hi *leans in", "#888") == 'Hi <i><span style="color:#888">leans in</span></i>'
+    unfinished = message_html("Hi *leans in", "#888")
+    assert unfinished == 'Hi <i><span style="color:#888">leans in</span></i>'
     assert message_html("你好 *笑*", "#888").endswith('<span style="color:#888">笑</span></i>')

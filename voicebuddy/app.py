@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -9,9 +10,15 @@ from voicebuddy.audio.types import AudioSink
 from voicebuddy.characters.character import BUNDLED_DIR, Character, find_character
 from voicebuddy.config import LlmSettings, Paths, Settings
 from voicebuddy.conversation import Conversation
-from voicebuddy.engines.llm import LlamaCppChat, LlamaSettings, Sampling, default_threads
-from voicebuddy.engines.stt import WhisperCppSTT
-from voicebuddy.engines.tts import Pyttsx3TTS
+from voicebuddy.engines.llm import (
+    ChatModel,
+    LlamaCppChat,
+    LlamaSettings,
+    Sampling,
+    default_threads,
+)
+from voicebuddy.engines.stt import SpeechToText, WhisperCppSTT
+from voicebuddy.engines.tts import Pyttsx3TTS, TextToSpeech
 from voicebuddy.errors import ModelError
 from voicebuddy.models.ct2 import Ct2Source
 from voicebuddy.models.defaults import STT_MODEL_NAMES, default_llm_path, default_stt_source
@@ -58,14 +65,54 @@ def threads(configured: int) -> int:
     return configured if configured > 0 else default_threads()
 
 
+def load_chat_model(settings: Settings, _paths: Paths) -> ChatModel:
+    llm = settings.llm
+    return LlamaCppChat(
+        LlamaSettings(
+            model_path=resolve_llm_path(settings),
+            context_size=llm.context_size,
+            threads=threads(llm.threads),
+            gpu_layers=llm.gpu_layers,
+            lora_path=Path(llm.lora).expanduser() if llm.lora else None,
+            seed=llm.seed,
+        )
+    )
+
+
+def load_speech_to_text(settings: Settings, paths: Paths) -> SpeechToText:
+    stt = settings.stt
+    return WhisperCppSTT(
+        resolve_stt_path(settings, paths.cache_dir),
+        language=stt.language,
+        initial_prompt=stt.initial_prompt,
+        threads=threads(stt.threads),
+        trim_window=stt.trim_window,
+    )
+
+
+def load_text_to_speech(voice: str | None, rate: int | None) -> TextToSpeech:
+    return Pyttsx3TTS(voice=voice, rate=rate)
+
+
+@dataclass(frozen=True)
+class EngineLoaders:
+    """How engines are made; tests pass loaders of fakes."""
+
+    chat: Callable[[Settings, Paths], ChatModel] = load_chat_model
+    stt: Callable[[Settings, Paths], SpeechToText] = load_speech_to_text
+    tts: Callable[[str | None, int | None], TextToSpeech] = load_text_to_speech
+
+
 @dataclass
 class VoiceBuddy:
     settings: Settings
     paths: Paths
     bus: EventBus = field(default_factory=EventBus)
-    _chat: LlamaCppChat | None = None
-    _stt: WhisperCppSTT | None = None
-    _tts: Pyttsx3TTS | None = None
+    loaders: EngineLoaders = field(default_factory=EngineLoaders)
+    _chat: ChatModel | None = None
+    _stt: SpeechToText | None = None
+    _tts: TextToSpeech | None = None
+    _tts_key: tuple[str | None, int | None] = (None, None)
 
     def character_folders(self) -> list[Path]:
         return [self.paths.data_dir / "characters", BUNDLED_DIR]
@@ -73,41 +120,26 @@ class VoiceBuddy:
     def character(self, name: str | None = None) -> Character:
         return find_character(name or self.settings.chat.character, self.character_folders())
 
-    def chat_model(self) -> LlamaCppChat:
+    def chat_model(self) -> ChatModel:
         if self._chat is None:
-            llm = self.settings.llm
-            self._chat = LlamaCppChat(
-                LlamaSettings(
-                    model_path=resolve_llm_path(self.settings),
-                    context_size=llm.context_size,
-                    threads=threads(llm.threads),
-                    gpu_layers=llm.gpu_layers,
-                    lora_path=Path(llm.lora).expanduser() if llm.lora else None,
-                    seed=llm.seed,
-                )
-            )
+            self._chat = self.loaders.chat(self.settings, self.paths)
         return self._chat
 
     def stt_model_path(self) -> Path:
         return resolve_stt_path(self.settings, self.paths.cache_dir)
 
-    def speech_to_text(self) -> WhisperCppSTT:
+    def speech_to_text(self) -> SpeechToText:
         if self._stt is None:
-            stt = self.settings.stt
-            self._stt = WhisperCppSTT(
-                self.stt_model_path(),
-                language=stt.language,
-                initial_prompt=stt.initial_prompt,
-                threads=threads(stt.threads),
-                trim_window=stt.trim_window,
-            )
+            self._stt = self.loaders.stt(self.settings, self.paths)
         return self._stt
 
-    def text_to_speech(self, character: Character | None = None) -> Pyttsx3TTS:
+    def text_to_speech(self, character: Character | None = None) -> TextToSpeech:
+        """The voice of the settings, else the character's own."""
         voice = self.settings.tts.voice or (character.voice.voice if character else "")
         rate = self.settings.tts.rate or (character.voice.rate if character else 0)
-        if self._tts is None or (self._tts.voice, self._tts.rate) != (voice or None, rate or None):
-            self._tts = Pyttsx3TTS(voice=voice or None, rate=rate or None)
+        key = (voice or None, rate or None)
+        if self._tts is None or self._tts_key != key:
+            self._tts, self._tts_key = self.loaders.tts(*key), key
         return self._tts
 
     def sampling(self) -> Sampling:
@@ -143,7 +175,7 @@ class VoiceBuddy:
         """
         llm_changed = _engine_fields(new.llm) != _engine_fields(self.settings.llm)
         stt_changed = new.stt != self.settings.stt
-        candidate = VoiceBuddy(new, self.paths, self.bus)
+        candidate = VoiceBuddy(new, self.paths, self.bus, self.loaders)
         chat = candidate.chat_model() if llm_changed or self._chat is None else self._chat
         stt = candidate.speech_to_text() if stt_changed or self._stt is None else self._stt
         self.settings, self._chat, self._stt = new, chat, stt
@@ -151,7 +183,7 @@ class VoiceBuddy:
     def describe_models(self) -> str:
         parts = []
         if self._chat is not None:
-            parts.append(self._chat.model_name)
+            parts.append(self._chat.name)
         if self._stt is not None:
             parts.append(f"whisper {stt_model_name(self.settings)}")
         return " · ".join(parts)

@@ -98,6 +98,10 @@ class FakeChat:
         self._stats = ReplyStats()
 
     @property
+    def name(self) -> str:
+        return "fake-chat"
+
+    @property
     def context_size(self) -> int:
         return self._context_size
 

@@ -47,6 +47,11 @@ class ReplyStats:
 
 class ChatModel(Protocol):
     @property
+    def name(self) -> str:
+        """What to call the model in the window (its file name)."""
+        ...
+
+    @property
     def context_size(self) -> int: ...
 
     @property
@@ -132,10 +137,14 @@ class LlamaCppChat:
             bos_token=detok(bos_id) if bos_id != -1 else "",
         )
         self.model_path = settings.model_path
-        self.model_name = settings.model_path.stem
+        self._name = settings.model_path.stem
         self._last = ReplyStats()
         # llama.cpp contexts are not thread-safe; one reply at a time.
         self._lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        return self._name
 
     @property
     def context_size(self) -> int:

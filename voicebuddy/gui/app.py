@@ -7,10 +7,11 @@ import sys
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
-from voicebuddy.app import VoiceBuddy
+from voicebuddy.app import EngineLoaders, VoiceBuddy
 from voicebuddy.characters.character import ASSETS_DIR
 from voicebuddy.config import Paths, Settings
 from voicebuddy.errors import VoiceBuddyError
+from voicebuddy.gui.devices import AudioDevices
 from voicebuddy.gui.main_window import MainWindow
 from voicebuddy.session import ChatSession
 from voicebuddy.storage import Store
@@ -38,10 +39,16 @@ def restore_session(app: VoiceBuddy, store: Store) -> ChatSession:
     return ChatSession.resume(store, app.character(), user)
 
 
-def create_window(settings: Settings, paths: Paths) -> MainWindow:
-    app = VoiceBuddy(settings, paths)
+def create_window(
+    settings: Settings,
+    paths: Paths,
+    loaders: EngineLoaders | None = None,
+    devices: AudioDevices | None = None,
+) -> MainWindow:
+    """The main window on the last conversation; engines start loading in the background."""
+    app = VoiceBuddy(settings, paths, loaders=loaders or EngineLoaders())
     store = app.store()
-    window = MainWindow(app, store, restore_session(app, store))
+    window = MainWindow(app, store, restore_session(app, store), devices)
     window.setWindowIcon(QIcon(str(ASSETS_DIR / "icon.png")))
     return window
 

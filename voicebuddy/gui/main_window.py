@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
 )
 
 from voicebuddy.app import VoiceBuddy
-from voicebuddy.audio.capture import MicrophoneRecorder
 from voicebuddy.characters.character import Character
 from voicebuddy.characters.prompt import Message
 from voicebuddy.config import Settings, save_settings
@@ -37,6 +36,7 @@ from voicebuddy.events import (
     TurnStarted,
 )
 from voicebuddy.gui.conversation_view import ConversationView
+from voicebuddy.gui.devices import AudioDevices, Recorder
 from voicebuddy.gui.settings_dialog import SettingsChoices
 from voicebuddy.gui.talk_panel import TalkPanel, TalkState
 from voicebuddy.gui.worker import EngineWorker, ModelsReady
@@ -81,13 +81,20 @@ class MainWindow(QMainWindow):
     request_load = Signal(object)  # Settings
     request_turn = Signal(object, object, object)  # session, audio | text | None, ended_at
 
-    def __init__(self, app: VoiceBuddy, store: Store, session: ChatSession) -> None:
+    def __init__(
+        self,
+        app: VoiceBuddy,
+        store: Store,
+        session: ChatSession,
+        devices: AudioDevices | None = None,
+    ) -> None:
         super().__init__()
+        self.devices = devices or AudioDevices()
         self.app, self.store, self.session = app, store, session
         self.setWindowTitle("VoiceBuddy")
         self.resize(900, 760)
         self.setMinimumSize(640, 480)
-        self._recorder: MicrophoneRecorder | None = None
+        self._recorder: Recorder | None = None
         self._can_talk = True
         self._pending_settings: Settings | None = None
         self._turn_started_at = 0.0
@@ -120,7 +127,7 @@ class MainWindow(QMainWindow):
 
         self._thread = QThread(self)
         self._thread.setObjectName("engines")
-        self.worker = EngineWorker(app)
+        self.worker = EngineWorker(app, self.devices.open_speaker)
         self.worker.moveToThread(self._thread)
         self.request_load.connect(self.worker.load)
         self.request_turn.connect(self.worker.run_turn)
@@ -260,16 +267,14 @@ class MainWindow(QMainWindow):
     # ----- talking
     def _open_microphone(self) -> None:
         try:
-            from voicebuddy.audio.playback import list_input_devices
-
-            if not list_input_devices():
-                raise AudioError("no_input_device", "No microphone was found.")
-            self._recorder = MicrophoneRecorder(self.app.settings.audio.input_device or None)
+            self._recorder = self.devices.open_microphone(self.app.settings.audio.input_device)
             self._can_talk = True
             self.talk.show_notice("", "microphone")
         except AudioError as error:
             self._recorder, self._can_talk = None, False
-            self.talk.show_notice(f"{error.message} Text-only mode: type your messages.", "microphone")
+            self.talk.show_notice(
+                f"{error.message} Text-only mode: type your messages.", "microphone"
+            )
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """The hold-to-talk key, while the window is active. In the text box it types, unless
@@ -526,6 +531,7 @@ class MainWindow(QMainWindow):
         self.worker.shutdown()
         if self._recorder is not None:
             self._recorder.stop()
+        self.store.close()
         super().closeEvent(event)
 
 

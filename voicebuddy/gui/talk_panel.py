@@ -32,6 +32,7 @@ class TalkPanel(QWidget):
     talk_released = Signal()
     stop_clicked = Signal()
     text_submitted = Signal(str)
+    state_changed = Signal(object)  # TalkState
 
     def __init__(self, hold_key_name: str) -> None:
         super().__init__()
@@ -104,6 +105,7 @@ class TalkPanel(QWidget):
         )
         if state is not TalkState.LISTENING:
             self.level.setValue(0)
+        self.state_changed.emit(state)
 
     def show_notice(self, text: str, about: str = "turn") -> None:
         """A standing message about `about` (microphone, speaker, turn); "" clears it."""

@@ -6,6 +6,7 @@ pipeline's events are forwarded as they happen, so tokens stream into the window
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,9 +34,10 @@ class EngineWorker(QObject):
     turn_done = Signal(object)  # TurnResult
     turn_failed = Signal(str, str)  # code, message
 
-    def __init__(self, app: VoiceBuddy) -> None:
+    def __init__(self, app: VoiceBuddy, open_speaker: Callable[[str], AudioSink]) -> None:
         super().__init__()
         self.app = app
+        self._open_speaker_sink = open_speaker
         self._pipeline: VoicePipeline | None = None
         self._pipeline_character: Character | None = None
         self._sink: AudioSink | None = None
@@ -60,15 +62,13 @@ class EngineWorker(QObject):
         self.ready.emit(ModelsReady(self.app.describe_models(), notice))
 
     def _open_speaker(self) -> str:
-        from voicebuddy.audio.playback import SpeakerSink
-
         if self._sink is not None:
             self._sink.close()
             self._sink = None
         if not self.app.settings.tts.speak_replies:
             return ""
         try:
-            self._sink = SpeakerSink(self.app.settings.audio.output_device or None)
+            self._sink = self._open_speaker_sink(self.app.settings.audio.output_device)
         except AudioError as error:
             return f"{error.message} Replies are shown, not spoken."
         return ""

@@ -1,0 +1,230 @@
+"""The main window with fake engines and fake devices, offscreen."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QInputDialog, QMessageBox
+from pytestqt.qtbot import QtBot
+
+from voicebuddy.app import EngineLoaders
+from voicebuddy.audio.playback import CollectingSink
+from voicebuddy.audio.types import AudioSink, Samples
+from voicebuddy.config import Paths, Settings
+from voicebuddy.engines.fakes import FakeChat, FakeSTT, FakeTTS
+from voicebuddy.errors import AudioError
+from voicebuddy.gui.app import create_window
+from voicebuddy.gui.devices import Recorder
+from voicebuddy.gui.main_window import MainWindow
+from voicebuddy.gui.talk_panel import TalkState
+from voicebuddy.storage import Store
+
+REPLY = "*smiles* Hello there! Nice to hear you."
+
+
+class FakeRecorder:
+    def __init__(self) -> None:
+        self.error: AudioError | None = None
+        self.recording = False
+
+    def start(self) -> None:
+        self.recording = True
+
+    def stop(self) -> Samples:
+        self.recording = False
+        return (0.2 * np.sin(np.arange(32_000, dtype=np.float32) / 7)).astype(np.float32)
+
+    def level(self) -> float:
+        return 0.1 if self.recording else 0.0
+
+
+class FakeDevices:
+    def __init__(self, microphone: bool = True) -> None:
+        self.microphone = microphone
+        self.recorder = FakeRecorder()
+        self.sink = CollectingSink()
+
+    def open_microphone(self, name: str) -> Recorder:
+        if not self.microphone:
+            raise AudioError("no_input_device", "No microphone was found.")
+        return self.recorder
+
+    def open_speaker(self, name: str) -> AudioSink:
+        return self.sink
+
+
+# Windows stay referenced until closed: a window that Python collects while its engine
+# thread runs would take the thread down with it.
+WINDOWS: list[MainWindow] = []
+
+
+@pytest.fixture(autouse=True)
+def close_windows() -> Iterator[None]:
+    yield
+    while WINDOWS:
+        WINDOWS.pop().close()
+
+
+@pytest.fixture
+def paths(tmp_path: Path) -> Paths:
+    return Paths(tmp_path / "config.toml", tmp_path / "cache", tmp_path / "data")
+
+
+def open_window(
+    qtbot: QtBot, paths: Paths, chat: FakeChat | None = None, devices: FakeDevices | None = None
+) -> tuple[MainWindow, FakeDevices]:
+    devices = devices or FakeDevices()
+    chat = chat or FakeChat(REPLY)
+    loaders = EngineLoaders(
+        chat=lambda s, p: chat, stt=lambda s, p: FakeSTT("how are you"), tts=lambda v, r: FakeTTS()
+    )
+    window = create_window(Settings(), paths, loaders, devices)  # type: ignore[arg-type]
+    qtbot.addWidget(window)
+    window.show()
+    WINDOWS.append(window)
+    qtbot.waitUntil(lambda: window.talk.state is TalkState.READY, timeout=10_000)
+    return window, devices
+
+
+def bubble_texts(window: MainWindow) -> list[tuple[str, str]]:
+    return [(b.role, b.text) for b in window.view.bubbles]
+
+
+def test_window_opens_on_the_greeting_and_a_typed_message_gets_a_streamed_reply(
+    qtbot: QtBot, paths: Paths
+) -> None:
+    window, devices = open_window(qtbot, paths)
+    assert window.character_name.text() == "Buddy"
+    assert bubble_texts(window) == [
+        ("assistant", "Hi, I'm Buddy. Hold the key and tell me what's on your mind.")
+    ]
+    states: list[TalkState] = []
+    window.talk.state_changed.connect(states.append)
+    qtbot.keyClicks(window.talk.entry, "Hello!")
+    qtbot.keyClick(window.talk.entry, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: len(window.view.bubbles) == 3 and window.talk.state is TalkState.READY)
+    assert bubble_texts(window)[1:] == [("user", "Hello!"), ("assistant", REPLY)]
+    assert TalkState.THINKING in states and TalkState.SPEAKING in states
+    html = window.view.bubbles[2].body.text()
+    assert "<i>" in html and "smiles" in html and "*" not in html  # the action, in italics
+    assert len(devices.sink.clips) == 2  # "Hello there!" and "Nice to hear you."
+    assert "tokens/s" in window.speed_label.text()
+    stored = Store(paths.data_dir / "voicebuddy.sqlite3")
+    (info,) = stored.conversations()
+    assert [(m.role, m.content) for m in stored.messages(info.id)][1:] == [
+        ("user", "Hello!"),
+        ("assistant", REPLY),
+    ]
+
+
+def test_holding_space_records_and_answers_the_speech(qtbot: QtBot, paths: Paths) -> None:
+    window, devices = open_window(qtbot, paths)
+    states: list[TalkState] = []
+    window.talk.state_changed.connect(states.append)
+    window.activateWindow()
+    qtbot.waitActive(window)
+    window.view.setFocus()
+    qtbot.keyPress(window, Qt.Key.Key_Space)
+    assert devices.recorder.recording and window.talk.state is TalkState.LISTENING
+    qtbot.keyRelease(window, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: window.talk.state is TalkState.READY and len(window.view.bubbles) == 3)
+    assert bubble_texts(window)[1] == ("user", "how are you")
+    assert states[:4] == [
+        TalkState.LISTENING,
+        TalkState.TRANSCRIBING,
+        TalkState.THINKING,
+        TalkState.SPEAKING,
+    ]
+    assert "voice-to-voice" in window.latency_label.text()
+
+
+def test_space_types_in_the_text_box_once_there_is_text(qtbot: QtBot, paths: Paths) -> None:
+    window, devices = open_window(qtbot, paths)
+    window.activateWindow()
+    qtbot.waitActive(window)
+    window.talk.entry.setFocus()
+    qtbot.keyClicks(window.talk.entry, "hi there")
+    assert window.talk.entry.text() == "hi there" and not devices.recorder.recording
+
+
+def test_escape_stops_a_long_reply(qtbot: QtBot, paths: Paths) -> None:
+    chat = FakeChat("This goes on and on. " * 200, delay_s=0.01)
+    window, _ = open_window(qtbot, paths, chat)
+    window.talk.entry.setText("talk")
+    window.talk.entry.returnPressed.emit()
+    qtbot.waitUntil(lambda: window.talk.state is TalkState.SPEAKING, timeout=5000)
+    window.activateWindow()
+    qtbot.waitActive(window)
+    qtbot.keyClick(window, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: window.talk.state is TalkState.READY, timeout=5000)
+    last = window.session.conversation.messages[-1]
+    assert last.role == "assistant" and last.interrupted
+    assert len(last.content) < len(chat.reply.strip())
+    assert "interrupted" in window.view.bubbles[-1].body.text()
+
+
+def test_regenerate_edit_and_delete_change_the_stored_conversation(
+    qtbot: QtBot, paths: Paths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chat = FakeChat("First answer.")
+    window, _ = open_window(qtbot, paths, chat)
+    window.send_text("question")
+    qtbot.waitUntil(lambda: window.talk.state is TalkState.READY and len(window.view.bubbles) == 3)
+    chat.reply = "Second answer."
+    window.regenerate_action.trigger()
+    qtbot.waitUntil(
+        lambda: (
+            window.talk.state is TalkState.READY
+            and bubble_texts(window)[-1] == ("assistant", "Second answer.")
+        )
+    )
+    monkeypatch.setattr(QInputDialog, "getMultiLineText", lambda *a, **k: ("better question", True))
+    window.view.bubbles[1].edit_requested.emit(1)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    window.view.bubbles[0].delete_requested.emit(0)
+    assert bubble_texts(window) == [("user", "better question"), ("assistant", "Second answer.")]
+    store = Store(paths.data_dir / "voicebuddy.sqlite3")
+    messages = store.messages(window.session.conversation_id)
+    assert [(m.role, m.content) for m in messages] == [
+        ("user", "better question"),
+        ("assistant", "Second answer."),
+    ]
+
+
+def test_the_conversation_comes_back_after_a_restart(qtbot: QtBot, paths: Paths) -> None:
+    window, _ = open_window(qtbot, paths)
+    window.send_text("remember me")
+    qtbot.waitUntil(lambda: window.talk.state is TalkState.READY and len(window.view.bubbles) == 3)
+    window.close()
+    again, _ = open_window(qtbot, paths)
+    assert bubble_texts(again)[1:] == [("user", "remember me"), ("assistant", REPLY)]
+    again.new_action.trigger()
+    assert len(again.view.bubbles) == 1  # a new conversation starts with the greeting
+
+
+def test_without_a_microphone_the_window_is_text_only(qtbot: QtBot, paths: Paths) -> None:
+    window, _ = open_window(qtbot, paths, devices=FakeDevices(microphone=False))
+    assert not window.talk.talk_button.isEnabled()
+    assert "Text-only mode" in window.talk.notice.text()
+    window.send_text("typed")
+    qtbot.waitUntil(lambda: len(window.view.bubbles) == 3)
+
+
+def test_every_action_has_a_shortcut_and_a_tooltip(qtbot: QtBot, paths: Paths) -> None:
+    window, _ = open_window(qtbot, paths)
+    actions = [a for menu in window.menuBar().actions() for a in menu.menu().actions()]  # type: ignore[union-attr]
+    assert len(actions) >= 8
+    for action in actions:
+        assert not action.shortcut().isEmpty(), action.text()
+        assert action.toolTip() and action.shortcut().toString() in action.toolTip()
+    window.resize(800, 600)
+    qtbot.wait(50)
+    assert window.talk.talk_button.isVisible() and window.talk.entry.isVisible()

@@ -1,0 +1,38 @@
+"""Where the window gets its microphone and speaker; tests hand it fakes."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from voicebuddy.audio.types import AudioSink, Samples
+from voicebuddy.errors import AudioError
+
+
+class Recorder(Protocol):
+    """What push-to-talk needs of a microphone (MicrophoneRecorder has it)."""
+
+    @property
+    def error(self) -> AudioError | None: ...
+
+    def start(self) -> None: ...
+
+    def stop(self) -> Samples: ...
+
+    def level(self) -> float: ...
+
+
+class AudioDevices:
+    """The real sound devices, by the name chosen in settings ("" for the default)."""
+
+    def open_microphone(self, name: str) -> Recorder:
+        from voicebuddy.audio.capture import MicrophoneRecorder
+        from voicebuddy.audio.playback import list_input_devices
+
+        if not list_input_devices():
+            raise AudioError("no_input_device", "No microphone was found.")
+        return MicrophoneRecorder(name or None)
+
+    def open_speaker(self, name: str) -> AudioSink:
+        from voicebuddy.audio.playback import SpeakerSink
+
+        return SpeakerSink(name or None)
