@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
+# Qt windows in tests are real but offscreen, unless a test run picks a display on purpose.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path

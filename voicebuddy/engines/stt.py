@@ -130,6 +130,18 @@ class WhisperCppSTT:
         if self._context is None:
             raise ModelError("stt_load_failed", f"whisper.cpp could not load {model_path}.")
         self._lock = threading.Lock()  # a whisper context runs one transcription at a time
+        self._warm_up()
+
+    def _warm_up(self) -> None:
+        """Transcribe a moment of silence once, right where the model was loaded.
+
+        pybind11 looks up numpy's C API on the first array passed in. Done for the first time
+        later, from a Qt worker thread in a new slot call, that lookup crashed the process
+        (it deleted the thread's Python state). It also pages the weights in, so the user's
+        first sentence is not the slow one.
+        """
+        silence = np.zeros(STT_SAMPLE_RATE // 2, dtype=np.float32)
+        self._model.transcribe(silence, language=self.language, audio_ctx=64, initial_prompt="")
 
     @property
     def multilingual(self) -> bool:

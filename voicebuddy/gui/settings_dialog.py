@@ -1,0 +1,542 @@
+"""The settings dialog: models, voice and audio, conversation.
+
+The dialog edits a copy of the settings; `result_settings()` builds a new `Settings` from the
+widgets, leaving the one it was given untouched. Settings it has no widget for (threads, seed,
+the current character, …) pass through unchanged.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QKeyCombination, QLocale, Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QKeySequenceEdit,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPushButton,
+    QSpinBox,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from voicebuddy.audio.playback import AudioDevice
+from voicebuddy.config import Settings
+from voicebuddy.engines.tts import Voice
+from voicebuddy.models.defaults import STT_MODEL_NAMES
+
+RATE_MIN = 80
+RATE_MAX = 450
+# The rate spin box's minimum shows "Voice default" and stands for rate 0, so that the
+# arrows go straight from the default to 80 words/minute without the meaningless 1..79.
+_RATE_DEFAULT_SLOT = RATE_MIN - 1
+
+
+@dataclass(frozen=True)
+class SettingsChoices:
+    """What the machine offers: devices, TTS voices, recognition languages and models."""
+
+    input_devices: list[AudioDevice]
+    output_devices: list[AudioDevice]
+    voices: list[Voice]
+    languages: list[str]  # whisper language codes, "auto" included
+    stt_models: list[str]  # model names such as "auto", "tiny.en", "base"
+
+
+class PathField(QWidget):
+    """A line edit with a "Browse…" button that opens a file dialog."""
+
+    def __init__(self, placeholder: str, browse: Callable[[str], str | None]) -> None:
+        super().__init__()
+        self.edit = QLineEdit()
+        self.edit.setPlaceholderText(placeholder)
+        self.edit.setClearButtonEnabled(True)
+        self.button = QPushButton("Browse…")
+        self.button.clicked.connect(self._browse)
+        self._choose = browse
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.edit, 1)
+        layout.addWidget(self.button)
+
+    def text(self) -> str:
+        return self.edit.text().strip()
+
+    def setText(self, text: str) -> None:
+        self.edit.setText(text)
+
+    def setToolTip(self, text: str) -> None:
+        super().setToolTip(text)
+        self.edit.setToolTip(text)
+        self.button.setToolTip(text)
+
+    def _browse(self) -> None:
+        chosen = self._choose(self.text())
+        if chosen:
+            self.edit.setText(chosen)
+
+
+def language_label(code: str) -> str:
+    """ "German (de)" for a whisper language code; the bare code when Qt does not know it."""
+    if code == "auto":
+        return "Auto-detect"
+    # Whisper says "jw" for Javanese, the ISO 639-1 code is "jv".
+    language = QLocale("jv" if code == "jw" else code).language()
+    if language in (QLocale.Language.C, QLocale.Language.AnyLanguage):
+        return code
+    return f"{QLocale.languageToString(language)} ({code})"
+
+
+def _start_dir(current: str) -> str:
+    path = Path(current).expanduser() if current else Path.home()
+    return str(path if path.is_dir() else path.parent)
+
+
+def _select_data(combo: QComboBox, value: str, missing_label: str) -> None:
+    """Select the item whose data is `value`, adding it (labelled) if the list lacks it, so a
+    setting for an unplugged device or an uninstalled voice survives a round trip."""
+    index = combo.findData(value)
+    if index < 0:
+        combo.addItem(missing_label, value)
+        index = combo.count() - 1
+    combo.setCurrentIndex(index)
+
+
+def _combo_data(combo: QComboBox) -> str:
+    data = combo.currentData()
+    return data if isinstance(data, str) else ""
+
+
+class SettingsDialog(QDialog):
+    def __init__(
+        self, settings: Settings, choices: SettingsChoices, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("VoiceBuddy settings")
+        self._original = copy.deepcopy(settings)
+        self._choices = choices
+
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self._models_tab(), "Models")
+        self.tabs.addTab(self._voice_tab(), "Voice && audio")
+        self.tabs.addTab(self._conversation_tab(), "Conversation")
+
+        self.error_label = QLabel()
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #b3261e; font-weight: bold;")
+        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error_label.hide()
+
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.buttons)
+        self._load(self._original)
+        self.resize(640, 520)
+
+    # --- building -------------------------------------------------------------------------
+
+    def _models_tab(self) -> QWidget:
+        self.llm_model = PathField("Default: SmolLM2 135M Instruct (bundled)", self._browse_gguf)
+        self.lora = PathField("None", self._browse_gguf)
+        self.gpu_layers = QSpinBox()
+        self.gpu_layers.setRange(-1, 999)
+        self.gpu_layers.setSpecialValueText("All layers")
+        self.context_size = QSpinBox()
+        self.context_size.setRange(256, 131072)
+        self.context_size.setSingleStep(256)
+        self.context_size.setSuffix(" tokens")
+
+        llm = QGroupBox("Language model")
+        form = QFormLayout(llm)
+        _row(
+            form,
+            "&Model file:",
+            self.llm_model,
+            "A GGUF chat model for llama.cpp. Leave empty to use the bundled default model.",
+        )
+        _row(
+            form,
+            "&LoRA adapter:",
+            self.lora,
+            "Optional LoRA adapter (GGUF) applied on top of the model. Leave empty for none.",
+        )
+        _row(
+            form,
+            "&GPU layers:",
+            self.gpu_layers,
+            "How many model layers to offload to the GPU: 0 runs on the CPU only, "
+            '"All layers" (-1) offloads everything. Ignored without a GPU build.',
+        )
+        _row(
+            form,
+            "&Context size:",
+            self.context_size,
+            "How many tokens of conversation the model sees at once. Larger remembers more "
+            "but needs more memory and time.",
+        )
+
+        self.whisper_model = QComboBox()
+        self.whisper_model.setEditable(True)
+        self.whisper_model.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        for name in self._choices.stt_models:
+            self.whisper_model.addItem(name)
+        whisper_browse = QPushButton("Browse…")
+        menu = QMenu(whisper_browse)
+        menu.addAction("whisper.cpp model file (.bin)…", self._browse_whisper_file)
+        menu.addAction("faster-whisper model folder…", self._browse_whisper_folder)
+        whisper_browse.setMenu(menu)
+        whisper_row = QWidget()
+        row = QHBoxLayout(whisper_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.whisper_model, 1)
+        row.addWidget(whisper_browse)
+        self.language = QComboBox()
+        for code in self._choices.languages:
+            self.language.addItem(language_label(code), code)
+
+        stt = QGroupBox("Speech recognition")
+        form = QFormLayout(stt)
+        whisper_tip = (
+            'The Whisper model: "auto" uses tiny.en for English and base for other '
+            "languages; or a name, a whisper.cpp .bin file, or a faster-whisper folder."
+        )
+        _row(form, "&Whisper model:", whisper_row, whisper_tip, self.whisper_model)
+        self.whisper_model.setToolTip(whisper_tip)
+        whisper_browse.setToolTip("Choose a whisper.cpp .bin file or a faster-whisper folder.")
+        _row(
+            form,
+            "Lan&guage:",
+            self.language,
+            'The language you speak. English-only models (.en) need "en"; '
+            "Auto-detect works with multilingual models but is slower and less reliable.",
+        )
+        return _tab(llm, stt)
+
+    def _voice_tab(self) -> QWidget:
+        self.input_device = QComboBox()
+        self.output_device = QComboBox()
+        for combo, devices in (
+            (self.input_device, self._choices.input_devices),
+            (self.output_device, self._choices.output_devices),
+        ):
+            combo.addItem("System default", "")
+            for device in devices:
+                combo.addItem(device.name, device.name)
+        device_group = QGroupBox("Devices")
+        form = QFormLayout(device_group)
+        _row(
+            form,
+            "&Microphone:",
+            self.input_device,
+            'The device to record from. "System default" follows the system\'s choice.',
+        )
+        _row(
+            form,
+            "S&peaker:",
+            self.output_device,
+            'The device replies are played on. "System default" follows the system\'s choice.',
+        )
+
+        self.voice = QComboBox()
+        self.voice.addItem("Character's voice (or the default)", "")
+        for voice in self._choices.voices:
+            self.voice.addItem(voice.name, voice.id)
+            if voice.languages:
+                self.voice.setItemData(
+                    self.voice.count() - 1,
+                    f"{voice.id}: {', '.join(voice.languages)}",
+                    Qt.ItemDataRole.ToolTipRole,
+                )
+        self.rate = QSpinBox()
+        self.rate.setRange(_RATE_DEFAULT_SLOT, RATE_MAX)
+        self.rate.setSpecialValueText("Voice default")
+        self.rate.setSuffix(" words/min")
+        self.speak_replies = QCheckBox("Read replies aloud")
+        speech = QGroupBox("Speech output")
+        form = QFormLayout(speech)
+        _row(
+            form,
+            "&Voice:",
+            self.voice,
+            "The text-to-speech voice. The first entry uses the character's own voice, "
+            "or the system's default voice if the character has none.",
+        )
+        _row(
+            form,
+            "&Rate:",
+            self.rate,
+            f"Speaking speed in words per minute ({RATE_MIN}–{RATE_MAX}); "
+            '"Voice default" keeps the voice\'s own speed.',
+        )
+        _row(
+            form,
+            "",
+            self.speak_replies,
+            "Speak each reply as it is written. When off, replies are only shown.",
+        )
+
+        self.hold_key = QKeySequenceEdit()
+        self.hold_key.setMaximumSequenceLength(1)
+        self.hold_key.setClearButtonEnabled(True)
+        self.hold_key.keySequenceChanged.connect(self._single_key)
+        talk = QGroupBox("Push to talk")
+        form = QFormLayout(talk)
+        _row(
+            form,
+            "&Hold-to-talk key:",
+            self.hold_key,
+            "Hold this key while you speak and release it when you are done. "
+            "Click the field and press a single key (modifiers are dropped).",
+        )
+        return _tab(device_group, speech, talk)
+
+    def _conversation_tab(self) -> QWidget:
+        self.user_name = QLineEdit()
+        self.user_name.setMaxLength(60)
+        you = QGroupBox("You")
+        form = QFormLayout(you)
+        _row(
+            form,
+            "Your &name:",
+            self.user_name,
+            "How characters address you: replaces {{user}} in character cards.",
+        )
+
+        self.temperature = _double_spin(0.0, 2.0, 0.05)
+        self.top_p = _double_spin(0.0, 1.0, 0.05)
+        self.repeat_penalty = _double_spin(1.0, 2.0, 0.05)
+        self.max_reply_tokens = QSpinBox()
+        self.max_reply_tokens.setRange(16, 4096)
+        self.max_reply_tokens.setSingleStep(16)
+        self.max_reply_tokens.setSuffix(" tokens")
+        replies = QGroupBox("Replies")
+        form = QFormLayout(replies)
+        _row(
+            form,
+            "&Temperature:",
+            self.temperature,
+            "Randomness of the replies: lower is more focused and repeatable, "
+            "higher is more varied and creative.",
+        )
+        _row(
+            form,
+            "Top-&p:",
+            self.top_p,
+            "Nucleus sampling: only the most likely words whose probabilities add up to this "
+            "are considered. 1.0 turns it off.",
+        )
+        _row(
+            form,
+            "Repeat &penalty:",
+            self.repeat_penalty,
+            "Discourages repeating the same words; 1.0 turns it off.",
+        )
+        _row(
+            form,
+            "Ma&x reply length:",
+            self.max_reply_tokens,
+            "The longest reply, in tokens (about ¾ of a word each). Short replies suit speech.",
+        )
+        return _tab(you, replies)
+
+    # --- values ---------------------------------------------------------------------------
+
+    def _load(self, settings: Settings) -> None:
+        self.llm_model.setText(settings.llm.model)
+        self.lora.setText(settings.llm.lora)
+        self.gpu_layers.setValue(settings.llm.gpu_layers)
+        self.context_size.setValue(settings.llm.context_size)
+        self.whisper_model.setCurrentText(settings.stt.model or "auto")
+        language = settings.stt.language or "auto"
+        _select_data(self.language, language, language_label(language))
+        for combo, device in (
+            (self.input_device, settings.audio.input_device),
+            (self.output_device, settings.audio.output_device),
+        ):
+            _select_data(combo, device, f"{device} (not connected)")
+        _select_data(self.voice, settings.tts.voice, f"{settings.tts.voice} (not installed)")
+        rate = settings.tts.rate
+        self.rate.setValue(_RATE_DEFAULT_SLOT if rate <= 0 else max(rate, RATE_MIN))
+        self.speak_replies.setChecked(settings.tts.speak_replies)
+        self.hold_key.setKeySequence(QKeySequence.fromString(settings.chat.hold_key))
+        self.user_name.setText(settings.chat.user_name)
+        self.temperature.setValue(settings.llm.temperature)
+        self.top_p.setValue(settings.llm.top_p)
+        self.repeat_penalty.setValue(settings.llm.repeat_penalty)
+        self.max_reply_tokens.setValue(settings.llm.max_reply_tokens)
+
+    def hold_key_text(self) -> str:
+        """The hold-to-talk key as QKeySequence portable text ("" if none is set)."""
+        return self.hold_key.keySequence().toString(QKeySequence.SequenceFormat.PortableText)
+
+    def result_settings(self) -> Settings:
+        """A new Settings with the values shown in the dialog."""
+        base = copy.deepcopy(self._original)
+        rate = self.rate.value()
+        return dataclasses.replace(
+            base,
+            llm=dataclasses.replace(
+                base.llm,
+                model=self.llm_model.text(),
+                lora=self.lora.text(),
+                gpu_layers=self.gpu_layers.value(),
+                context_size=self.context_size.value(),
+                temperature=round(self.temperature.value(), 2),
+                top_p=round(self.top_p.value(), 2),
+                repeat_penalty=round(self.repeat_penalty.value(), 2),
+                max_reply_tokens=self.max_reply_tokens.value(),
+            ),
+            stt=dataclasses.replace(
+                base.stt,
+                model=self.whisper_model.currentText().strip() or "auto",
+                language=_combo_data(self.language) or "auto",
+            ),
+            tts=dataclasses.replace(
+                base.tts,
+                voice=_combo_data(self.voice),
+                rate=0 if rate == _RATE_DEFAULT_SLOT else rate,
+                speak_replies=self.speak_replies.isChecked(),
+            ),
+            audio=dataclasses.replace(
+                base.audio,
+                input_device=_combo_data(self.input_device),
+                output_device=_combo_data(self.output_device),
+            ),
+            chat=dataclasses.replace(
+                base.chat,
+                user_name=self.user_name.text().strip(),
+                hold_key=self.hold_key_text(),
+            ),
+        )
+
+    # --- validation -----------------------------------------------------------------------
+
+    def problems(self) -> list[tuple[str, QWidget]]:
+        """What keeps OK from closing the dialog: (message, widget to fix) pairs."""
+        found: list[tuple[str, QWidget]] = []
+        for field, what in ((self.llm_model, "language model"), (self.lora, "LoRA adapter")):
+            text = field.text()
+            if text and not Path(text).expanduser().is_file():
+                found.append((f"The {what} file {text} does not exist.", field.edit))
+        whisper = self.whisper_model.currentText().strip()
+        known = {"auto", *STT_MODEL_NAMES, *self._choices.stt_models}
+        if whisper and whisper not in known and not Path(whisper).expanduser().exists():
+            found.append(
+                (
+                    f"The Whisper model {whisper} is neither a known name "
+                    f"({', '.join(sorted(known))}) nor an existing file or folder.",
+                    self.whisper_model,
+                )
+            )
+        if not self.hold_key_text():
+            found.append(("Choose a hold-to-talk key.", self.hold_key))
+        if not self.user_name.text().strip():
+            found.append(("Enter your name (characters use it for {{user}}).", self.user_name))
+        return found
+
+    def accept(self) -> None:
+        found = self.problems()
+        if not found:
+            self.error_label.hide()
+            super().accept()
+            return
+        self.error_label.setText("\n".join(message for message, _ in found))
+        self.error_label.show()
+        widget = found[0][1]
+        for index in range(self.tabs.count()):
+            tab = self.tabs.widget(index)
+            if tab is not None and tab.isAncestorOf(widget):
+                self.tabs.setCurrentIndex(index)
+        widget.setFocus()
+
+    # --- slots ----------------------------------------------------------------------------
+
+    def _single_key(self, sequence: QKeySequence) -> None:
+        """Keep only the key of a combination: a held modifier would get in the way of
+        pressing and releasing the talk key."""
+        if sequence.isEmpty():
+            return
+        combined: QKeyCombination = sequence[0]  # type: ignore[index]  # stubs lack []
+        if combined.keyboardModifiers() != Qt.KeyboardModifier.NoModifier:
+            self.hold_key.setKeySequence(QKeySequence(combined.key()))
+
+    def _browse_gguf(self, current: str) -> str | None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Choose a GGUF file", _start_dir(current), "GGUF models (*.gguf);;All files (*)"
+        )
+        return path or None
+
+    def _browse_whisper_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            "Choose a whisper.cpp model",
+            _start_dir(self.whisper_model.currentText().strip()),
+            "whisper.cpp models (*.bin);;All files (*)",
+        )
+        if path:
+            self.whisper_model.setCurrentText(path)
+
+    def _browse_whisper_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(
+            self,
+            "Choose a faster-whisper model folder",
+            _start_dir(self.whisper_model.currentText().strip()),
+        )
+        if path:
+            self.whisper_model.setCurrentText(path)
+
+
+def _row(
+    form: QFormLayout, label: str, widget: QWidget, tip: str, buddy: QWidget | None = None
+) -> None:
+    """Add a labelled row; the label's mnemonic focuses `buddy` (default: the widget)."""
+    widget.setToolTip(tip)
+    if not label:
+        form.addRow(widget)
+        return
+    caption = QLabel(label)
+    if buddy is None:
+        buddy = widget.edit if isinstance(widget, PathField) else widget
+    caption.setBuddy(buddy)
+    caption.setToolTip(tip)
+    form.addRow(caption, widget)
+
+
+def _double_spin(minimum: float, maximum: float, step: float) -> QDoubleSpinBox:
+    spin = QDoubleSpinBox()
+    spin.setRange(minimum, maximum)
+    spin.setSingleStep(step)
+    spin.setDecimals(2)
+    return spin
+
+
+def _tab(*groups: QWidget) -> QWidget:
+    page = QWidget()
+    layout = QVBoxLayout(page)
+    for group in groups:
+        layout.addWidget(group)
+    layout.addStretch(1)
+    return page
