@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -228,3 +229,69 @@ def test_every_action_has_a_shortcut_and_a_tooltip(qtbot: QtBot, paths: Paths) -
     window.resize(800, 600)
     qtbot.wait(50)
     assert window.talk.talk_button.isVisible() and window.talk.entry.isVisible()
+
+
+def test_a_bad_model_in_settings_gives_a_message_and_keeps_the_old_one(
+    qtbot: QtBot, paths: Paths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from voicebuddy.errors import ModelError
+    from voicebuddy.gui import settings_dialog
+
+    def load_chat(settings: Settings, _paths: Paths) -> FakeChat:
+        if settings.llm.model:
+            raise ModelError("llm_model_invalid", f"{settings.llm.model} is not a GGUF model file.")
+        return FakeChat(REPLY)
+
+    devices = FakeDevices()
+    loaders = EngineLoaders(chat=load_chat, stt=lambda s, p: FakeSTT(), tts=lambda v, r: FakeTTS())
+    window = create_window(Settings(), paths, loaders, devices)  # type: ignore[arg-type]
+    WINDOWS.append(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.talk.state is TalkState.READY)
+    warnings: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text: warnings.append(text))
+    chosen = Settings()
+    chosen.llm.model = "/models/broken.gguf"
+    monkeypatch.setattr(settings_dialog.SettingsDialog, "exec", lambda self: True)
+    monkeypatch.setattr(settings_dialog.SettingsDialog, "result_settings", lambda self: chosen)
+    window.settings_action.trigger()
+    qtbot.waitUntil(lambda: bool(warnings) and window.talk.state is TalkState.READY)
+    assert "broken.gguf is not a GGUF model file" in warnings[0]
+    assert window.app.settings.llm.model == "" and not paths.config_file.exists()
+    window.send_text("still there?")  # the old model still answers
+    qtbot.waitUntil(lambda: len(window.view.bubbles) == 3)
+
+    chosen.llm.model, chosen.llm.temperature, chosen.chat.user_name = "", 0.3, "Ann"
+    window.settings_action.trigger()
+    qtbot.waitUntil(lambda: paths.config_file.exists() and window.talk.state is TalkState.READY)
+    assert 'user_name = "Ann"' in paths.config_file.read_text()
+    assert window.app.settings.llm.temperature == 0.3
+
+
+def test_switching_character_opens_its_conversation(
+    qtbot: QtBot, paths: Paths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from voicebuddy.gui import character_picker
+
+    folder = paths.data_dir / "characters"
+    folder.mkdir(parents=True)
+    card = {"spec": "chara_card_v2", "data": {"name": "Mira", "first_mes": "*waves* Hi {{user}}!"}}
+    (folder / "mira.json").write_text(json.dumps(card))
+    window, _ = open_window(qtbot, paths)
+    window.send_text("hello Buddy")
+    qtbot.waitUntil(lambda: window.talk.state is TalkState.READY and len(window.view.bubbles) == 3)
+    pick = {"name": "Mira"}
+    monkeypatch.setattr(character_picker.CharacterPicker, "exec", lambda self: True)
+    monkeypatch.setattr(
+        character_picker.CharacterPicker, "selected_name", lambda self: pick["name"]
+    )
+    window.character_action.trigger()
+    assert window.character_name.text() == "Mira"
+    assert bubble_texts(window) == [("assistant", "*waves* Hi User!")]
+    pick["name"] = "Buddy"
+    window.character_action.trigger()
+    assert bubble_texts(window)[1] == ("user", "hello Buddy")  # Buddy's last conversation
+    mira_id = window.store.last_conversation("Mira")
+    assert mira_id is not None
+    window.open_conversation(mira_id.id)  # as the history dialog does
+    assert window.character_name.text() == "Mira"

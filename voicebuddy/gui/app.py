@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 from PySide6.QtGui import QIcon
@@ -53,7 +54,20 @@ def create_window(
     return window
 
 
+def check_display() -> None:
+    """Qt aborts the process without a display; say so in one sentence instead."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        raise VoiceBuddyError(
+            "no_display",
+            "No display to open the window on (DISPLAY is not set): start VoiceBuddy in a "
+            "desktop session, or use `voicebuddy chat` in a terminal.",
+        )
+
+
 def run(settings: Settings, paths: Paths) -> int:
+    check_display()
     qt = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(qt, QApplication)
     qt.setApplicationName("VoiceBuddy")

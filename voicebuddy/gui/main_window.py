@@ -33,13 +33,13 @@ from voicebuddy.events import (
     TurnEnded,
     TurnEvent,
     TurnFailed,
-    TurnStarted,
 )
 from voicebuddy.gui.conversation_view import ConversationView
 from voicebuddy.gui.devices import AudioDevices, Recorder
 from voicebuddy.gui.settings_dialog import SettingsChoices
 from voicebuddy.gui.talk_panel import TalkPanel, TalkState
 from voicebuddy.gui.worker import EngineWorker, ModelsReady
+from voicebuddy.metrics import TurnMeter
 from voicebuddy.session import ChatSession
 from voicebuddy.storage import Store
 from voicebuddy.sysinfo import memory_mb
@@ -97,9 +97,7 @@ class MainWindow(QMainWindow):
         self._recorder: Recorder | None = None
         self._can_talk = True
         self._pending_settings: Settings | None = None
-        self._turn_started_at = 0.0
-        self._first_token_at: float | None = None
-        self._heard_audio = False
+        self.meter = TurnMeter()
 
         self.avatar = QLabel()
         self.avatar.setFixedSize(64, 64)
@@ -358,27 +356,24 @@ class MainWindow(QMainWindow):
 
     # ----- what the worker reports
     def on_event(self, event: TurnEvent) -> None:
-        if isinstance(event, TurnStarted):
-            self._turn_started_at, self._first_token_at, self._heard_audio = event.at, None, False
-        elif isinstance(event, TranscriptReady):
+        self.meter.observe(event)
+        if isinstance(event, TranscriptReady):
             if event.text:
                 self.view.add_message(Message("user", event.text))
             self.talk.set_state(TalkState.THINKING, self._can_talk)
         elif isinstance(event, TokenGenerated):
-            if self._first_token_at is None:
-                self._first_token_at = event.at
+            if self.meter.first_token_at == event.at:
                 self.view.begin_reply()
             self.view.append_to_reply(event.text)
         elif isinstance(event, AudioStarted):
-            if not self._heard_audio:
-                self._heard_audio = True
-                latency = (event.at - self._turn_started_at) * 1000
+            latency = self.meter.voice_to_voice_ms
+            if latency is not None and self.meter.first_audio_at == event.at:
                 self.latency_label.setText(f"voice-to-voice {latency:.0f} ms")
             self.talk.set_state(TalkState.SPEAKING, self._can_talk)
         elif isinstance(event, TurnEnded):
-            if self._first_token_at is not None and event.completion_tokens > 1:
-                seconds = max(event.at - self._first_token_at, 1e-3)
-                self.speed_label.setText(f"{(event.completion_tokens - 1) / seconds:.0f} tokens/s")
+            speed = self.meter.tokens_per_s
+            if speed is not None:
+                self.speed_label.setText(f"{speed:.0f} tokens/s")
         elif isinstance(event, TurnFailed) and self.talk.state is not TalkState.READY:
             self.statusBar().showMessage(event.message, 6000)
 
