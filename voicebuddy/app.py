@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,8 +36,16 @@ def stt_model_name(settings: Settings) -> str:
     """The configured STT model; "auto" picks tiny.en for English and base otherwise."""
     name = settings.stt.model.strip() or "auto"
     if name == "auto":
-        return "tiny.en" if settings.stt.language.strip().lower() == "en" else "base"
+        return "tiny.en" if settings.stt.language.strip().lower() in ("en", "") else "base"
     return name
+
+
+def with_speech_language(settings: Settings, character: Character | None) -> Settings:
+    """The settings with the language the character speaks, unless the user chose one."""
+    language = settings.stt.language.strip()
+    if not language:
+        language = (character.voice.language if character else "") or "en"
+    return dataclasses.replace(settings, stt=dataclasses.replace(settings.stt, language=language))
 
 
 def resolve_stt_path(settings: Settings, cache_dir: Path) -> Path:
@@ -113,6 +122,7 @@ class VoiceBuddy:
     _stt: SpeechToText | None = None
     _tts: TextToSpeech | None = None
     _tts_key: tuple[str | None, int | None] = (None, None)
+    _stt_key: tuple[object, ...] = ()
 
     def character_folders(self) -> list[Path]:
         return [self.paths.data_dir / "characters", BUNDLED_DIR]
@@ -125,12 +135,17 @@ class VoiceBuddy:
             self._chat = self.loaders.chat(self.settings, self.paths)
         return self._chat
 
-    def stt_model_path(self) -> Path:
-        return resolve_stt_path(self.settings, self.paths.cache_dir)
+    def stt_model_path(self, character: Character | None = None) -> Path:
+        return resolve_stt_path(
+            with_speech_language(self.settings, character), self.paths.cache_dir
+        )
 
-    def speech_to_text(self) -> SpeechToText:
-        if self._stt is None:
-            self._stt = self.loaders.stt(self.settings, self.paths)
+    def speech_to_text(self, character: Character | None = None) -> SpeechToText:
+        """Whisper for the language `character` speaks (see `with_speech_language`)."""
+        effective = with_speech_language(self.settings, character)
+        key = (stt_model_name(effective), *dataclasses.astuple(effective.stt))
+        if self._stt is None or self._stt_key != key:
+            self._stt, self._stt_key = self.loaders.stt(effective, self.paths), key
         return self._stt
 
     def text_to_speech(self, character: Character | None = None) -> TextToSpeech:
@@ -157,7 +172,7 @@ class VoiceBuddy:
     ) -> VoicePipeline:
         speech = (self.text_to_speech(character), sink) if sink is not None else None
         return VoicePipeline(
-            self.speech_to_text() if with_stt else None,
+            self.speech_to_text(character) if with_stt else None,
             self.chat_model(),
             speech,
             PipelineOptions(sampling=self.sampling()),
@@ -167,25 +182,27 @@ class VoiceBuddy:
     def store(self) -> Store:
         return Store(self.paths.data_dir / "voicebuddy.sqlite3")
 
-    def reload(self, new: Settings) -> None:
+    def reload(self, new: Settings, character: Character | None = None) -> None:
         """Switch to `new` settings, loading only the engines they change.
 
         All new engines are built before any is swapped in: if one fails, the old ones stay
         and the error is raised.
         """
-        llm_changed = _engine_fields(new.llm) != _engine_fields(self.settings.llm)
-        stt_changed = new.stt != self.settings.stt
         candidate = VoiceBuddy(new, self.paths, self.bus, self.loaders)
-        chat = candidate.chat_model() if llm_changed or self._chat is None else self._chat
-        stt = candidate.speech_to_text() if stt_changed or self._stt is None else self._stt
-        self.settings, self._chat, self._stt = new, chat, stt
+        if _engine_fields(new.llm) == _engine_fields(self.settings.llm):
+            candidate._chat = self._chat
+        candidate._stt, candidate._stt_key = self._stt, self._stt_key
+        candidate.chat_model()
+        candidate.speech_to_text(character)  # reloads only if the effective settings changed
+        self.settings = new
+        self._chat, self._stt, self._stt_key = candidate._chat, candidate._stt, candidate._stt_key
 
     def describe_models(self) -> str:
         parts = []
         if self._chat is not None:
             parts.append(self._chat.name)
-        if self._stt is not None:
-            parts.append(f"whisper {stt_model_name(self.settings)}")
+        if self._stt is not None and self._stt_key:
+            parts.append(f"whisper {self._stt_key[0]}")
         return " · ".join(parts)
 
     def new_conversation(self, character: Character) -> Conversation:

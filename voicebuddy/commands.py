@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from voicebuddy.app import VoiceBuddy, resolve_llm_path, stt_model_name
+from voicebuddy.app import VoiceBuddy, resolve_llm_path, stt_model_name, with_speech_language
 from voicebuddy.audio.files import load_for_stt, write_wav
 from voicebuddy.audio.types import AudioSink
 from voicebuddy.config import Paths, Settings
@@ -35,7 +35,7 @@ def turn(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
     app = VoiceBuddy(settings, paths)
     audio = load_for_stt(args.wav)
     character = app.character()
-    app.speech_to_text()
+    app.speech_to_text(character)
     app.chat_model()  # a bad model is reported before any audio device is opened
     sink = _output_sink(app, args.reply_wav, not args.no_speak)
     pipeline = app.pipeline(sink, character)
@@ -114,14 +114,16 @@ def _size(path: Path) -> str:
 
 def models(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
     app = VoiceBuddy(settings, paths)
+    character = app.character()
+    effective = with_speech_language(settings, character)
     llm = resolve_llm_path(settings)
-    stt = app.stt_model_path()
+    stt = app.stt_model_path(character)
     print(f"language model: {llm} ({_size(llm)})")
     if settings.llm.lora:
         lora = Path(settings.llm.lora).expanduser()
         print(f"LoRA adapter:   {lora} ({_size(lora)})")
-    print(f"speech model:   {stt_model_name(settings)}: {stt} ({_size(stt)})")
-    print(f"speech language: {settings.stt.language}")
+    print(f"speech model:   {stt_model_name(effective)}: {stt} ({_size(stt)})")
+    print(f"speech language: {effective.stt.language} (character: {character.name})")
     print(f"config file:    {paths.config_file}")
     return 0
 

@@ -43,7 +43,7 @@ class LlmSettings:
 @dataclass
 class SttSettings:
     model: str = "auto"  # auto: tiny.en for English, base for any other language
-    language: str = "en"
+    language: str = ""  # "": the character's language (English if it has none); "auto" detects
     initial_prompt: str = ""
     threads: int = 0
     trim_window: bool = False  # encode only the utterance, not 30 s: faster, less accurate

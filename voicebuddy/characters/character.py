@@ -22,6 +22,7 @@ class Voice:
 
     voice: str = ""
     rate: int = 0
+    language: str = ""  # what the character speaks and hears: "en", "zh", ... ("" unknown)
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,11 @@ def character_from_card(card: dict[str, Any], source: str) -> Character:
         example_dialogue=_text(data, "mes_example"),
         system_prompt=_text(data, "system_prompt"),
         post_history_instructions=_text(data, "post_history_instructions"),
-        voice=Voice(voice=_text(ours, "voice"), rate=rate if isinstance(rate, int) else 0),
+        voice=Voice(
+            voice=_text(ours, "voice"),
+            rate=rate if isinstance(rate, int) else 0,
+            language=_text(ours, "language"),
+        ),
     )
 
 

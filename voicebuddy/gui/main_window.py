@@ -78,7 +78,7 @@ def _qapp() -> QApplication:
 
 
 class MainWindow(QMainWindow):
-    request_load = Signal(object)  # Settings
+    request_load = Signal(object, object)  # Settings, Character
     request_turn = Signal(object, object, object)  # session, audio | text | None, ended_at
 
     def __init__(
@@ -141,7 +141,7 @@ class MainWindow(QMainWindow):
         _qapp().installEventFilter(self)
         self.show_session()
         self._open_microphone()
-        self.request_load.emit(app.settings)
+        self.request_load.emit(app.settings, session.conversation.character)
 
     # ----- layout pieces
     def _build_status_bar(self) -> None:
@@ -495,7 +495,7 @@ class MainWindow(QMainWindow):
             self.loading.show()
             self.models_label.setText("Loading models…")
             self.talk.set_state(TalkState.LOADING, self._can_talk)
-            self.request_load.emit(new)
+            self.request_load.emit(new, self.session.conversation.character)
 
     def _settings_choices(self) -> SettingsChoices:
         from voicebuddy.audio.playback import list_input_devices, list_output_devices

@@ -96,6 +96,8 @@ def language_label(code: str) -> str:
     """ "German (de)" for a whisper language code; the bare code when Qt does not know it."""
     if code == "auto":
         return "Auto-detect"
+    if not code:
+        return "The character's language"
     # Whisper says "jw" for Javanese, the ISO 639-1 code is "jv".
     language = QLocale("jv" if code == "jw" else code).language()
     if language in (QLocale.Language.C, QLocale.Language.AnyLanguage):
@@ -370,7 +372,7 @@ class SettingsDialog(QDialog):
         self.gpu_layers.setValue(settings.llm.gpu_layers)
         self.context_size.setValue(settings.llm.context_size)
         self.whisper_model.setCurrentText(settings.stt.model or "auto")
-        language = settings.stt.language or "auto"
+        language = settings.stt.language
         _select_data(self.language, language, language_label(language))
         for combo, device in (
             (self.input_device, settings.audio.input_device),
@@ -412,7 +414,7 @@ class SettingsDialog(QDialog):
             stt=dataclasses.replace(
                 base.stt,
                 model=self.whisper_model.currentText().strip() or "auto",
-                language=_combo_data(self.language) or "auto",
+                language=_combo_data(self.language),
             ),
             tts=dataclasses.replace(
                 base.tts,

@@ -48,11 +48,11 @@ class EngineWorker(QObject):
         if self._pipeline is not None:
             self._pipeline.cancel()
 
-    @Slot(object)
-    def load(self, settings: Settings) -> None:
+    @Slot(object, object)
+    def load(self, settings: Settings, character: Character) -> None:
         """Load (or reload with `settings`) every engine; keeps the old ones on failure."""
         try:
-            self.app.reload(settings)
+            self.app.reload(settings, character)
             self.app.text_to_speech()
             notice = self._open_speaker()
         except VoiceBuddyError as error:
