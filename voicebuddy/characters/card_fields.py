@@ -1,0 +1,119 @@
+"""Reading one JSON object of a card field by field, each with its type checked."""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from voicebuddy.characters.card_checks import MAX_TEXT_CHARS, clone, fail
+
+
+class FieldReader:
+    """Takes known fields out of one JSON object, checking each one's type; what is left over
+    is the object's `extra`."""
+
+    def __init__(self, obj: object, where: str, source: str) -> None:
+        if not isinstance(obj, dict):
+            fail("card_invalid", source, f"is invalid: {where or 'the card'} must be an object")
+        self.rest: dict[str, Any] = dict(obj)
+        self.where = where
+        self.source = source
+
+    def name(self, key: str) -> str:
+        return f"{self.where}.{key}" if self.where else key
+
+    def wrong(self, key: str, expected: str) -> NoReturn:
+        fail("card_invalid", self.source, f"is invalid: field {self.name(key)} must be {expected}")
+
+    def take(self, key: str) -> object:
+        return self.rest.pop(key, None)
+
+    def _text(self, value: object, key: str, expected: str, limit: int | None) -> str:
+        if not isinstance(value, str):
+            self.wrong(key, expected)
+        if limit is not None and len(value) > limit:
+            fail(
+                "card_too_large",
+                self.source,
+                f"has a field {self.name(key)} of {len(value):,} characters, "
+                f"more than the {limit:,} VoiceBuddy reads",
+            )
+        return value
+
+    def text(self, key: str, limit: int | None = MAX_TEXT_CHARS) -> str:
+        value = self.take(key)
+        return "" if value is None else self._text(value, key, "text", limit)
+
+    def texts(self, key: str) -> list[str]:
+        value = self.take(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.wrong(key, "a list of text")
+        return [self._text(item, key, "a list of text", MAX_TEXT_CHARS) for item in value]
+
+    def text_map(self, key: str) -> dict[str, str]:
+        value = self.take(key)
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.wrong(key, "an object of text")
+        return {
+            k: self._text(v, key, "an object of text", MAX_TEXT_CHARS) for k, v in value.items()
+        }
+
+    def mapping(self, key: str) -> dict[str, Any]:
+        value = self.take(key)
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.wrong(key, "an object")
+        return dict(clone(value))
+
+    def items(self, key: str) -> list[object]:
+        value = self.take(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.wrong(key, "a list")
+        return value
+
+    def flag(self, key: str, default: bool) -> bool:
+        value = self.optional_flag(key)
+        return default if value is None else value
+
+    def optional_flag(self, key: str) -> bool | None:
+        value = self.take(key)
+        if value is not None and not isinstance(value, bool):
+            self.wrong(key, "true or false")
+        return value if isinstance(value, bool) else None
+
+    def _whole(self, value: object, key: str, expected: str) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if not isinstance(value, int) or isinstance(value, bool):
+            self.wrong(key, expected)
+        return value
+
+    def optional_integer(self, key: str) -> int | None:
+        return self._whole(self.take(key), key, "a whole number")
+
+    def integer(self, key: str, default: int) -> int:
+        value = self.optional_integer(key)
+        return default if value is None else value
+
+    def timestamp(self, key: str) -> int | None:
+        value = self.take(key)
+        if isinstance(value, float):
+            return int(value)  # fractions of a second are dropped
+        return self._whole(value, key, "a number")
+
+    def ident(self, key: str) -> int | str | None:
+        value = self.take(key)
+        if isinstance(value, str):
+            return self._text(value, key, "a number or text", MAX_TEXT_CHARS)
+        return self._whole(value, key, "a number or text")
+
+    def leftover(self) -> dict[str, Any]:
+        return dict(clone(self.rest))
