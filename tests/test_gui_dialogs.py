@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 
 from voicebuddy.audio.playback import AudioDevice
+from voicebuddy.characters.card import CharacterCard
 from voicebuddy.characters.character import ASSETS_DIR, BUNDLED_DIR, Character, list_characters
 from voicebuddy.config import Settings
 from voicebuddy.engines.tts import Voice
@@ -248,12 +249,17 @@ def characters(tmp_path: Path) -> list[Character]:
     return [
         *bundled,
         Character(
-            name="Captain Nova",
-            description="A starship captain who explains {{user}}'s questions with space.",
+            CharacterCard(
+                name="Captain Nova",
+                description="A starship captain who explains {{user}}'s questions with space.",
+            ),
             avatar=tmp_path / "portrait.png",
         ),
-        Character(name="Zed", description="A laconic detective."),
-        Character(name="ångström", description="Small and precise.", avatar=tmp_path / "gone.png"),
+        Character(CharacterCard(name="Zed", description="A laconic detective.")),
+        Character(
+            CharacterCard(name="ångström", description="Small and precise."),
+            avatar=tmp_path / "gone.png",
+        ),
     ]
 
 

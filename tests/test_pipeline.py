@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from voicebuddy.audio.playback import CollectingSink
+from voicebuddy.characters.card import CharacterCard
 from voicebuddy.characters.character import Character
 from voicebuddy.conversation import Conversation
 from voicebuddy.engines.fakes import FakeChat, FakeSTT, FakeTTS
@@ -24,7 +25,9 @@ from voicebuddy.pipeline import EventBus, VoicePipeline
 from voicebuddy.speech_out import speakable
 
 CHARACTER = Character(
-    name="Mira", greeting="Hi {{user}}, I'm {{char}}.", system_prompt="You are {{char}}."
+    CharacterCard(
+        name="Mira", first_mes="Hi {{user}}, I'm {{char}}.", system_prompt="You are {{char}}."
+    )
 )
 SPEECH = (0.3 * np.sin(np.arange(16000, dtype=np.float32) / 5)).astype(np.float32)
 

@@ -1,95 +1,61 @@
-from collections.abc import Sequence
+"""Finding characters: bundled ones, the user's own in every card format, broken ones skipped."""
+
+from pathlib import Path
 
 import pytest
 
-from voicebuddy.characters.character import BUNDLED_DIR, Character, find_character
-from voicebuddy.characters.prompt import Message, assemble_prompt, system_message
+from voicebuddy.characters.card import CharacterCard
+from voicebuddy.characters.card_files import write_card_json, write_card_png
+from voicebuddy.characters.character import (
+    ASSETS_DIR,
+    BUNDLED_DIR,
+    find_character,
+    list_characters,
+)
+from voicebuddy.conversation import Conversation
 from voicebuddy.errors import VoiceBuddyError
 
-CHAR = Character(
-    name="Mira",
-    description="{{char}} is an engineer who helps <USER>.",
-    personality="curious",
-    scenario="A workshop.",
-    greeting="Hi {{user}}!",
-    example_dialogue="<START>\n{{user}}: hi\n{{char}}: *waves* Hello!\n<START>\n{{user}}: bye",
-    system_prompt="You are {{Char}}.",
-    post_history_instructions="Stay brief, {{user}}.",
-)
+
+def test_the_bundled_characters_carry_avatars_voices_and_languages() -> None:
+    characters = {c.name: c for c in list_characters([BUNDLED_DIR])}
+    assert set(characters) >= {"Buddy", "Rowan", "林晓"}
+    for character in characters.values():
+        assert character.avatar is not None and character.avatar.parent == ASSETS_DIR / "avatars"
+        assert character.voice.voice and character.voice.language
+    lin = characters["林晓"]
+    assert lin.display_name == "小林" and lin.voice.language == "zh" and lin.voice.voice == "cmn"
+    assert "*" in lin.card.mes_example and "*" in characters["Rowan"].card.first_mes
+    assert characters["Rowan"].card.character_book is not None
 
 
-def words(messages: Sequence[Message]) -> int:
-    """A stand-in token counter: one token per word plus four per message."""
-    return sum(len(m.content.split()) + 4 for m in messages)
-
-
-def test_system_message_expands_macros_and_splits_examples() -> None:
-    text = system_message(CHAR, "Ann").content
-    assert text.startswith("You are Mira.")
-    assert "Mira is an engineer who helps Ann." in text
-    assert "Ann: hi\nMira: *waves* Hello!\n\nAnn: bye" in text
-    assert "<START>" not in text and "{{" not in text
-
-
-def history(n: int) -> list[Message]:
-    out = [Message("user" if i % 2 == 0 else "assistant", f"message number {i}") for i in range(n)]
-    return [*out, Message("user", "the newest question")]
-
-
-def test_everything_fits_when_there_is_room() -> None:
-    prompt = assemble_prompt(CHAR, history(4), "Ann", words, budget=10_000)
-    assert prompt.dropped == 0
-    assert [m.role for m in prompt.messages] == [
-        "system",
-        "user",
-        "assistant",
-        "user",
-        "assistant",
-        "user",
-        "system",
-    ]
-    assert prompt.messages[-1].content == "Stay brief, Ann."
-    assert prompt.tokens == words(prompt.messages)
-
-
-def test_oldest_history_is_dropped_never_the_definition_or_newest_message() -> None:
-    full = assemble_prompt(CHAR, history(40), "Ann", words, budget=10_000)
-    budget = full.tokens - 30
-    prompt = assemble_prompt(CHAR, history(40), "Ann", words, budget=budget, drop_step=1)
-    assert prompt.tokens <= budget
-    assert prompt.messages[0] == system_message(CHAR, "Ann")
-    assert prompt.messages[-2] == Message("user", "the newest question")
-    kept = prompt.messages[1:-2]
-    assert kept == history(40)[prompt.dropped : 40]
-    # dropping one message fewer would not have fit
-    assert (
-        words([prompt.messages[0], *history(40)[prompt.dropped - 1 :], prompt.messages[-1]])
-        > budget
-    )
-
-
-def test_drop_step_keeps_the_prompt_start_stable_between_turns() -> None:
-    starts = []
-    for n in range(30, 60, 2):
-        h = history(n)
-        budget = assemble_prompt(CHAR, history(30), "Ann", words, budget=10_000).tokens
-        prompt = assemble_prompt(CHAR, h, "Ann", words, budget=budget, drop_step=8)
-        assert prompt.tokens <= budget
-        assert prompt.dropped % 8 == 0
-        starts.append(prompt.dropped)
-    assert starts == sorted(starts)
-    assert len(set(starts)) < len(starts)  # several turns share the same start
-
-
-def test_definition_too_long_for_the_window_is_a_clear_error() -> None:
-    with pytest.raises(VoiceBuddyError) as info:
-        assemble_prompt(CHAR, history(0), "Ann", words, budget=10)
-    assert info.value.code == "prompt_too_long"
-
-
-def test_bundled_character_is_found_by_name() -> None:
-    buddy = find_character("buddy", [BUNDLED_DIR])
-    assert buddy.name == "Buddy" and buddy.greeting
+def test_found_by_name_nickname_or_file_name() -> None:
+    assert find_character("buddy", [BUNDLED_DIR]).name == "Buddy"
+    assert find_character("小林", [BUNDLED_DIR]).name == "林晓"
+    assert find_character("companion", [BUNDLED_DIR]).name == "Rowan"
     with pytest.raises(VoiceBuddyError) as info:
         find_character("Nobody", [BUNDLED_DIR])
-    assert "Buddy" in info.value.message
+    assert info.value.code == "character_not_found" and "Buddy" in info.value.message
+
+
+def test_user_cards_of_any_kind_shadow_bundled_ones_and_broken_ones_are_skipped(
+    tmp_path: Path,
+) -> None:
+    write_card_png(
+        CharacterCard(name="Buddy", description="My own Buddy"), None, tmp_path / "b.png"
+    )
+    write_card_json(CharacterCard(name="Zed"), tmp_path / "zed.json")
+    (tmp_path / "broken.json").write_text("{not json")
+    (tmp_path / "notes.txt").write_text("not a card")
+    characters = list_characters([tmp_path, BUNDLED_DIR])
+    names = [c.name for c in characters]
+    assert names.count("Buddy") == 1 and "Zed" in names and "Rowan" in names
+    buddy = next(c for c in characters if c.name == "Buddy")
+    assert buddy.description == "My own Buddy" and buddy.avatar == (tmp_path / "b.png").resolve()
+
+
+def test_greetings_expand_macros_and_cycle() -> None:
+    rowan = find_character("Rowan", [BUNDLED_DIR])
+    conversation = Conversation.start(rowan, "Ann")
+    assert conversation.messages[0].content.endswith("How was your day, Ann?")
+    assert conversation.greeting(1).startswith("*waves a dusty atlas* Perfect timing, Ann.")
+    assert conversation.greeting(3) == conversation.greeting(0)  # three greetings, cycling

@@ -71,6 +71,22 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--voice", action="store_true", help="talk: Enter starts and stops recording")
     chat.add_argument("--no-speak", action="store_true", help="do not speak replies")
 
+    characters = command("characters", "list, import, export and show character cards")
+    card_commands = characters.add_subparsers(
+        dest="card_command", required=True, parser_class=_Parser
+    )
+    card_commands.add_parser("list", help="every character, bundled and your own")
+    card_import = card_commands.add_parser("import", help="copy a card into your characters")
+    card_import.add_argument("file", type=Path, help="a .png, .json, .charx or .yaml card")
+    card_import.add_argument("--json", action="store_true", help="print the card as V3 JSON")
+    card_export = card_commands.add_parser("export", help="write a character as a card file")
+    card_export.add_argument("name")
+    target = card_export.add_mutually_exclusive_group(required=True)
+    target.add_argument("--png", type=Path, metavar="OUT.png", help="PNG with V2 and V3 chunks")
+    target.add_argument("--json", type=Path, metavar="OUT.json", help="V3 JSON")
+    card_show = card_commands.add_parser("show", help="a character's card, or its prompt")
+    card_show.add_argument("name")
+    card_show.add_argument("--prompt", action="store_true", help="print the assembled prompt")
     command("gui", "the desktop window (the default without a command)")
     command("models", "the models in use, with paths and sizes")
     command("voices", "the text-to-speech voices of this machine")
@@ -122,6 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "chat": commands.chat,
             "models": commands.models,
             "voices": commands.voices,
+            "characters": commands.characters,
         }
         if args.command in (None, "gui"):
             from voicebuddy.gui.app import run

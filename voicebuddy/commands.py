@@ -9,6 +9,7 @@ from pathlib import Path
 from voicebuddy.app import VoiceBuddy, resolve_llm_path, stt_model_name, with_speech_language
 from voicebuddy.audio.files import load_for_stt, write_wav
 from voicebuddy.audio.types import AudioSink
+from voicebuddy.characters.character import Character
 from voicebuddy.config import Paths, Settings
 from voicebuddy.errors import AudioError, VoiceBuddyError
 from voicebuddy.events import TokenGenerated, TurnEvent, TurnFailed
@@ -184,3 +185,63 @@ def chat(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
         if sink is not None:
             sink.close()
     return 0
+
+
+def characters(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
+    from voicebuddy.characters.card_json import card_to_v3
+    from voicebuddy.characters.character import list_characters
+    from voicebuddy.characters.library import export_card, import_card
+    from voicebuddy.cli import print_json
+
+    app = VoiceBuddy(settings, paths)
+    user_folder = app.character_folders()[0]
+    if args.card_command == "list":
+        for character in list_characters(app.character_folders()):
+            voice = character.voice
+            where = (
+                "yours"
+                if character.source and character.source.is_relative_to(user_folder.resolve())
+                else "bundled"
+            )
+            print(
+                f"{character.name}\t{character.card.nickname or '-'}\t"
+                f"{voice.language or '-'}\t{voice.voice or '-'}\t{where}\t{character.source}"
+            )
+    elif args.card_command == "import":
+        character = import_card(args.file, user_folder)
+        if args.json:
+            print_json(card_to_v3(character.card))
+        else:
+            print(f"Imported {character.name} into {character.source}")
+    elif args.card_command == "export":
+        out = args.png or args.json
+        export_card(app.character(args.name), out)
+        print(f"Wrote {out}")
+    else:
+        character = app.character(args.name)
+        if args.prompt:
+            sys.stdout.write(_show_prompt(character, settings.chat.user_name))
+        else:
+            print_json(card_to_v3(character.card))
+    return 0
+
+
+def _show_prompt(character: Character, user_name: str) -> str:
+    """The prompt a first message would get, with whitespace-word token counts."""
+    from voicebuddy.characters.assembly import assemble_prompt
+    from voicebuddy.characters.prompt import Message
+    from voicebuddy.conversation import Conversation
+
+    conversation = Conversation.start(
+        character,
+        user_name,
+    )
+    history = [*conversation.messages, Message("user", "(your first message)")]
+    prompt = assemble_prompt(
+        character.card,
+        history,
+        conversation.macros(),
+        lambda messages: sum(len(m.content.split()) for m in messages),
+        budget=1_000_000,
+    )
+    return "".join(f"--- {m.role} ---\n{m.content}\n\n" for m in prompt.messages)

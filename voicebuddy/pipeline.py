@@ -12,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from voicebuddy.audio.types import AudioSink, Samples
-from voicebuddy.characters.prompt import Message, assemble_prompt
+from voicebuddy.characters.assembly import assemble_prompt
+from voicebuddy.characters.prompt import Message
 from voicebuddy.conversation import Conversation
 from voicebuddy.engines.llm import ChatModel, Sampling
 from voicebuddy.engines.stt import SpeechToText
@@ -181,9 +182,9 @@ class VoicePipeline:
         sampling = self.options.sampling
         reserve = self.options.reply_reserve or sampling.max_tokens
         prompt = assemble_prompt(
-            conversation.character,
+            conversation.character.card,
             history,
-            conversation.user_name,
+            conversation.macros(turn=len(history)),
             self.chat.count_tokens,
             self.chat.context_size - reserve,
         )
@@ -225,7 +226,7 @@ class VoicePipeline:
                 self.bus.emit(TokenGenerated(turn_id=turn_id, text=piece))
                 hand_on(splitter.feed(piece))
 
-        label = SpeakerLabelFilter(conversation.character.name)
+        label = SpeakerLabelFilter(conversation.character.display_name)
         stops = [f"\n{conversation.user_name}:", f"\n{conversation.user_name.upper()}:"]
         try:
             for piece in self.chat.stream_reply(prompt.messages, sampling, stops, self._cancel):

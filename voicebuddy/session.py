@@ -17,15 +17,17 @@ class ChatSession:
         self.store = store
         self.conversation = conversation
         self.conversation_id = conversation_id
+        self.greeting_index = 0
         conversation.recorder = self._save
 
     @classmethod
     def new(cls, store: Store, character: Character, user_name: str) -> ChatSession:
         conversation_id = store.create_conversation(character.name)
-        start = Conversation.start(character, user_name)
-        session = cls(store, Conversation(character, user_name), conversation_id)
-        for message in start.messages:  # the greeting
-            session.conversation.append(message.role, message.content)
+        conversation = Conversation(character, user_name, seed=conversation_id)
+        session = cls(store, conversation, conversation_id)
+        greeting = conversation.greeting(0)
+        if greeting:
+            conversation.append("assistant", greeting)
         store.set_setting("last_character", character.name)
         return session
 
@@ -39,7 +41,8 @@ class ChatSession:
         ]
         store.set_setting("last_character", character.name)
         store.set_setting("last_conversation", str(conversation_id))
-        return cls(store, Conversation(character, user_name, messages), conversation_id)
+        conversation = Conversation(character, user_name, messages, seed=conversation_id)
+        return cls(store, conversation, conversation_id)
 
     @classmethod
     def resume(cls, store: Store, character: Character, user_name: str) -> ChatSession:
@@ -66,6 +69,20 @@ class ChatSession:
         message = self.conversation.remove(index)
         if message.id is not None:
             self.store.delete_message(message.id)
+
+    def can_cycle_greeting(self) -> bool:
+        """Before the user's first reply, the character's greeting can be swapped."""
+        messages = self.conversation.messages
+        alternates = len(self.conversation.character.card.alternate_greetings)
+        return alternates > 0 and len(messages) == 1 and messages[0].role == "assistant"
+
+    def next_greeting(self) -> bool:
+        """Show the character's next greeting instead of the current one."""
+        if not self.can_cycle_greeting():
+            return False
+        self.greeting_index += 1
+        self.edit(0, self.conversation.greeting(self.greeting_index))
+        return True
 
     def drop_last_reply(self) -> bool:
         """Remove the character's last reply, so it can be generated again."""

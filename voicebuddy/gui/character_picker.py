@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import zlib
+from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QRectF, QSize, Qt
@@ -30,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from voicebuddy.characters.character import Character
-from voicebuddy.characters.prompt import expand_macros
+from voicebuddy.characters.macros import MacroContext, expand
 
 AVATAR_SIZE = 128
 _PLACEHOLDER_COLOURS = ("#e57373", "#f06292", "#ba68c8", "#7986cb", "#4fc3f7", "#4db6ac",
@@ -165,7 +166,8 @@ class CharacterPicker(QDialog):
         return name if isinstance(name, str) else None
 
     def _expand(self, character: Character, text: str) -> str:
-        return expand_macros(text, character, self._user_name).strip()
+        ctx = MacroContext.for_card(character.card, self._user_name, datetime.now(), seed=0)
+        return expand(text, ctx).strip()
 
     def _select(self, name: str) -> None:
         wanted = name.strip().casefold()
@@ -191,8 +193,8 @@ class CharacterPicker(QDialog):
         parts = [f"<h2>{html.escape(character.name)}</h2>"]
         for label, text in (
             ("", character.description),
-            ("Personality", character.personality),
-            ("Greeting", character.greeting),
+            ("Personality", character.card.personality),
+            ("Greeting", character.card.first_mes),
         ):
             expanded = html.escape(self._expand(character, text)).replace("\n", "<br>")
             if expanded:

@@ -1,0 +1,118 @@
+"""`voicebuddy characters ...` as a user runs it, on real card files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from voicebuddy.characters.card import CharacterCard, Lorebook, LoreEntry
+from voicebuddy.characters.card_files import read_card, write_card_png
+from voicebuddy.characters.character import ASSETS_DIR, BUNDLED_DIR, load_character_file
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "VOICEBUDDY_CONFIG": str(tmp_path / "config.toml"),
+    }
+
+
+def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "voicebuddy", "characters", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+
+
+def user_folder(env: dict[str, str]) -> Path:
+    return Path(env["XDG_DATA_HOME"]) / "voicebuddy" / "characters"
+
+
+def test_list_shows_the_bundled_characters(home: dict[str, str]) -> None:
+    result = run(home, "list")
+    assert result.returncode == 0, result.stderr
+    rows = [line.split("\t") for line in result.stdout.splitlines()]
+    assert {row[0] for row in rows} >= {"Buddy", "Rowan", "林晓"}
+    lin = next(row for row in rows if row[0] == "林晓")
+    assert lin[1:5] == ["小林", "zh", "cmn", "bundled"]
+
+
+def test_import_a_png_card_then_find_and_export_it(home: dict[str, str], tmp_path: Path) -> None:
+    avatar = (ASSETS_DIR / "avatars" / "companion.png").read_bytes()
+    book = Lorebook(entries=[LoreEntry(keys=["moon"], content="The moon base is called Tycho.")])
+    card = CharacterCard(
+        name="Captain Vega",
+        description="{{char}} commands a lunar shuttle.",
+        first_mes="*salutes* Welcome aboard, {{user}}.",
+        tags=["space"],
+        character_book=book,
+        extensions={"voicebuddy": {"voice": "en-gb", "rate": 170, "language": "en"}},
+    )
+    source = tmp_path / "vega.png"
+    write_card_png(card, avatar, source)
+    result = run(home, "import", str(source), "--json")
+    assert result.returncode == 0, result.stderr
+    printed = json.loads(result.stdout)
+    assert printed["spec"] == "chara_card_v3" and printed["data"]["name"] == "Captain Vega"
+    assert printed["data"]["character_book"]["entries"][0]["keys"] == ["moon"]
+    (stored,) = user_folder(home).iterdir()
+    assert read_card(stored).card == card
+    listed = run(home, "list").stdout
+    assert "Captain Vega\t-\ten\ten-gb\tyours" in listed
+
+    out_png, out_json = tmp_path / "out.png", tmp_path / "out.json"
+    assert run(home, "export", "Captain Vega", "--png", str(out_png)).returncode == 0
+    assert run(home, "export", "captain vega", "--json", str(out_json)).returncode == 0
+    exported = read_card(out_png)
+    assert exported.card == card and exported.avatar is not None
+    assert read_card(out_json).card == card
+
+
+def test_a_yaml_card_keeps_its_jpeg_avatar(home: dict[str, str], tmp_path: Path) -> None:
+    (tmp_path / "Ava.yaml").write_text("name: Ava\ngreeting: Hello!\ncontext: Ava is kind.\n")
+    jpeg = b"\xff\xd8\xff\xe0" + b"\x00" * 64 + b"\xff\xd9"
+    (tmp_path / "Ava.jpg").write_bytes(jpeg)
+    result = run(home, "import", str(tmp_path / "Ava.yaml"))
+    assert result.returncode == 0, result.stderr
+    (stored,) = user_folder(home).iterdir()
+    assert stored.suffix == ".charx"
+    imported = read_card(stored)
+    assert imported.card.first_mes == "Hello!" and imported.avatar == jpeg
+
+
+def test_show_prompt_prints_the_assembled_prompt(home: dict[str, str]) -> None:
+    result = run(home, "show", "Rowan", "--prompt")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("--- system ---\nYou are Rowan, User's friend.")
+    assert "Rowan's personality: warm, witty" in result.stdout
+    assert "--- assistant ---\n*looks up from a stack of paperbacks and smiles*" in result.stdout
+    bundled = load_character_file(BUNDLED_DIR / "companion.json")
+    shown = json.loads(run(home, "show", "Rowan").stdout)
+    assert shown["data"]["description"] == bundled.card.description
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"\x89PNG\r\n\x1a\n garbage", b'{"spec": "chara_card_v2", "data": {"name": 5}}', b"\xff\xfe"],
+)
+def test_a_bad_card_is_one_line_and_nothing_is_written(
+    home: dict[str, str], tmp_path: Path, content: bytes
+) -> None:
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(content)
+    result = run(home, "import", str(bad))
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert not user_folder(home).exists() or not any(user_folder(home).iterdir())
