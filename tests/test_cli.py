@@ -232,3 +232,25 @@ def test_chat_without_a_speaker_falls_back_to_text(run: Run, tmp_path: Path) -> 
     assert result.returncode == 0, result.stderr
     assert "Replies are shown, not spoken." in result.stderr
     assert result.stdout.count("Buddy: ") >= 2
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.mark.real
+def test_the_chinese_character_hears_and_answers_in_chinese(run: Run, tmp_path: Path) -> None:
+    wav = espeak(tmp_path, "你今天在做什么？", voice="cmn-latn-pinyin")
+    config = tmp_path / "config.toml"
+    config.write_text("[llm]\nseed = 7\n")  # the same sampling every run
+    reply = tmp_path / "reply.wav"
+    result = run(
+        "--config", str(config), "--character", "林晓",
+        "turn", "--wav", str(wav), "--json", "--reply-wav", str(reply),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["character"] == "林晓" and data["language"] == "zh"
+    assert data["voice"] == "sit/cmn-latn-pinyin"  # Mandarin, from the card
+    assert CJK.search(data["transcript"]), data["transcript"]  # heard by the multilingual model
+    assert len(CJK.findall(data["reply"])) >= 5, data["reply"]
+    assert_speech(reply)

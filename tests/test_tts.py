@@ -26,6 +26,7 @@ VOICES = [
     Voice("gmw/en-us", "English (America)", ("en-us",)),
     Voice("gmw/de", "German", ("de",)),
     Voice("sit/cmn", "Chinese (Mandarin, latin as English)", ("cmn",)),
+    Voice("sit/cmn-latn-pinyin", "Chinese (Mandarin, latin as Pinyin)", ("cmn-latn-pinyin",)),
     Voice("sit/yue", "Chinese (Cantonese)", ("yue",)),
 ]
 
@@ -46,13 +47,14 @@ def assert_speech(clip: Clip, min_s: float, max_s: float) -> None:
     [
         ("gmw/en-us", "gmw/en-us"),
         ("GERMAN", "gmw/de"),
-        ("cmn", "sit/cmn"),
+        ("cmn", "sit/cmn-latn-pinyin"),
+        ("sit/cmn", "sit/cmn"),
         ("en-US", "gmw/en-us"),
         ("en_us", "gmw/en-us"),
         ("en", "gmw/en"),
         ("de-DE", "gmw/de"),
-        ("zh", "sit/cmn"),
-        ("zh-CN", "sit/cmn"),
+        ("zh", "sit/cmn-latn-pinyin"),
+        ("zh-CN", "sit/cmn-latn-pinyin"),
         ("zh-HK", "sit/yue"),
         ("xx", None),
         ("", None),
@@ -95,7 +97,8 @@ def test_english_sentence() -> None:
 @pytest.mark.real
 def test_chinese_sentence_with_mandarin_voice() -> None:
     tts = Pyttsx3TTS(voice="cmn")
-    assert tts.selected_voice is not None and tts.selected_voice.id == "sit/cmn"
+    # eSpeak's plain cmn voice reads pinyin as English; the pinyin one speaks Mandarin
+    assert tts.selected_voice is not None and tts.selected_voice.id == "sit/cmn-latn-pinyin"
     clip = tts.synthesize(CHINESE)
     assert_speech(clip, 1.5, 10.0)
 

@@ -58,6 +58,7 @@ def turn(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
                 "reply": result.reply,
                 "language": result.language,
                 "character": character.name,
+                "voice": app.text_to_speech(character).voice_id,
                 "timings_ms": {
                     "stt": _round(t.stt),
                     "llm_first_token": _round(t.llm_first_token),

@@ -55,6 +55,10 @@ class FakeTTS:
     def voices(self) -> list[Voice]:
         return [Voice(id="fake", name="Fake beep voice", languages=("en",))]
 
+    @property
+    def voice_id(self) -> str:
+        return "fake"
+
 
 class FakeSTT:
     """A SpeechToText that returns `text` for any audio with sound in it, "" for silence."""

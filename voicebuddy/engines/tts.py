@@ -41,14 +41,18 @@ DEFAULT_RATE = 200  # words per minute
 MIN_RATE = 80  # eSpeak NG clamps slower rates to 80
 MAX_RATE = 450
 VOICES_HINT = "run `voicebuddy voices` to list the available voices"
-_LANGUAGE_ALIASES = {
-    "zh": "cmn",
-    "zh-cn": "cmn",
-    "zh-hans": "cmn",
-    "zh-tw": "cmn",
-    "zh-hant": "cmn",
-    "zh-hk": "yue",
-    "en-uk": "en-gb",
+# eSpeak NG's plain "cmn" voice turns Chinese into pinyin and then reads the pinyin as English
+# ("ni3" becomes "nee three"); its "cmn-latn-pinyin" voice speaks it as Mandarin.
+_MANDARIN = ("cmn-latn-pinyin", "cmn")
+_LANGUAGE_ALIASES: dict[str, tuple[str, ...]] = {
+    "cmn": _MANDARIN,
+    "zh": _MANDARIN,
+    "zh-cn": _MANDARIN,
+    "zh-hans": _MANDARIN,
+    "zh-tw": _MANDARIN,
+    "zh-hant": _MANDARIN,
+    "zh-hk": ("yue",),
+    "en-uk": ("en-gb",),
 }
 
 
@@ -66,6 +70,11 @@ class TextToSpeech(Protocol):
 
     def voices(self) -> list[Voice]: ...
 
+    @property
+    def voice_id(self) -> str:
+        """The voice actually speaking (after resolving tags such as "zh")."""
+        ...
+
 
 def resolve_voice(requested: str, voices: Sequence[Voice]) -> Voice | None:
     """Find a voice by id ("gmw/en-us"), name ("German") or language tag ("cmn", "en-US", "de").
@@ -80,8 +89,13 @@ def resolve_voice(requested: str, voices: Sequence[Voice]) -> Voice | None:
         if wanted in (v.id.casefold(), v.name.casefold()):
             return v
     primary = wanted.split("-")[0]
-    tags = [wanted, _LANGUAGE_ALIASES.get(wanted, wanted), primary, _LANGUAGE_ALIASES.get(primary)]
-    for tag in filter(None, tags):
+    tags = [
+        *_LANGUAGE_ALIASES.get(wanted, ()),
+        wanted,
+        primary,
+        *_LANGUAGE_ALIASES.get(primary, ()),
+    ]
+    for tag in tags:
         for v in voices:
             if tag in (lang.casefold() for lang in v.languages):
                 return v
@@ -122,6 +136,10 @@ class Pyttsx3TTS:
 
     def voices(self) -> list[Voice]:
         return list(self._voices)
+
+    @property
+    def voice_id(self) -> str:
+        return self._voice_id or ""
 
     def synthesize(self, text: str) -> Clip:
         if not text.strip():
