@@ -295,3 +295,21 @@ def test_switching_character_opens_its_conversation(
     assert mira_id is not None
     window.open_conversation(mira_id.id)  # as the history dialog does
     assert window.character_name.text() == "Mira"
+
+
+def test_alternate_greetings_cycle_until_the_first_reply(qtbot: QtBot, paths: Paths) -> None:
+    window, _ = open_window(qtbot, paths)
+    from voicebuddy.session import ChatSession
+
+    rowan = window.app.character("Rowan")
+    window._switch(ChatSession.new(window.store, rowan, "User"))
+    first = bubble_texts(window)[0][1]
+    assert window.greeting_action.isEnabled()
+    window.greeting_action.trigger()
+    second = bubble_texts(window)[0][1]
+    assert second != first and second.startswith("*waves a dusty atlas*")
+    stored = window.store.messages(window.session.conversation_id)
+    assert [m.content for m in stored] == [second]
+    window.send_text("hi")
+    qtbot.waitUntil(lambda: window.talk.state is TalkState.READY and len(window.view.bubbles) == 3)
+    assert not window.greeting_action.isEnabled()

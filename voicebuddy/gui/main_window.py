@@ -196,6 +196,13 @@ class MainWindow(QMainWindow):
             "Reopen, rename, delete or export conversations",
             self.show_history,
         )
+        self.greeting_action = action(
+            "&Conversation",
+            "Next &greeting",
+            "Ctrl+G",
+            "Before you reply, show the character's next greeting",
+            self.next_greeting,
+        )
         self.regenerate_action = action(
             "&Conversation",
             "&Regenerate reply",
@@ -248,6 +255,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"VoiceBuddy — {character.name}")
         conversation = self.session.conversation
         self.view.set_messages(conversation.messages, conversation.user_name, character.name)
+        self.greeting_action.setEnabled(self.session.can_cycle_greeting())
 
     @staticmethod
     def app_icon_path() -> object:
@@ -420,6 +428,10 @@ class MainWindow(QMainWindow):
             character = self.session.conversation.character
             self._switch(ChatSession.new(self.store, character, self.app.settings.chat.user_name))
 
+    def next_greeting(self) -> None:
+        if not self.busy() and self.session.next_greeting():
+            self.show_session()
+
     def copy_last_reply(self) -> None:
         for message in reversed(self.session.conversation.messages):
             if message.role == "assistant":
@@ -450,10 +462,16 @@ class MainWindow(QMainWindow):
         if self.busy():
             return
         characters = list_characters(self.app.character_folders())
-        picker = CharacterPicker(characters, self.session.conversation.character.name, self)
+        picker = CharacterPicker(
+            characters,
+            self.session.conversation.character.name,
+            self,
+            user_name=self.app.settings.chat.user_name,
+            user_folder=self.app.character_folders()[0],
+        )
         if picker.exec() and (name := picker.selected_name()):
-            character = next(c for c in characters if c.name == name)
-            self.open_character(character)
+            # the picker may have imported characters since the list above was made
+            self.open_character(self.app.character(name))
 
     def open_character(self, character: Character) -> None:
         user = self.app.settings.chat.user_name
