@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QColor, QImage, QKeySequence
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QImage, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -30,10 +31,16 @@ from pytestqt.qtbot import QtBot
 
 from voicebuddy.audio.playback import AudioDevice
 from voicebuddy.characters.card import CharacterCard
+from voicebuddy.characters.card_files import read_card, write_card_png
 from voicebuddy.characters.character import ASSETS_DIR, BUNDLED_DIR, Character, list_characters
 from voicebuddy.config import Settings
 from voicebuddy.engines.tts import Voice
-from voicebuddy.gui.character_picker import CharacterPicker
+from voicebuddy.gui.character_picker import (
+    IMPORT_FILTER,
+    JSON_FILTER,
+    PNG_FILTER,
+    CharacterPicker,
+)
 from voicebuddy.gui.history_dialog import HistoryDialog
 from voicebuddy.gui.settings_dialog import SettingsChoices, SettingsDialog, language_label
 from voicebuddy.storage import Store
@@ -488,3 +495,276 @@ def test_language_labels() -> None:
         "Javanese (jw)",
         "xx",
     ]
+
+
+# --- character import and export ------------------------------------------------------------
+
+
+def card_file(path: Path, name: str, description: str = "") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_card_png(CharacterCard(name=name, description=description), None, path)
+    return path
+
+
+def gallery_names(picker: CharacterPicker) -> list[str]:
+    return [picker.gallery.item(i).text() for i in range(picker.gallery.count())]
+
+
+def record_warnings(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    warnings: list[str] = []
+
+    def warn(*args: Any, **kwargs: Any) -> QMessageBox.StandardButton:
+        warnings.append(str(args[2]))
+        return QMessageBox.StandardButton.Ok
+
+    monkeypatch.setattr(QMessageBox, "warning", warn)
+    return warnings
+
+
+def drag(picker: CharacterPicker, widget: QWidget, files: list[Path]) -> tuple[bool, bool]:
+    """Drag `files` over the middle of `widget` and drop them, through the dialog's window as
+    a real drag arrives; whether the drag and the drop were accepted."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(file)) for file in files])
+    pos = QPointF(widget.mapTo(picker, widget.rect().center()))
+    actions = Qt.DropAction.CopyAction | Qt.DropAction.MoveAction
+    buttons, modifiers = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    window = picker.windowHandle()
+    enter = QDragEnterEvent(pos, actions, mime, buttons, modifiers)
+    QApplication.sendEvent(window, enter)
+    if not enter.isAccepted():
+        return False, False
+    drop = QDropEvent(pos, actions, mime, buttons, modifiers)
+    QApplication.sendEvent(window, drop)
+    return True, drop.isAccepted()
+
+
+def test_picker_import_button(
+    qtbot: QtBot, characters: list[Character], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user_folder = tmp_path / "mine"
+    nova = card_file(tmp_path / "in" / "nova.png", "Captain Nova", "Now commands a sailing ship.")
+    mira = card_file(tmp_path / "in" / "mira.png", "Mira", "A botanist on a moon base.")
+    filters: list[str] = []
+
+    def open_files(*args: Any, **kwargs: Any) -> tuple[list[str], str]:
+        filters.append(str(args[3]))
+        return [str(nova), str(mira)], str(args[3])
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", open_files)
+    warnings = record_warnings(monkeypatch)
+    picker = CharacterPicker(characters, "Zed", user_folder=user_folder)
+    qtbot.addWidget(picker)
+    emitted: list[Character] = []
+    picker.imported.connect(emitted.append)
+    assert picker.import_button.isEnabled()
+    qtbot.mouseClick(picker.import_button, Qt.MouseButton.LeftButton)
+
+    assert filters == [IMPORT_FILTER]
+    assert warnings == []
+    assert [c.name for c in emitted] == ["Captain Nova", "Mira"]
+    assert sorted(p.name for p in user_folder.iterdir()) == ["Captain Nova.png", "Mira.png"]
+    # The imported Captain Nova takes the old one's place; Mira is new, and selected.
+    assert gallery_names(picker) == ["Buddy", "Captain Nova", "Zed", "ångström", "Mira"]
+    assert picker.selected_name() == "Mira"
+    selected = picker.selected_character()
+    assert selected is not None and selected.source == (user_folder / "Mira.png").resolve()
+    assert "botanist" in picker.details.toPlainText()
+    assert "sailing ship" in picker.gallery.item(1).toolTip()
+    assert picker.status.text() == "Imported 2 characters."
+    assert ok_button(picker.buttons).isEnabled()
+
+
+def test_picker_import_replaces_the_selected_character(
+    qtbot: QtBot, characters: list[Character], tmp_path: Path
+) -> None:
+    picker = CharacterPicker(characters, "Zed", user_folder=tmp_path / "mine")
+    qtbot.addWidget(picker)
+    card = card_file(tmp_path / "zed.png", "Zed", "A chatty detective now.")
+    assert [c.name for c in picker.import_files([card])] == ["Zed"]
+    assert gallery_names(picker) == [c.name for c in characters]
+    assert picker.selected_name() == "Zed"
+    assert "chatty detective" in picker.details.toPlainText()
+    assert picker.status.text() == "Imported Zed."
+
+
+def test_picker_import_broken_files(
+    qtbot: QtBot, characters: list[Character], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user_folder = tmp_path / "mine"
+    broken_png = tmp_path / "broken.png"
+    broken_png.write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    broken_json = tmp_path / "broken.json"
+    broken_json.write_text('{"spec": "chara_card_v3", "data": {"name": 7}}', encoding="utf-8")
+    warnings = record_warnings(monkeypatch)
+    picker = CharacterPicker(characters, "Zed", user_folder=user_folder)
+    qtbot.addWidget(picker)
+    emitted: list[Character] = []
+    picker.imported.connect(emitted.append)
+    chosen = [broken_png, broken_json]
+    monkeypatch.setattr(
+        QFileDialog, "getOpenFileNames", lambda *a, **k: ([str(p) for p in chosen], "")
+    )
+
+    qtbot.mouseClick(picker.import_button, Qt.MouseButton.LeftButton)
+    assert len(warnings) == 2
+    assert all(w and "\n" not in w for w in warnings)
+    assert not user_folder.exists() or not any(user_folder.iterdir())
+    assert gallery_names(picker) == [c.name for c in characters]
+    assert picker.selected_name() == "Zed"
+    assert emitted == []
+    assert picker.status.text() == ""
+
+    # A broken file among good ones: the good ones still come in.
+    chosen = [broken_png, card_file(tmp_path / "mira.png", "Mira"), broken_json]
+    qtbot.mouseClick(picker.import_button, Qt.MouseButton.LeftButton)
+    assert len(warnings) == 4
+    assert [c.name for c in emitted] == ["Mira"]
+    assert [p.name for p in user_folder.iterdir()] == ["Mira.png"]
+    assert picker.selected_name() == "Mira"
+
+
+def test_picker_drop_imports(
+    qtbot: QtBot, characters: list[Character], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user_folder = tmp_path / "mine"
+    warnings = record_warnings(monkeypatch)
+    picker = CharacterPicker(characters, "Buddy", user_folder=user_folder)
+    qtbot.addWidget(picker)
+    picker.show()
+    qtbot.waitExposed(picker)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a card", encoding="utf-8")
+    assert drag(picker, picker.gallery.viewport(), [notes]) == (False, False)
+
+    mira = card_file(tmp_path / "in" / "mira.png", "Mira", "A botanist on a moon base.")
+    with qtbot.waitSignal(picker.imported) as blocker:
+        assert drag(picker, picker.gallery.viewport(), [mira, notes]) == (True, True)
+    assert blocker.args is not None and blocker.args[0].name == "Mira"
+    assert (user_folder / "Mira.png").is_file()
+    assert picker.selected_name() == "Mira"
+    assert "botanist" in picker.details.toPlainText()
+
+    # Onto the description pane as well.
+    zed = card_file(tmp_path / "in" / "zed.png", "Zed", "A chatty detective now.")
+    with qtbot.waitSignal(picker.imported):
+        assert drag(picker, picker.details.viewport(), [zed]) == (True, True)
+    assert picker.selected_name() == "Zed"
+    assert gallery_names(picker) == [*(c.name for c in characters), "Mira"]
+    assert warnings == []
+
+
+def test_picker_without_user_folder_does_not_import(
+    qtbot: QtBot, characters: list[Character], tmp_path: Path
+) -> None:
+    picker = CharacterPicker(characters, "Buddy")
+    qtbot.addWidget(picker)
+    picker.show()
+    qtbot.waitExposed(picker)
+    assert not picker.import_button.isEnabled()
+    assert picker.export_button.isEnabled()
+    card = card_file(tmp_path / "mira.png", "Mira")
+    assert drag(picker, picker.gallery.viewport(), [card]) == (False, False)
+    assert picker.import_files([card]) == []
+    assert gallery_names(picker) == [c.name for c in characters]
+
+
+def test_picker_import_export_shortcuts_and_tooltips(
+    qtbot: QtBot, characters: list[Character], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+
+    def open_files(*args: Any, **kwargs: Any) -> tuple[list[str], str]:
+        calls.append("open")
+        return [], ""
+
+    def save_as(*args: Any, **kwargs: Any) -> tuple[str, str]:
+        calls.append("save")
+        return "", ""
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", open_files)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", save_as)
+    picker = CharacterPicker(characters, "Buddy", user_folder=tmp_path / "mine")
+    qtbot.addWidget(picker)
+    picker.show()
+    qtbot.waitExposed(picker)
+    picker.windowHandle().requestActivate()  # shortcuts work only in the active window
+    qtbot.waitUntil(picker.isActiveWindow)
+    assert picker.import_button.toolTip() and picker.export_button.toolTip()
+    qtbot.keyClick(picker.gallery, Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(picker.gallery, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    assert calls == ["open", "save"]
+    assert picker.import_shortcut.key() == QKeySequence("Ctrl+I")
+    assert picker.export_shortcut.key() == QKeySequence("Ctrl+E")
+
+
+def test_picker_without_characters_cannot_export(qtbot: QtBot, tmp_path: Path) -> None:
+    picker = CharacterPicker([], "Buddy", user_folder=tmp_path)
+    qtbot.addWidget(picker)
+    assert not picker.export_button.isEnabled()
+    assert picker.import_button.isEnabled()
+
+
+@pytest.mark.parametrize(
+    ("current", "name", "chosen_filter", "expected"),
+    [
+        ("Captain Nova", "nova.png", PNG_FILTER, "nova.png"),
+        ("Captain Nova", "nova.json", PNG_FILTER, "nova.json"),
+        ("Captain Nova", "nova", JSON_FILTER, "nova.json"),
+        ("Captain Nova", "nova", PNG_FILTER, "nova.png"),
+        ("Buddy", "buddy.PNG", JSON_FILTER, "buddy.PNG"),
+        ("Buddy", "buddy", JSON_FILTER, "buddy.json"),
+    ],
+)
+def test_picker_export(
+    qtbot: QtBot,
+    characters: list[Character],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    current: str,
+    name: str,
+    chosen_filter: str,
+    expected: str,
+) -> None:
+    offered: list[tuple[str, str]] = []
+
+    def save_as(*args: Any, **kwargs: Any) -> tuple[str, str]:
+        offered.append((str(args[2]), str(args[3])))
+        return str(tmp_path / "out" / name), chosen_filter
+
+    (tmp_path / "out").mkdir()
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", save_as)
+    warnings = record_warnings(monkeypatch)
+    picker = CharacterPicker(characters, current)
+    qtbot.addWidget(picker)
+    character = next(c for c in characters if c.name == current)
+    qtbot.mouseClick(picker.export_button, Qt.MouseButton.LeftButton)
+
+    assert warnings == []
+    assert Path(offered[0][0]).name == f"{current}.png"
+    assert offered[0][1] == f"{PNG_FILTER};;{JSON_FILTER}"
+    out = tmp_path / "out" / expected
+    assert [p.name for p in out.parent.iterdir()] == [expected]
+    assert read_card(out).card == character.card
+    if current == "Captain Nova" and expected.endswith(".png"):
+        assert QImage(str(out)).size().height() == 300  # the portrait, not a placeholder
+    assert picker.status.text() == f"Exported to {out}"
+
+
+def test_picker_export_failure(
+    qtbot: QtBot, characters: list[Character], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "missing folder" / "zed.png"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), PNG_FILTER))
+    warnings = record_warnings(monkeypatch)
+    picker = CharacterPicker(characters, "Zed")
+    qtbot.addWidget(picker)
+    qtbot.mouseClick(picker.export_button, Qt.MouseButton.LeftButton)
+    assert len(warnings) == 1 and str(out) in warnings[0]
+    assert not out.parent.exists()
+    assert picker.status.text() == ""
+
+    # Cancelling the file dialog does nothing.
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: ("", ""))
+    qtbot.mouseClick(picker.export_button, Qt.MouseButton.LeftButton)
+    assert len(warnings) == 1

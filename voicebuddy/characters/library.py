@@ -47,7 +47,12 @@ def import_card(source: Path, folder: Path) -> Character:
     written when the card cannot be read.
     """
     imported = read_card(source)
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise VoiceBuddyError(
+            "card_unwritable", f"Cannot create the characters folder {folder}: {exc.strerror}."
+        ) from None
     card, avatar = imported.card, imported.avatar
     png_avatar = avatar is None or image_type(avatar) == "png"
     if imported.format == "charx" or not png_avatar:

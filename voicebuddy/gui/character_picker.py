@@ -1,42 +1,77 @@
-"""A gallery of characters to talk to: avatars with names, and the selected one's description."""
+"""A gallery of characters to talk to: avatars with names, and the selected one's description.
+Card files can be imported (button or drag-and-drop) and the selected character exported."""
 
 from __future__ import annotations
 
 import html
+import re
 import zlib
+from collections.abc import Iterable
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtCore import QMimeData, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
     QFont,
     QIcon,
     QImage,
     QImageReader,
+    QKeySequence,
     QPainter,
     QPainterPath,
     QPixmap,
+    QShortcut,
 )
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QHBoxLayout,
+    QLabel,
     QListView,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
+    QPushButton,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
-from voicebuddy.characters.character import Character
+from voicebuddy.characters.character import CARD_SUFFIXES, Character
+from voicebuddy.characters.library import export_card, import_card
 from voicebuddy.characters.macros import MacroContext, expand
+from voicebuddy.errors import VoiceBuddyError
 
 AVATAR_SIZE = 128
 _PLACEHOLDER_COLOURS = ("#e57373", "#f06292", "#ba68c8", "#7986cb", "#4fc3f7", "#4db6ac",
                         "#81c784", "#ffb74d", "#a1887f", "#90a4ae")  # fmt: skip
 _NAME_ROLE = Qt.ItemDataRole.UserRole
+IMPORT_FILTER = "Character cards (*.png *.json *.charx *.yaml *.yml)"
+PNG_FILTER = "PNG card (*.png)"
+JSON_FILTER = "JSON card V3 (*.json)"
+IMPORT_SHORTCUT = QKeySequence("Ctrl+I")
+EXPORT_SHORTCUT = QKeySequence("Ctrl+E")
+
+
+def _file_stem(name: str) -> str:
+    """A file name made from a character's name: no path separators or characters Windows
+    refuses."""
+    stem = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', " ", name).strip(" .")
+    return " ".join(stem.split())[:80] or "character"
+
+
+def card_paths(mime: QMimeData) -> list[Path]:
+    """The local card files (by suffix) among dragged data."""
+    if not mime.hasUrls():
+        return []
+    paths = (Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile())
+    return [path for path in paths if path.suffix.lower() in CARD_SUFFIXES]
 
 
 def placeholder_avatar(name: str, size: int = AVATAR_SIZE) -> QPixmap:
@@ -96,6 +131,10 @@ def avatar_pixmap(character: Character, size: int = AVATAR_SIZE) -> QPixmap:
 
 
 class CharacterPicker(QDialog):
+    """Pick a character; `user_folder` is where imported cards go (None: no importing)."""
+
+    imported = Signal(object)  # a Character, once its card is in the user's folder
+
     def __init__(
         self,
         characters: list[Character],
@@ -103,11 +142,14 @@ class CharacterPicker(QDialog):
         parent: QWidget | None = None,
         *,
         user_name: str = "User",
+        user_folder: Path | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Choose a character")
         self._characters = {c.name: c for c in characters}
         self._user_name = user_name
+        self._user_folder = user_folder
+        self.setAcceptDrops(user_folder is not None)
 
         self.gallery = QListWidget()
         self.gallery.setViewMode(QListView.ViewMode.IconMode)
@@ -119,6 +161,9 @@ class CharacterPicker(QDialog):
         self.gallery.setUniformItemSizes(True)
         self.gallery.setSpacing(4)
         self.gallery.setSelectionMode(QListWidget.SelectionMode.SingleSelection)
+        # No dragging tiles around, and dropped files must fall through to the dialog. (Set
+        # after the view and movement modes, which switch dragging back on.)
+        self.gallery.setDragDropMode(QListWidget.DragDropMode.NoDragDrop)
         # The default icon-mode look highlights only the name; mark the whole tile instead.
         self.gallery.setStyleSheet(
             "QListWidget::item { border-radius: 10px; padding: 4px; }"
@@ -127,10 +172,8 @@ class CharacterPicker(QDialog):
         )
         self.gallery.setToolTip("Pick the character to talk to. Double-click or press Enter.")
         for character in characters:
-            item = QListWidgetItem(QIcon(avatar_pixmap(character)), character.name)
-            item.setData(_NAME_ROLE, character.name)
-            item.setToolTip(self._expand(character, character.description) or character.name)
-            item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+            item = QListWidgetItem()
+            self._fill_item(item, character)
             self.gallery.addItem(item)
 
         self.details = QTextBrowser()
@@ -145,12 +188,42 @@ class CharacterPicker(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
 
+        import_keys = IMPORT_SHORTCUT.toString(QKeySequence.SequenceFormat.NativeText)
+        export_keys = EXPORT_SHORTCUT.toString(QKeySequence.SequenceFormat.NativeText)
+        self.import_button = _button(
+            "&Import…",
+            "Add character cards (PNG, CHARX, JSON or YAML) to your characters"
+            f" ({import_keys}). You can also drop card files onto this window.",
+        )
+        self.export_button = _button(
+            "&Export…",
+            f"Save the selected character as a PNG or JSON character card ({export_keys}).",
+        )
+        self.import_button.clicked.connect(self.choose_imports)
+        self.export_button.clicked.connect(self.choose_export)
+        self.import_button.setEnabled(user_folder is not None)
+        self.import_shortcut = QShortcut(IMPORT_SHORTCUT, self)
+        self.import_shortcut.activated.connect(self.choose_imports)
+        self.import_shortcut.setEnabled(user_folder is not None)
+        self.export_shortcut = QShortcut(EXPORT_SHORTCUT, self)
+        self.export_shortcut.activated.connect(self.choose_export)
+
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
         body = QHBoxLayout()
         body.addWidget(self.gallery, 3)
         body.addWidget(self.details, 2)
+        row = QHBoxLayout()
+        row.addWidget(self.import_button)
+        row.addWidget(self.export_button)
+        row.addStretch(1)
+        row.addWidget(self.buttons)
         layout = QVBoxLayout(self)
         layout.addLayout(body, 1)
-        layout.addWidget(self.buttons)
+        layout.addLayout(row)
+        layout.addWidget(self.status)
 
         self.gallery.currentItemChanged.connect(self._show_details)
         self.gallery.itemDoubleClicked.connect(self._pick)
@@ -164,6 +237,119 @@ class CharacterPicker(QDialog):
             return None
         name = item.data(_NAME_ROLE)
         return name if isinstance(name, str) else None
+
+    def selected_character(self) -> Character | None:
+        """The selected character, including one imported while the dialog was open."""
+        name = self.selected_name()
+        return self._characters.get(name) if name is not None else None
+
+    def import_files(self, paths: Iterable[Path]) -> list[Character]:
+        """Import card files into the user's folder, show them in the gallery (in place of a
+        same-named one) and select the last; each file that fails gets a warning."""
+        if self._user_folder is None:
+            return []
+        done: list[Character] = []
+        for path in paths:
+            try:
+                character = import_card(path, self._user_folder)
+            except VoiceBuddyError as error:
+                QMessageBox.warning(self, "Import failed", error.message)
+                continue
+            except OSError as error:  # e.g. the user's folder cannot be created
+                QMessageBox.warning(
+                    self, "Import failed", f"Could not import {path}: {error.strerror or error}."
+                )
+                continue
+            self._show_character(character)
+            done.append(character)
+            self.imported.emit(character)
+        if len(done) == 1:
+            self.status.setText(f"Imported {done[0].name}.")
+        elif done:
+            self.status.setText(f"Imported {len(done)} characters.")
+        return done
+
+    def choose_imports(self) -> None:
+        if self._user_folder is None:
+            return
+        chosen, _ = QFileDialog.getOpenFileNames(
+            self, "Import character cards", str(Path.home()), IMPORT_FILTER
+        )
+        self.import_files(Path(name) for name in chosen)
+
+    def choose_export(self) -> None:
+        character = self.selected_character()
+        if character is None:
+            return
+        start = Path.home() / f"{_file_stem(character.name)}.png"
+        chosen, chosen_filter = QFileDialog.getSaveFileName(
+            self, "Export character", str(start), f"{PNG_FILTER};;{JSON_FILTER}"
+        )
+        if not chosen:
+            return
+        out = Path(chosen)
+        if out.suffix.lower() not in (".png", ".json"):
+            out = out.with_name(out.name + (".json" if chosen_filter == JSON_FILTER else ".png"))
+        try:
+            export_card(character, out)
+        except VoiceBuddyError as error:
+            QMessageBox.warning(self, "Export failed", error.message)
+            return
+        self.status.setText(f"Exported to {out}")
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        self._offer(event)
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        self._offer(event)
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = card_paths(event.mimeData()) if self._user_folder is not None else []
+        if not paths:
+            event.ignore()
+            return
+        event.setDropAction(Qt.DropAction.CopyAction)
+        event.accept()
+        # Import after the drop returns: warnings shown inside the drop would keep the file
+        # manager that started the drag waiting for them.
+        QTimer.singleShot(0, self, partial(self.import_files, paths))
+
+    def _offer(self, event: QDragMoveEvent) -> None:
+        copyable = bool(event.possibleActions() & Qt.DropAction.CopyAction)
+        if self._user_folder is not None and copyable and card_paths(event.mimeData()):
+            event.setDropAction(Qt.DropAction.CopyAction)
+            event.accept()
+        else:
+            event.ignore()
+
+    def _fill_item(self, item: QListWidgetItem, character: Character) -> None:
+        item.setIcon(QIcon(avatar_pixmap(character)))
+        item.setText(character.name)
+        item.setData(_NAME_ROLE, character.name)
+        item.setToolTip(self._expand(character, character.description) or character.name)
+        item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+
+    def _show_character(self, character: Character) -> None:
+        """Put `character` in the gallery, replacing a same-named tile, and select it."""
+        wanted = character.name.casefold()
+        item = next(
+            (
+                self.gallery.item(i)
+                for i in range(self.gallery.count())
+                if str(self.gallery.item(i).data(_NAME_ROLE)).casefold() == wanted
+            ),
+            None,
+        )
+        if item is None:
+            item = QListWidgetItem()
+            self.gallery.addItem(item)
+        else:
+            self._characters.pop(str(item.data(_NAME_ROLE)), None)
+        self._characters[character.name] = character
+        self._fill_item(item, character)
+        self.gallery.setCurrentItem(item)
+        self.gallery.scrollToItem(item)
+        self._show_details(item)  # the current item may not have changed, but its card has
 
     def _expand(self, character: Character, text: str) -> str:
         ctx = MacroContext.for_card(character.card, self._user_name, datetime.now(), seed=0)
@@ -187,6 +373,8 @@ class CharacterPicker(QDialog):
         ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         ok.setEnabled(item is not None)
         character = self._characters.get(str(item.data(_NAME_ROLE))) if item else None
+        self.export_button.setEnabled(character is not None)
+        self.export_shortcut.setEnabled(character is not None)
         if character is None:
             self.details.setHtml("<p><i>No characters found.</i></p>" if not item else "")
             return
@@ -205,3 +393,10 @@ class CharacterPicker(QDialog):
     def _pick(self, item: QListWidgetItem) -> None:
         self.gallery.setCurrentItem(item)
         self.accept()
+
+
+def _button(text: str, tip: str) -> QPushButton:
+    button = QPushButton(text)
+    button.setToolTip(tip)
+    button.setAutoDefault(False)
+    return button
