@@ -77,6 +77,9 @@ def transcribe(args: argparse.Namespace, settings: Settings, paths: Paths) -> in
     from voicebuddy.text.subtitles import render
 
     audio = load_for_stt(args.file)
+    # Dictation from a file has no one waiting for a reply: the full window is the more
+    # accurate choice for short clips in other languages (see encoder_window).
+    settings.stt.trim_window = False
     stt = VoiceBuddy(settings, paths).speech_to_text()
     sys.stdout.write(render(stt.transcribe(audio), args.format))
     return 0

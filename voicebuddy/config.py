@@ -46,7 +46,7 @@ class SttSettings:
     language: str = ""  # "": the character's language (English if it has none); "auto" detects
     initial_prompt: str = ""
     threads: int = 0
-    trim_window: bool = False  # encode only the utterance, not 30 s: faster, less accurate
+    trim_window: bool = True  # encode only the utterance, not whisper's 30 s window
 
 
 @dataclass

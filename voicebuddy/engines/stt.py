@@ -85,11 +85,14 @@ def encoder_window(n_samples: int, trim: bool) -> int:
     """whisper.cpp's `audio_ctx`: the encoder frames to run; 0 means the full 30 s window.
 
     whisper.cpp always encodes 30 s unless told otherwise; for a 2 s question that is most of
-    the time of a turn. A margin keeps the last word from being cut.
+    the time of a turn. Measured on jfk.wav and 20 espeak-ng questions: with a 64-frame margin
+    (rounded up to 64) tiny.en took 72 ms instead of 463 ms and base 147 ms instead of 1016 ms,
+    at a mean word error rate no worse than the full window's (0.07-0.09 against 0.08 for
+    tiny.en, 0.055 against 0.085 for base); margins of 0-32 frames cut words (WER 0.25).
     """
     if not trim:
         return 0
-    frames = math.ceil(n_samples / STT_SAMPLE_RATE * 50) + 256
+    frames = math.ceil(n_samples / STT_SAMPLE_RATE * 50) + 64
     frames = -(-frames // 64) * 64
     return 0 if frames >= _FULL_WINDOW else frames
 
@@ -102,7 +105,7 @@ class WhisperCppSTT:
         language: str = "en",
         initial_prompt: str = "",
         threads: int = 2,
-        trim_window: bool = False,
+        trim_window: bool = True,
     ) -> None:
         self.header = read_whisper_header(model_path)
         self.model_path = model_path
