@@ -190,3 +190,14 @@ def test_each_final_message_is_recorded_as_soon_as_it_is_final() -> None:
     pipeline.run_turn(conversation, audio=SPEECH, speech_ended_at=events[-1].at if events else None)
     # the user's words are saved before the reply starts, the reply once it is complete
     assert recorded == [("user", "what is new?", False), ("assistant", "Fine, thanks.", True)]
+
+
+def test_prepare_reads_the_known_part_of_the_next_prompt() -> None:
+    chat = FakeChat("Fine.")
+    pipeline, _, _, _ = make(chat)
+    conversation = Conversation.start(CHARACTER, "Ann")
+    pipeline.prepare(conversation)
+    (prefix,) = chat.prepared
+    assert [m.role for m in prefix] == ["system", "assistant"]  # the character and the greeting
+    pipeline.run_turn(conversation, text="hello")
+    assert chat.prompts[0][: len(prefix)] == prefix  # the turn's prompt starts with it

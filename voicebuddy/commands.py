@@ -157,6 +157,7 @@ def chat(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
             sys.stdout.flush()
 
     app.bus.subscribe(stream)
+    pipeline.prepare(conversation)
     if conversation.messages:
         print(f"{character.name}: {conversation.messages[0].content}")
     hint = "Enter to start talking, Enter again to stop" if recorder else "type a message"
@@ -179,6 +180,7 @@ def chat(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
                     sys.stdout.write(f"{character.name}: ")
                     pipeline.run_turn(conversation, text=text)
                     print()
+                pipeline.prepare(conversation)  # while the user reads and thinks
             except VoiceBuddyError as error:
                 if error.code != "no_speech":
                     raise

@@ -109,6 +109,24 @@ class VoicePipeline:
         if self._speaker is not None:
             self._speaker.stop()
 
+    def prepare(self, conversation: Conversation) -> int:
+        """Evaluate now the part of the next prompt that is already known (the character and
+        the history), while the user is still talking: the reply then only has to read the
+        user's words. Returns the tokens evaluated; 0 when the cache already holds them."""
+        placeholder = Message("user", "…")
+        history = [*conversation.messages, placeholder]
+        sampling = self.options.sampling
+        reserve = self.options.reply_reserve or sampling.max_tokens
+        prompt = assemble_prompt(
+            conversation.character.card,
+            history,
+            conversation.macros(turn=len(history)),
+            self.chat.count_tokens,
+            self.chat.context_size - reserve,
+        )
+        user_index = max(i for i, m in enumerate(prompt.messages) if m is placeholder)
+        return self.chat.prepare(prompt.messages, user_index)
+
     def run_turn(
         self,
         conversation: Conversation,

@@ -99,6 +99,7 @@ class FakeChat:
         self.piece_chars = piece_chars
         self.delay_s = delay_s
         self.prompts: list[list[Message]] = []
+        self.prepared: list[list[Message]] = []
         self._stats = ReplyStats()
 
     @property
@@ -115,6 +116,10 @@ class FakeChat:
 
     def count_tokens(self, messages: Sequence[Message]) -> int:
         return sum(len(m.content.split()) + 4 for m in messages)
+
+    def prepare(self, messages: Sequence[Message], user_index: int) -> int:
+        self.prepared.append(list(messages[:user_index]))
+        return sum(len(m.content.split()) + 4 for m in messages[:user_index])
 
     def stream_reply(
         self,

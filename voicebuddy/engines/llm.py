@@ -59,6 +59,11 @@ class ChatModel(Protocol):
 
     def count_tokens(self, messages: Sequence[Message]) -> int: ...
 
+    def prepare(self, messages: Sequence[Message], user_index: int) -> int:
+        """Evaluate ahead of time the part of this prompt that comes before the user's message
+        at `user_index` (whose text is not known yet); returns the tokens evaluated."""
+        ...
+
     def stream_reply(
         self,
         messages: Sequence[Message],
@@ -168,6 +173,22 @@ class LlamaCppChat:
     def count_tokens(self, messages: Sequence[Message]) -> int:
         return len(self.tokenize(messages))
 
+    def prepare(self, messages: Sequence[Message], user_index: int) -> int:
+        probes = []
+        for text in ("a", "b"):
+            probe = list(messages)
+            probe[user_index] = Message("user", text)
+            probes.append(self.tokenize(probe))
+        fixed = probes[0][: _common_prefix(*probes)]
+        with self._lock:
+            llama = self._llama
+            reused = _common_prefix(llama._input_ids[: llama.n_tokens].tolist(), fixed)
+            if reused == len(fixed):
+                return 0
+            llama.n_tokens = reused  # eval() drops the cache beyond this point
+            llama.eval(fixed[reused:])
+            return len(fixed) - reused
+
     def stream_reply(
         self,
         messages: Sequence[Message],
@@ -179,11 +200,7 @@ class LlamaCppChat:
         stops = [s for s in (*stop, self._eos_text) if s]
         with self._lock:
             cached = self._llama._input_ids[: self._llama.n_tokens].tolist()
-            reused = 0
-            for a, b in zip(cached, tokens, strict=False):
-                if a != b:
-                    break
-                reused += 1
+            reused = _common_prefix(cached, tokens)
             self._last = stats = ReplyStats(prompt_tokens=len(tokens), reused_tokens=reused)
             pieces = self._llama.create_completion(
                 prompt=tokens,
@@ -207,3 +224,12 @@ class LlamaCppChat:
             finally:
                 pieces.close()  # type: ignore[attr-defined]
                 stats.completion_tokens = max(0, int(self._llama.n_tokens) - len(tokens))
+
+
+def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+    length = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        length += 1
+    return length

@@ -80,6 +80,7 @@ def _qapp() -> QApplication:
 class MainWindow(QMainWindow):
     request_load = Signal(object, object)  # Settings, Character
     request_turn = Signal(object, object, object)  # session, audio | text | None, ended_at
+    request_prepare = Signal(object)  # session
 
     def __init__(
         self,
@@ -129,6 +130,7 @@ class MainWindow(QMainWindow):
         self.worker.moveToThread(self._thread)
         self.request_load.connect(self.worker.load)
         self.request_turn.connect(self.worker.run_turn)
+        self.request_prepare.connect(self.worker.prepare)
         self.worker.turn_event.connect(self.on_event)
         self.worker.ready.connect(self.on_models_ready)
         self.worker.load_failed.connect(self.on_load_failed)
@@ -314,6 +316,7 @@ class MainWindow(QMainWindow):
             return
         self.talk.show_notice("")
         self.talk.set_state(TalkState.LISTENING, self._can_talk)
+        self.request_prepare.emit(self.session)  # the model reads ahead while the user talks
         self._level_timer.start()
 
     def stop_talking(self) -> None:
@@ -408,6 +411,7 @@ class MainWindow(QMainWindow):
             self._open_microphone()
             self.talk.set_hold_key(self.app.settings.chat.hold_key)
         self.talk.show_notice(ready.speaker_notice, "speaker")
+        self.request_prepare.emit(self.session)
         self.talk.set_state(TalkState.READY, self._can_talk)
 
     def on_load_failed(self, message: str) -> None:

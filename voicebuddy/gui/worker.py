@@ -6,6 +6,7 @@ pipeline's events are forwarded as they happen, so tokens stream into the window
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -81,6 +82,13 @@ class EngineWorker(QObject):
             self._pipeline_character = character
         return self._pipeline
 
+    @Slot(object)
+    def prepare(self, session: ChatSession) -> None:
+        """Read the known part of the next prompt into the model's cache (see
+        VoicePipeline.prepare); runs while the user is still talking or idle."""
+        with contextlib.suppress(VoiceBuddyError):  # the turn itself will report it
+            self._pipeline_for(session).prepare(session.conversation)
+
     @Slot(object, object, object)
     def run_turn(self, session: ChatSession, audio: object, speech_ended_at: object) -> None:
         """A turn from recorded audio (a float32 array), typed text (a str), or neither
@@ -104,6 +112,7 @@ class EngineWorker(QObject):
             self.turn_failed.emit("internal_error", f"{type(error).__name__}: {error}")
             return
         self.turn_done.emit(result)
+        self.prepare(session)  # ready for the next turn before the user starts it
 
     @Slot()
     def shutdown(self) -> None:
