@@ -59,3 +59,17 @@ def test_speaker_label_is_dropped_from_the_start_of_a_reply() -> None:
     assert run(["Hi Buddy: yes"]) == "Hi Buddy: yes"
     assert run(["Bud"]) == "Bud"
     assert run(["Buddy:"]) == ""
+
+
+def test_the_first_clause_may_be_spoken_before_its_sentence_ends() -> None:
+    splitter = SentenceSplitter(first_clause_chars=10)
+    out: list[str] = []
+    for piece in "Well, my friend, that is a fine question, really. And then, more.":
+        out += splitter.feed(piece)
+    out += splitter.flush()
+    # only the reply's first piece is cut at a comma, and only once it is long enough
+    assert out == ["Well, my friend,", "that is a fine question, really.", "And then, more."]
+    chinese = SentenceSplitter(first_clause_chars=4)
+    assert chinese.feed("今天天气很好，我们去公园吧。") == ["今天天气很好，", "我们去公园吧。"]
+    numbers = SentenceSplitter(first_clause_chars=3)
+    assert numbers.feed("It costs 1,000 dollars. ") == ["It costs 1,000 dollars."]

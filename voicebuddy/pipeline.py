@@ -81,6 +81,7 @@ class TurnResult:
 class PipelineOptions:
     sampling: Sampling = field(default_factory=Sampling)
     reply_reserve: int = 0  # tokens kept free for the reply; 0 means sampling.max_tokens
+    first_clause_chars: int = 10  # speak the reply's first clause once it is this long
 
 
 class VoicePipeline:
@@ -226,7 +227,7 @@ class VoicePipeline:
 
             speaker = self._speaker = Speaker(tts, sink, on_audio_start, on_speech_error)
 
-        splitter = SentenceSplitter()
+        splitter = SentenceSplitter(first_clause_chars=self.options.first_clause_chars)
         reply_parts: list[str] = []
         sentence_index = 0
 

@@ -11,6 +11,8 @@ import re
 # CJK terminators end a sentence at once: Chinese puts no space after them.
 _CJK_ENDS = "。！？；…"
 _LATIN_ENDS = ".!?;"
+_CJK_CLAUSE_ENDS = "，、："
+_CLAUSE_ENDS = ",:" + _CJK_CLAUSE_ENDS
 # Closing quotes and brackets belong to the sentence they close.
 _CLOSERS = "\"'”’)]}」』）》*"
 _ABBREVIATIONS = frozenset(
@@ -42,12 +44,16 @@ class SentenceSplitter:
     """Feed text pieces with `feed`; get back the sentences they complete; `flush` at the end.
 
     `min_chars` keeps very short fragments ("Oh.") together with what follows, so the voice
-    does not stutter through tiny clips.
+    does not stutter through tiny clips. With `first_clause_chars`, the reply's first piece
+    may end at a comma once it is that long: the voice starts sooner, before the first
+    sentence is complete.
     """
 
-    def __init__(self, min_chars: int = 2) -> None:
+    def __init__(self, min_chars: int = 2, first_clause_chars: int = 0) -> None:
         self._buffer = ""
         self._min_chars = min_chars
+        self._first_clause_chars = first_clause_chars
+        self._emitted = 0
 
     def feed(self, piece: str) -> list[str]:
         self._buffer += piece
@@ -59,6 +65,7 @@ class SentenceSplitter:
             sentence, self._buffer = self._buffer[:cut].strip(), self._buffer[cut:]
             if sentence:
                 sentences.append(sentence)
+                self._emitted += 1
         return sentences
 
     def flush(self) -> list[str]:
@@ -67,7 +74,13 @@ class SentenceSplitter:
 
     def _find_cut(self, text: str) -> int | None:
         """Index just after the first complete sentence in `text`, or None."""
+        clause = self._first_clause_chars if self._emitted == 0 else 0
         for i, ch in enumerate(text):
+            if clause and ch in _CLAUSE_ENDS and len(text[:i].strip()) >= clause:
+                if ch in _CJK_CLAUSE_ENDS:
+                    return i + 1
+                if i + 1 < len(text) and text[i + 1].isspace():  # "1,000" is no clause
+                    return i + 1
             if ch == "\n":
                 if text[:i].strip():
                     return i + 1
