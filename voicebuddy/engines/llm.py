@@ -89,6 +89,40 @@ def check_gguf(path: Path) -> None:
         )
 
 
+def chat_formatter(template: str, eos: str, bos: str, source: Path) -> Any:
+    """llama-cpp-python's formatter for a GGUF's chat template, tried once before use.
+
+    The template comes from a downloaded file. It is rendered only in llama-cpp-python's
+    ImmutableSandboxedEnvironment (CVE-2024-34359); a template that reaches outside the
+    sandbox, or does not render at all, is refused here rather than at the first reply.
+    """
+    import jinja2
+    from jinja2.sandbox import SecurityError
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+    try:
+        formatter = Jinja2ChatFormatter(template=template, eos_token=eos, bos_token=bos)
+        probe: list[Any] = [
+            {"role": "system", "content": "s"},
+            {"role": "user", "content": "u"},
+            {"role": "assistant", "content": "a"},
+            {"role": "user", "content": "u"},
+        ]
+        formatter(messages=probe)
+    except SecurityError:
+        raise ModelError(
+            "chat_template_unsafe",
+            f"The chat template in {source.name} tries to reach outside its sandbox; "
+            "VoiceBuddy refuses to use this model.",
+        ) from None
+    except (jinja2.TemplateError, TypeError, ValueError) as exc:
+        raise ModelError(
+            "chat_template_invalid",
+            f"The chat template in {source.name} does not work ({exc}).",
+        ) from None
+    return formatter
+
+
 def default_threads() -> int:
     return max(1, min(8, os.cpu_count() or 1))
 
@@ -111,7 +145,6 @@ class LlamaCppChat:
                 "lora_missing", f"The LoRA adapter {settings.lora_path} does not exist."
             )
         from llama_cpp import Llama
-        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
         try:
             self._llama = Llama(
@@ -136,10 +169,8 @@ class LlamaCppChat:
         eos_id, bos_id = self._llama.token_eos(), self._llama.token_bos()
         detok = self._llama._model.token_get_text
         self._eos_text = detok(eos_id) if eos_id != -1 else ""
-        self._formatter = Jinja2ChatFormatter(
-            template=template,
-            eos_token=self._eos_text,
-            bos_token=detok(bos_id) if bos_id != -1 else "",
+        self._formatter = chat_formatter(
+            template, self._eos_text, detok(bos_id) if bos_id != -1 else "", settings.model_path
         )
         self.model_path = settings.model_path
         self._name = settings.model_path.stem
