@@ -37,3 +37,41 @@ def test_bad_files_name_the_problem(tmp_path: Path, text: str, code: str, needle
     assert info.value.code == code
     assert needle in info.value.message
     assert path.read_text() == text  # the user's file is never touched
+
+
+def test_a_broken_file_gives_defaults_and_one_sentence_and_stays(tmp_path: Path) -> None:
+    from voicebuddy.config import load_settings_or_defaults
+
+    path = tmp_path / "config.toml"
+    path.write_text('[llm]\nmodel = "x.gguf"\ntemperature = \n')
+    settings, problem = load_settings_or_defaults(path)
+    assert settings == Settings()
+    assert "line 3" in problem and "default settings" in problem
+    assert path.read_text().endswith("temperature = \n")
+
+
+def test_saving_over_a_broken_file_keeps_it_aside(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("[llm\n")
+    save_settings(Settings(), path)
+    assert load_settings(path) == Settings()
+    (kept,) = tmp_path.glob("config.toml.broken-*")
+    assert kept.read_text() == "[llm\n"
+
+
+def test_the_command_line_runs_on_defaults_with_a_broken_file(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    path = tmp_path / "config.toml"
+    path.write_text("[stt]\nlanguage = 5\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "voicebuddy", "--config", str(path), "characters", "list"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0 and "Buddy" in result.stdout
+    (warning,) = result.stderr.strip().splitlines()
+    assert "language must be str" in warning and "default settings" in warning
+    assert path.read_text() == "[stt]\nlanguage = 5\n"

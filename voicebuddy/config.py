@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import time
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -152,10 +153,27 @@ def load_settings(path: Path) -> Settings:
     return settings_from_dict(data, str(path))
 
 
+def load_settings_or_defaults(path: Path) -> tuple[Settings, str]:
+    """The settings, or the defaults and one sentence saying why when the file is broken.
+
+    The broken file is left exactly as it is."""
+    try:
+        return load_settings(path), ""
+    except ConfigError as error:
+        return Settings(), f"{error.message} Using the default settings; the file is unchanged."
+
+
 def save_settings(settings: Settings, path: Path) -> None:
+    """Write `path` atomically. A file there that does not load (hand-edited, broken) is kept
+    beside it as `config.toml.broken-<time>` rather than lost."""
     import tomli_w
 
     path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        try:
+            load_settings(path)
+        except ConfigError:
+            os.replace(path, path.with_name(f"{path.name}.broken-{int(time.time())}"))
     tmp = path.with_suffix(".toml.tmp")
     tmp.write_text(tomli_w.dumps(dataclasses.asdict(settings)), encoding="utf-8")
     os.replace(tmp, path)
