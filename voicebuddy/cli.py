@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from voicebuddy import netguard
-from voicebuddy.config import Paths, Settings, load_settings
+from voicebuddy.config import Paths, Settings, load_settings_or_defaults
 from voicebuddy.errors import ConfigError, VoiceBuddyError
 
 EXIT_USAGE = 2
@@ -36,6 +36,26 @@ def _common_options() -> _Parser:
     common.add_argument("--threads", type=int, help="CPU threads for the models")
     common.add_argument("--character", help="character name or card file")
     return common
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def global_flags(args: argparse.Namespace) -> list[str]:
+    """The global options given in `args`, as flags again (for a child `voicebuddy`)."""
+    flags: list[str] = []
+    for action in _common_options()._actions:
+        value = getattr(args, action.dest, None)
+        if action.option_strings and value is not None:
+            flags += [action.option_strings[0], str(value)]
+    return flags
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -87,6 +107,12 @@ def build_parser() -> argparse.ArgumentParser:
     card_show = card_commands.add_parser("show", help="a character's card, or its prompt")
     card_show.add_argument("name")
     card_show.add_argument("--prompt", action="store_true", help="print the assembled prompt")
+    bench = command("bench", "measure latency, engine overhead, memory and start-up")
+    bench.add_argument("--json", type=Path, metavar="OUT", help="also write the figures here")
+    bench.add_argument(
+        "--runs", type=_positive, default=10, help="voice turns to measure (default 10)"
+    )
+    bench.add_argument("--quick", action="store_true", help=argparse.SUPPRESS)
     command("gui", "the desktop window (the default without a command)")
     command("models", "the models in use, with paths and sizes")
     command("voices", "the text-to-speech voices of this machine")
@@ -127,7 +153,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         paths = Paths.default()
         if getattr(args, "config", None):
             paths = Paths(args.config, paths.cache_dir, paths.data_dir)
-        settings = load_settings(paths.config_file)
+        settings, problem = load_settings_or_defaults(paths.config_file)
+        if problem:
+            print(f"voicebuddy: warning: {problem}", file=sys.stderr)
         apply_overrides(settings, args)
         from voicebuddy import commands
 
@@ -139,6 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "models": commands.models,
             "voices": commands.voices,
             "characters": commands.characters,
+            "bench": commands.bench,
         }
         if args.command in (None, "gui"):
             from voicebuddy.gui.app import run

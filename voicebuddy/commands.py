@@ -193,6 +193,12 @@ def chat(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
     return 0
 
 
+def bench(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
+    from voicebuddy.bench.runner import run
+
+    return run(args, settings, paths)
+
+
 def characters(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
     from voicebuddy.characters.card_json import card_to_v3
     from voicebuddy.characters.character import list_characters

@@ -5,15 +5,18 @@ from __future__ import annotations
 import os
 import sys
 
+from PySide6.QtCore import QObject, QTimer, Slot
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from voicebuddy.app import EngineLoaders, VoiceBuddy
+from voicebuddy.bench import probe
 from voicebuddy.characters.character import ASSETS_DIR
 from voicebuddy.config import Paths, Settings
 from voicebuddy.errors import VoiceBuddyError
 from voicebuddy.gui.devices import AudioDevices
 from voicebuddy.gui.main_window import MainWindow
+from voicebuddy.gui.talk_panel import TalkState
 from voicebuddy.session import ChatSession
 from voicebuddy.storage import Store
 
@@ -75,5 +78,45 @@ def run(settings: Settings, paths: Paths) -> int:
     qt.setWindowIcon(QIcon(str(ASSETS_DIR / "icon.png")))
     qt.setStyleSheet(STYLE)
     window = create_window(settings, paths)
+    if probe.enabled():
+        # Connected before the engines can have finished loading: that takes far longer.
+        startup_probe = StartupProbe(qt, window)
+        QTimer.singleShot(0, startup_probe.window_shown)  # after show() and one event loop pass
     window.show()
     return qt.exec()
+
+
+class StartupProbe(QObject):
+    """Prints the start-up milestones (`voicebuddy.bench.probe`), then closes the app.
+
+    A QObject of the GUI thread, so the worker's signals reach it queued, after the window's
+    own handlers (connected earlier) have run.
+    """
+
+    def __init__(self, qt: QApplication, window: MainWindow) -> None:
+        super().__init__(window)
+        self._qt, self._window = qt, window
+        window.worker.ready.connect(self.models_ready)
+        window.worker.load_failed.connect(self.load_failed)
+
+    @Slot()
+    def window_shown(self) -> None:
+        print(probe.line("window"), flush=True)
+
+    @Slot(object)
+    def models_ready(self, _ready: object) -> None:
+        state = self._window.talk.state
+        if state is TalkState.READY:
+            print(probe.line("ready"), flush=True)
+        else:
+            print(
+                probe.line("failed", f"state {state.name} once the models were loaded"), flush=True
+            )
+        self._window.close()
+        self._qt.quit()
+
+    @Slot(str)
+    def load_failed(self, message: str) -> None:
+        print(probe.line("failed", message), flush=True)
+        self._window.close()
+        self._qt.exit(1)

@@ -1,0 +1,161 @@
+"""Audio devices for the bench: a file spoken into the real recorder, and a real-time output.
+
+`FileMicrophone` is `MicrophoneRecorder` with a clip in place of PortAudio: its `start()`, block
+callback, `stop()` and resampling are the recorder's own code; only the stream is a stand-in
+that hands over 20 ms blocks at the pace a sound card would.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from voicebuddy.audio.capture import MicrophoneRecorder
+from voicebuddy.audio.files import resample
+from voicebuddy.audio.types import Clip, Samples
+
+DEVICE_RATE = 48_000  # the rate sound servers usually run microphones at
+
+
+class _FileInputStream:
+    """Stands in for `sounddevice.InputStream`: plays `samples` into `callback` in real time."""
+
+    def __init__(
+        self,
+        samples: Samples,
+        *,
+        samplerate: float,
+        blocksize: int,
+        callback: Callable[[np.ndarray, int, Any, Any], None],
+        finished_callback: Callable[[], None],
+        **_settings: object,
+    ) -> None:
+        self._samples = samples
+        self._rate = samplerate
+        self._blocksize = blocksize
+        self._callback = callback
+        self._finished_callback = finished_callback
+        self._stop = threading.Event()
+        self.delivered = threading.Event()
+        self.last_block_at = 0.0
+        self._thread = threading.Thread(target=self._run, name="bench-microphone", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        block_s = self._blocksize / self._rate
+        started = time.monotonic()
+        for number, offset in enumerate(range(0, len(self._samples), self._blocksize), 1):
+            # A sound card hands a block over once its last sample has been recorded.
+            if self._stop.wait(max(0.0, started + number * block_s - time.monotonic())):
+                return
+            block = self._samples[offset : offset + self._blocksize]
+            if len(block) < self._blocksize:
+                block = np.concatenate([block, np.zeros(self._blocksize - len(block), np.float32)])
+            self._callback(block[:, np.newaxis], self._blocksize, None, None)
+            self.last_block_at = time.monotonic()
+        self.delivered.set()
+
+    def stop(self, ignore_errors: bool = True) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+        self._finished_callback()
+
+    def close(self, ignore_errors: bool = True) -> None:
+        self._stop.set()
+
+
+class _FileSoundDevice:
+    """The part of the `sounddevice` module that MicrophoneRecorder uses, backed by a clip."""
+
+    class PortAudioError(Exception):
+        pass
+
+    def __init__(self, samples: Samples, name: str) -> None:
+        self._samples = samples
+        self._name = name
+        self.stream: _FileInputStream | None = None
+
+    def query_devices(self, device: object = None, kind: str = "input") -> dict[str, Any]:
+        return {
+            "index": 0,
+            "name": self._name,
+            "default_samplerate": float(DEVICE_RATE),
+            "max_input_channels": 1,
+        }
+
+    def check_input_settings(self, **_settings: object) -> None:
+        return None
+
+    def InputStream(self, **settings: Any) -> _FileInputStream:
+        self.stream = _FileInputStream(self._samples, **settings)
+        return self.stream
+
+
+class FileMicrophone(MicrophoneRecorder):
+    """A microphone that "hears" `clip` each time it is started."""
+
+    def __init__(self, clip: Clip, name: str = "file", block_ms: int = 20) -> None:
+        # Not super().__init__(), which loads PortAudio; these are the attributes it sets (and
+        # start() resets the per-recording ones), with the file in place of the device.
+        self._sd = _FileSoundDevice(resample(clip.samples, clip.sample_rate, DEVICE_RATE), name)
+        self._device = None
+        self._block_ms = block_ms
+        self._stream = None
+        self._blocks: queue.SimpleQueue[np.ndarray] = queue.SimpleQueue()
+        self._latest = None
+        self._frames = 0
+        self._stopping = False
+        self._error = None
+        self._lock = threading.Lock()
+        self.sample_rate = 0
+        self.device_name = ""
+
+    def record(self, timeout: float = 600.0) -> tuple[Samples, float]:
+        """Record the whole clip as push-to-talk would: start, let it play in, stop.
+
+        Returns the 16 kHz audio `stop()` gave and when the last block was delivered (the end of
+        the user's speech, `time.monotonic()`).
+        """
+        self.start()
+        stream = self._sd.stream
+        assert stream is not None
+        if not stream.delivered.wait(timeout):
+            self.stop()
+            raise TimeoutError("the file microphone did not deliver its clip in time")
+        return self.stop(), stream.last_block_at
+
+
+class PacedSink:
+    """An output that takes each clip at real-time pace and keeps none of it (an AudioSink).
+
+    `play` returns once the clip would have played, so a turn ends when its speech would.
+    """
+
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+        self.clips = 0
+        self.seconds = 0.0
+
+    def play(self, clip: Clip, on_start: Callable[[], None] | None = None) -> None:
+        self._stop.clear()
+        if clip.samples.size == 0:
+            return
+        self.clips += 1
+        self.seconds += clip.duration_s
+        if on_start is not None:
+            on_start()
+        self._stop.wait(clip.duration_s)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def close(self) -> None:
+        self._stop.set()

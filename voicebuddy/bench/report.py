@@ -1,0 +1,72 @@
+"""The bench's figures as a table for people (the JSON is the same data)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_STAGE_NAMES = {
+    "capture_stop": "recorder stop (resample)",
+    "stt": "speech-to-text",
+    "llm_first_token": "LLM first token",
+    "first_sentence": "first sentence complete",
+    "tts_synth_start": "TTS synthesis starts",
+    "tts_synth_end": "TTS synthesis ends",
+    "audio_handed": "audio handed to output",
+}
+
+
+def _ms(value: Any) -> str:
+    return "-" if value is None else f"{value:,.0f} ms"
+
+
+def render(data: dict[str, Any]) -> str:
+    machine, v2v = data["machine"], data["voice_to_voice_ms"]
+    lines = [
+        f"VoiceBuddy bench · {machine['cpu']} ({machine['cores']} cores) · {machine['os']}",
+        f"models: {data['models']['llm']['path']} · whisper {data['models']['stt']['name']} · "
+        f"voice {data['models']['tts_voice']}",
+        "",
+        "Voice-to-voice (end of speech → first reply audio handed to the output)",
+        f"  p50 {_ms(v2v['p50'])}   p90 {_ms(v2v['p90'])}   over {v2v['turns']} turns"
+        f"   (cold first turn {_ms(v2v['cold'])})",
+    ]
+    if v2v.get("transcript_wer_mean") is not None:
+        lines.append(f"  transcripts: mean word error rate {v2v['transcript_wer_mean']:.2f}")
+    long = v2v.get("long_utterance")
+    if long:
+        latency = _ms(long["voice_to_voice_ms"])
+        lines.append(f"  {long['clip']} ({long['audio_s']:.0f} s of speech): {latency}")
+    lines += ["", "  Where a turn's time goes (medians)        reached at      took"]
+    for name, stage in v2v["stages"].items():
+        label = _STAGE_NAMES.get(name, name)
+        lines.append(f"    {label:<38} {_ms(stage['at_ms']):>10} {_ms(stage['took_ms']):>9}")
+    llm, stt = data["llm_overhead"], data["stt_overhead"]
+    lines += [
+        "",
+        "Engine overhead (VoiceBuddy time / raw library time for the same work; 1.00 = none)",
+    ]
+    for name, clip in stt.items():
+        lines.append(
+            f"  STT, {clip['audio_s']:.1f} s {name}".ljust(34)
+            + f"{clip['ratio']:.3f}   VoiceBuddy {_ms(clip['voicebuddy_ms'])}, "
+            f"raw {_ms(clip['raw_ms'])}, {clip['pairs']} pairs"
+        )
+    ratios = data["llm_overhead_ratio"]
+    for what, key in (("prompt", "prompt_tokens_per_s"), ("generation", "generation_tokens_per_s")):
+        lines.append(
+            f"  LLM {what}".ljust(34)
+            + f"{ratios[what]:.3f}   VoiceBuddy {llm['voicebuddy'][key]:.0f} tok/s, "
+            f"raw {llm['raw'][key]:.0f} tok/s, {llm['pairs']} pairs"
+        )
+    startup = data["startup_ms"]
+    lines += [
+        f"  (LLM: {llm['prompt_tokens']} prompt tokens, {llm['completion_tokens']} generated, "
+        f"same output both ways: {'yes' if llm['same_output'] else 'no'})",
+        "",
+        f"TTS first audio       {_ms(data['tts_first_audio_ms'])} (one sentence, median)",
+        f"Peak RSS              {data['peak_rss_mb']:,.0f} MB (after the voice turns)",
+        f"Start-up              window {_ms(startup['window'])}, ready {_ms(startup['ready'])} "
+        f"(median of {startup['launches']}; {startup['clock']})",
+    ]
+    lines += [f"note: {note}" for note in data["notes"]]
+    return "\n".join(lines)

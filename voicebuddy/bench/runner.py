@@ -1,0 +1,124 @@
+"""`voicebuddy bench`: every measurement in one process, in an order that keeps them apart.
+
+The voice turns come first, on the app's own engines, and peak memory is read right after them;
+only then are the raw engines of the A/B comparisons loaded. Start-up is measured last, in
+child processes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from voicebuddy.app import EngineLoaders, VoiceBuddy, resolve_llm_path, stt_model_name
+from voicebuddy.app import with_speech_language as speech_settings
+from voicebuddy.bench import clips, machine
+from voicebuddy.bench.llm_overhead import bench_prompt, measure_llm
+from voicebuddy.bench.report import render
+from voicebuddy.bench.startup import measure_startup
+from voicebuddy.bench.stt_overhead import measure_stt
+from voicebuddy.bench.timed_tts import TimedTTS, load_timed_tts
+from voicebuddy.bench.tts_latency import measure_tts
+from voicebuddy.bench.turns import latency_summary, run_turns
+from voicebuddy.config import Paths, Settings
+from voicebuddy.engines.llm import LlamaCppChat
+from voicebuddy.engines.stt import WhisperCppSTT
+from voicebuddy.errors import VoiceBuddyError
+
+
+@dataclass(frozen=True)
+class Repetitions:
+    turns: int
+    stt_pairs: int
+    llm_pairs: int
+    tts: int
+    launches: int
+    long_turn: bool
+
+
+def repetitions(runs: int, quick: bool) -> Repetitions:
+    if quick:
+        return Repetitions(runs, stt_pairs=3, llm_pairs=2, tts=3, launches=1, long_turn=False)
+    return Repetitions(runs, stt_pairs=10, llm_pairs=8, tts=10, launches=3, long_turn=True)
+
+
+def _progress(what: str) -> None:
+    print(f"bench: {what}", file=sys.stderr, flush=True)
+
+
+def run(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
+    from voicebuddy.cli import global_flags
+
+    reps = repetitions(args.runs, args.quick)
+    notes: list[str] = []
+    started = datetime.now(UTC)
+    about = machine.machine()
+    app = VoiceBuddy(settings, paths, loaders=EngineLoaders(tts=load_timed_tts))
+    character = app.character()
+    _progress("loading the models")
+    stt, chat, tts = app.speech_to_text(character), app.chat_model(), app.text_to_speech(character)
+    if not (
+        isinstance(stt, WhisperCppSTT)
+        and isinstance(chat, LlamaCppChat)
+        and isinstance(tts, TimedTTS)
+    ):
+        raise VoiceBuddyError("bench_engines", "The bench needs VoiceBuddy's real engines.")
+    asked = clips.questions(paths.cache_dir / "bench")
+    jfk = clips.jfk()
+    if jfk is None:
+        notes.append(f"{clips.JFK_WAV} is not there (not a source tree): jfk.wav was skipped.")
+    elif not reps.long_turn:
+        notes.append("quick run: no voice turn with jfk.wav, fewer repetitions.")
+
+    turns = run_turns(app, character, asked, reps.turns, jfk if reps.long_turn else None, _progress)
+    peak_rss = machine.peak_rss_mb()
+
+    stt_results = {}
+    for role, clip in [("question", asked[0]), *([("jfk", jfk)] if jfk else [])]:
+        _progress(f"STT overhead on {clip.name}")
+        stt_results[role] = measure_stt(stt, clip, reps.stt_pairs)
+    _progress("LLM overhead")
+    sampling = app.sampling()
+    messages, stops = bench_prompt(
+        chat, app.new_conversation(character), asked[1].text, sampling.max_tokens
+    )
+    llm = measure_llm(chat, messages, sampling, stops, reps.llm_pairs)
+    _progress("TTS")
+    tts_result = measure_tts(tts.engine, reps.tts)
+    _progress("start-up")
+    startup = measure_startup(global_flags(args), reps.launches)
+
+    effective = speech_settings(settings, character)
+    data: dict[str, Any] = {
+        "voice_to_voice_ms": latency_summary(turns),
+        "stt_overhead_ratio": round(stt_results["question"].ratio, 3),
+        "stt_overhead": {name: result.as_json() for name, result in stt_results.items()},
+        "llm_overhead_ratio": {
+            "prompt": round(llm.ratio("prompt_s_per_token"), 3),
+            "generation": round(llm.ratio("generation_s_per_token"), 3),
+        },
+        "llm_overhead": llm.as_json(),
+        "tts_first_audio_ms": tts_result["median_ms"],
+        "tts": tts_result,
+        "peak_rss_mb": peak_rss,
+        "startup_ms": startup,
+        "machine": {**about, "load_average_at_end": machine.load_average()},
+        "versions": machine.versions(),
+        "models": {
+            "llm": {"name": chat.name, **machine.file_info(resolve_llm_path(settings))},
+            "stt": {"name": stt_model_name(effective), **machine.file_info(stt.model_path)},
+            "tts_voice": tts.voice_id,
+            "character": character.name,
+        },
+        "repetitions": asdict(reps),
+        "started_at": started.isoformat(timespec="seconds"),
+        "notes": notes,
+    }
+    print(render(data))
+    if args.json is not None:
+        args.json.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", "utf-8")
+    return 0

@@ -1,0 +1,242 @@
+"""Voice-to-voice latency: spoken questions through the real recorder, pipeline and output pace.
+
+Each turn plays a clip into `FileMicrophone` in real time, hands what `stop()` returns to the
+pipeline with the moment the last block arrived as `speech_ended_at`, and speaks the reply into
+a `PacedSink`, so a turn ends when its speech would have and the next one starts on a quiet
+machine. The first turn of the process is reported apart, as "cold".
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from voicebuddy.app import VoiceBuddy
+from voicebuddy.bench.accuracy import word_error_rate
+from voicebuddy.bench.clips import SpeechClip
+from voicebuddy.bench.devices import FileMicrophone, PacedSink
+from voicebuddy.bench.stats import median, percentile
+from voicebuddy.bench.timed_tts import TimedTTS
+from voicebuddy.characters.character import Character
+from voicebuddy.errors import VoiceBuddyError
+from voicebuddy.events import (
+    AudioStarted,
+    SentenceReady,
+    TokenGenerated,
+    TranscriptReady,
+    TurnEnded,
+    TurnEvent,
+    TurnFailed,
+    TurnStarted,
+)
+from voicebuddy.metrics import TurnMeter
+
+# Where a turn's time goes, in order: each is a moment, in ms after the end of the speech.
+STAGES = (
+    "capture_stop",  # the recorder's stop() (drain and resample) returned
+    "stt",  # transcript ready
+    "llm_first_token",
+    "first_sentence",  # the sentence whose audio came first is complete
+    "tts_synth_start",
+    "tts_synth_end",
+    "audio_handed",  # its first sample went to the output
+)
+# A conversation restarts once its prompt fills this share of the context window.
+RESTART_SHARE = 0.5
+
+
+@dataclass
+class TurnRecord:
+    clip: str
+    audio_s: float
+    said: str  # what the clip says
+    transcript: str = ""
+    reply: str = ""
+    voice_to_voice_ms: float | None = None
+    marks: dict[str, float] = field(default_factory=dict)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    tokens_per_s: float | None = None
+    error: str = ""
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "clip": self.clip,
+            "audio_s": round(self.audio_s, 3),
+            "voice_to_voice_ms": _round(self.voice_to_voice_ms),
+            "stages_ms": {name: round(at, 1) for name, at in self.marks.items()},
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "tokens_per_s": _round(self.tokens_per_s),
+            "transcript": self.transcript,
+            "transcript_wer": round(word_error_rate(self.said, self.transcript), 3),
+            "reply": self.reply,
+            **({"error": self.error} if self.error else {}),
+        }
+
+
+@dataclass
+class TurnsReport:
+    cold: TurnRecord
+    warm: list[TurnRecord]
+    long: TurnRecord | None
+    restarts: int
+
+    def latencies(self) -> list[float]:
+        return [t.voice_to_voice_ms for t in self.warm if t.voice_to_voice_ms is not None]
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def stage_marks(
+    events: Sequence[TurnEvent], stopped_at: float, synth_calls: Sequence[tuple[float, float]]
+) -> dict[str, float]:
+    """The moments of `STAGES` reached in one turn, in ms after its start (the speech's end)."""
+    started = next(e for e in events if isinstance(e, TurnStarted))
+    at: dict[str, float] = {"capture_stop": stopped_at}
+    transcript = next((e for e in events if isinstance(e, TranscriptReady)), None)
+    token = next((e for e in events if isinstance(e, TokenGenerated)), None)
+    audio = next((e for e in events if isinstance(e, AudioStarted)), None)
+    wanted = audio.sentence_index if audio is not None else 0
+    sentence = next((e for e in events if isinstance(e, SentenceReady) and e.index == wanted), None)
+    if transcript is not None:
+        at["stt"] = transcript.at
+    if token is not None:
+        at["llm_first_token"] = token.at
+    if sentence is not None:
+        at["first_sentence"] = sentence.at
+        synth = next((call for call in synth_calls if call[0] >= sentence.at), None)
+        if synth is not None:
+            at["tts_synth_start"], at["tts_synth_end"] = synth
+    if audio is not None:
+        at["audio_handed"] = audio.at
+    return {name: (at[name] - started.at) * 1000 for name in STAGES if name in at}
+
+
+def stage_summary(turns: Sequence[TurnRecord]) -> dict[str, dict[str, float]]:
+    """Per stage: the median moment it was reached, and the median time since the stage before."""
+    summary: dict[str, dict[str, float]] = {}
+    for index, name in enumerate(STAGES):
+        moments = [t.marks[name] for t in turns if name in t.marks]
+        if not moments:
+            continue
+        took = []
+        for turn in turns:
+            earlier = [turn.marks[s] for s in STAGES[:index] if s in turn.marks]
+            if name in turn.marks:
+                took.append(turn.marks[name] - (earlier[-1] if earlier else 0.0))
+        summary[name] = {"at_ms": round(median(moments), 1), "took_ms": round(median(took), 1)}
+    return summary
+
+
+def latency_summary(report: TurnsReport) -> dict[str, object]:
+    latencies = report.latencies()
+    errors = [word_error_rate(t.said, t.transcript) for t in report.warm if not t.error]
+    if not latencies:
+        raise VoiceBuddyError(
+            "bench_no_latency", "No turn of the bench produced spoken audio to measure."
+        )
+    return {
+        "p50": round(percentile(latencies, 50), 1),
+        "p90": round(percentile(latencies, 90), 1),
+        "cold": _round(report.cold.voice_to_voice_ms),
+        "turns": len(latencies),
+        "failed_turns": sum(1 for t in [report.cold, *report.warm] if t.error),
+        "conversation_restarts": report.restarts,
+        "transcript_wer_mean": round(sum(errors) / len(errors), 3) if errors else None,
+        "stages": stage_summary([t for t in report.warm if t.voice_to_voice_ms is not None]),
+        "long_utterance": report.long.as_json() if report.long else None,
+        "cold_turn": report.cold.as_json(),
+        "runs": [t.as_json() for t in report.warm],
+    }
+
+
+class _EventLog:
+    def __init__(self) -> None:
+        self._events: list[TurnEvent] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, event: TurnEvent) -> None:
+        with self._lock:
+            self._events.append(event)
+
+    def take(self) -> list[TurnEvent]:
+        with self._lock:
+            events, self._events = self._events, []
+        return events
+
+
+def run_turns(
+    app: VoiceBuddy,
+    character: Character,
+    clips: Sequence[SpeechClip],
+    runs: int,
+    long_clip: SpeechClip | None = None,
+    progress: Callable[[str], None] = lambda _: None,
+) -> TurnsReport:
+    """A cold turn, then `runs` measured turns cycling through `clips`, then one `long_clip`
+    turn."""
+    tts = app.text_to_speech(character)
+    timed = tts if isinstance(tts, TimedTTS) else None
+    sink = PacedSink()
+    pipeline = app.pipeline(sink, character)
+    log = _EventLog()
+    unsubscribe = app.bus.subscribe(log)
+    microphones: dict[str, FileMicrophone] = {}
+    conversation = app.new_conversation(character)
+    restarts = 0
+
+    def turn(clip: SpeechClip) -> TurnRecord:
+        nonlocal conversation, restarts
+        microphone = microphones.get(clip.name) or FileMicrophone(clip.clip, clip.name)
+        microphones[clip.name] = microphone
+        record = TurnRecord(clip.name, clip.duration_s, clip.text)
+        audio, ended_at = microphone.record()
+        stopped_at = time.monotonic()
+        log.take()
+        try:
+            result = pipeline.run_turn(conversation, audio=audio, speech_ended_at=ended_at)
+            record.transcript, record.reply = result.transcript, result.reply
+        except VoiceBuddyError as error:
+            record.error = f"{error.code}: {error.message}"
+        events = log.take()
+        failures = [e.message for e in events if isinstance(e, TurnFailed)]
+        if failures and not record.error:
+            record.error = "; ".join(failures)
+        meter = TurnMeter()
+        for event in events:
+            meter.observe(event)
+            if isinstance(event, TurnEnded):
+                record.prompt_tokens = event.prompt_tokens
+                record.completion_tokens = event.completion_tokens
+        record.voice_to_voice_ms, record.tokens_per_s = meter.voice_to_voice_ms, meter.tokens_per_s
+        if any(isinstance(e, TurnStarted) for e in events):
+            calls = timed.calls_since(ended_at) if timed is not None else []
+            record.marks = stage_marks(events, stopped_at, calls)
+        if record.prompt_tokens > app.chat_model().context_size * RESTART_SHARE:
+            conversation = app.new_conversation(character)
+            restarts += 1
+        return record
+
+    try:
+        progress("cold turn")
+        cold = turn(clips[0])
+        warm: list[TurnRecord] = []
+        measured = 0
+        # A turn without spoken audio (an empty reply, say) is kept but does not count.
+        while measured < runs and len(warm) < 2 * runs + 2:
+            progress(f"turn {measured + 1}/{runs}")
+            warm.append(turn(clips[(len(warm) + 1) % len(clips)]))
+            measured += warm[-1].voice_to_voice_ms is not None
+        long = None
+        if long_clip is not None:
+            progress(f"long turn ({long_clip.name}, {long_clip.duration_s:.0f} s)")
+            long = turn(long_clip)
+    finally:
+        unsubscribe()
+        sink.close()
+    return TurnsReport(cold, warm, long, restarts)
