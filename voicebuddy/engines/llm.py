@@ -97,7 +97,7 @@ def chat_formatter(template: str, eos: str, bos: str, source: Path) -> Any:
     sandbox, or does not render at all, is refused here rather than at the first reply.
     """
     import jinja2
-    from jinja2.sandbox import SecurityError
+    from jinja2.exceptions import SecurityError
     from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
     try:
@@ -193,7 +193,7 @@ class LlamaCppChat:
     def render(self, messages: Sequence[Message]) -> str:
         payload: list[Any] = [{"role": m.role, "content": m.content} for m in messages]
         rendered = self._formatter(messages=payload)
-        return rendered.prompt
+        return str(rendered.prompt)
 
     def tokenize(self, messages: Sequence[Message]) -> list[int]:
         # The template writes the BOS token itself where the model wants one.
