@@ -139,7 +139,9 @@ def test_greetings_are_the_first_message_then_the_alternates() -> None:
 def test_oldest_history_is_dropped_never_the_definition_or_newest_message() -> None:
     full = assemble_prompt(CARD, history(40), CTX, words, budget=10_000)
     budget = full.tokens - 30
-    prompt = assemble_prompt(CARD, history(40), CTX, words, budget=budget, drop_step=1)
+    prompt = assemble_prompt(
+        CARD, history(40), CTX, words, budget=budget, drop_step=1, refill=1.0
+    )
     assert prompt.tokens <= budget
     assert prompt.messages[0] == full.messages[0]
     assert prompt.messages[-2] == Message("user", "the newest question")
@@ -197,3 +199,18 @@ def test_lore_takes_at_most_a_quarter_of_the_budget() -> None:
     prompt = assemble_prompt(card, history(0), CTX, words, budget=400)
     lore_words = prompt.messages[0].content.count("fact")
     assert 0 < lore_words * 2 <= 100  # 20 words an entry, 25% of 400 tokens
+
+
+def test_the_start_is_kept_while_it_fits_then_a_big_drop_makes_room_for_many_turns() -> None:
+    budget = assemble_prompt(CARD, history(30), CTX, words, budget=10_000).tokens
+    start, starts = 0, []
+    for n in range(30, 150, 2):  # a long conversation, two messages per turn
+        prompt = assemble_prompt(CARD, history(n), CTX, words, budget=budget, keep_from=start)
+        assert prompt.tokens <= budget
+        assert prompt.messages[-2] == Message("user", "the newest question")
+        if prompt.dropped != start:  # a drop: down to the refill mark, in whole steps
+            assert prompt.tokens <= budget * 0.6 and prompt.dropped % 8 == 0
+        start = prompt.dropped
+        starts.append(start)
+    changes = sum(1 for a, b in zip(starts, starts[1:], strict=False) if a != b)
+    assert 1 <= changes <= len(starts) // 6  # the prompt cache is rebuilt rarely

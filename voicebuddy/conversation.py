@@ -27,6 +27,8 @@ class Conversation:
     messages: list[Message] = field(default_factory=list)
     recorder: Recorder | None = None
     seed: int = field(default_factory=lambda: random.randrange(2**31))
+    # Where the last prompt's history began: kept while it fits (see assemble_prompt).
+    history_start: int = 0
 
     @classmethod
     def start(cls, character: Character, user_name: str, greeting: int = 0) -> Conversation:
@@ -62,4 +64,6 @@ class Conversation:
         return message
 
     def remove(self, index: int) -> Message:
+        if index < self.history_start:
+            self.history_start -= 1
         return self.messages.pop(index)

@@ -124,6 +124,7 @@ class VoicePipeline:
             conversation.macros(turn=len(history)),
             self.chat.count_tokens,
             self.chat.context_size - reserve,
+            keep_from=conversation.history_start,
         )
         user_index = max(i for i, m in enumerate(prompt.messages) if m is placeholder)
         return self.chat.prepare(prompt.messages, user_index)
@@ -206,7 +207,9 @@ class VoicePipeline:
             conversation.macros(turn=len(history)),
             self.chat.count_tokens,
             self.chat.context_size - reserve,
+            keep_from=conversation.history_start,
         )
+        conversation.history_start = prompt.dropped
         if not regenerate:
             conversation.append("user", text)
 

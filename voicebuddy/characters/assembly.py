@@ -22,6 +22,9 @@ from voicebuddy.characters.prompt import Message, Prompt, TokenCounter
 from voicebuddy.errors import VoiceBuddyError
 
 DEFAULT_SYSTEM_PROMPT = "You are {{char}}. Stay in character."
+# When history must be dropped, drop down to this share of the budget, so that the next
+# drop, which makes the model read the whole history again, is many turns away.
+LOW_WATER = 0.6
 # The most of the budget lorebook entries may take (SillyTavern's default World Info budget is
 # 25% of the context), whatever the book's own token_budget says.
 LORE_SHARE = 0.25
@@ -84,14 +87,20 @@ def assemble_prompt(
     drop_step: int = 8,
     global_system_prompt: str = DEFAULT_SYSTEM_PROMPT,
     global_post_history: str = "",
+    keep_from: int = 0,
+    refill: float = LOW_WATER,
 ) -> Prompt:
     """Fit the character definition, the history and the newest message into `budget` tokens.
 
     `history` ends with the newest user message. The definition and that message are always
-    kept; older history is dropped oldest first, in steps of `drop_step` messages so the start
-    of the prompt stays the same for several turns and the model's prompt cache keeps working.
-    The lorebook is scanned against the history that is kept, and may take at most LORE_SHARE
-    of the budget.
+    kept; older history is dropped oldest first, in steps of `drop_step` messages. The
+    lorebook is scanned against the history that is kept, and may take at most LORE_SHARE of
+    the budget.
+
+    `keep_from` is where the previous prompt's history started (its `dropped`). While the
+    prompt still fits from there it starts there again, so the model's prompt cache serves
+    everything but the new words. When it no longer fits, enough is dropped at once to come
+    down to `refill` of the budget: the cache is rebuilt once per many turns, not every turn.
     """
     if not history or history[-1].role != "user":
         raise ValueError("history must end with the user's newest message")
@@ -112,15 +121,18 @@ def assemble_prompt(
             f"The character definition and your message need {needed} tokens, more than the "
             f"{budget} the context window leaves; use a larger context size or a shorter card.",
         )
-    everything = build(0)
-    tokens = count_tokens(everything)
+    keep_from = min(max(keep_from, 0), len(older))
+    kept = build(keep_from)
+    tokens = count_tokens(kept)
     if tokens <= budget:
-        return Prompt(everything, tokens, 0)
-    # Fewest messages dropped that fit, found by bisection (fewer kept -> fewer tokens).
-    low, high = 1, len(older)
+        return Prompt(kept, tokens, keep_from)
+    # Fewest messages dropped to come down to the refill mark, by bisection (fewer kept ->
+    # fewer tokens); the mark is never below what the definition and newest message need.
+    target = max(needed, int(budget * refill))
+    low, high = keep_from + 1, len(older)
     while low < high:
         mid = (low + high) // 2
-        if count_tokens(build(mid)) <= budget:
+        if count_tokens(build(mid)) <= target:
             high = mid
         else:
             low = mid + 1

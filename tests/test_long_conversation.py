@@ -1,0 +1,80 @@
+"""300 turns with the default model and its context window: the prompt always fits, always
+starts with the character, and the tokens the model reads per turn do not grow with the
+length of the history (counted, not timed)."""
+
+from __future__ import annotations
+
+import statistics
+import threading
+from collections.abc import Iterator, Sequence
+
+import pytest
+
+from voicebuddy.characters.character import BUNDLED_DIR, find_character
+from voicebuddy.characters.prompt import Message
+from voicebuddy.conversation import Conversation
+from voicebuddy.engines.llm import LlamaCppChat, LlamaSettings, ReplyStats, Sampling
+from voicebuddy.models.defaults import default_llm_path
+from voicebuddy.pipeline import PipelineOptions, VoicePipeline
+
+
+class RecordingChat:
+    """The real chat model, recording each prompt it is given and what it had to read."""
+
+    def __init__(self, chat: LlamaCppChat) -> None:
+        self.chat = chat
+        self.first_messages: list[Message] = []
+        self.read: list[int] = []  # prompt tokens not served from the cache, per turn
+        self.sizes: list[int] = []
+
+    name = property(lambda self: self.chat.name)
+    context_size = property(lambda self: self.chat.context_size)
+    last_stats = property(lambda self: self.chat.last_stats)
+
+    def count_tokens(self, messages: Sequence[Message]) -> int:
+        return self.chat.count_tokens(messages)
+
+    def prepare(self, messages: Sequence[Message], user_index: int) -> int:
+        return self.chat.prepare(messages, user_index)
+
+    def stream_reply(
+        self,
+        messages: Sequence[Message],
+        sampling: Sampling,
+        stop: Sequence[str] = (),
+        cancel: threading.Event | None = None,
+    ) -> Iterator[str]:
+        self.first_messages.append(messages[0])
+        yield from self.chat.stream_reply(messages, sampling, stop, cancel)
+        stats: ReplyStats = self.chat.last_stats
+        self.read.append(stats.prompt_tokens - stats.reused_tokens)
+        self.sizes.append(stats.prompt_tokens + stats.completion_tokens)
+
+
+@pytest.mark.real
+@pytest.mark.slow
+def test_three_hundred_turns_stay_in_the_window_and_keep_the_character() -> None:
+    chat = LlamaCppChat(LlamaSettings(default_llm_path(), context_size=2048, threads=2, seed=5))
+    recording = RecordingChat(chat)
+    options = PipelineOptions(sampling=Sampling(max_tokens=24, seed=5))
+    pipeline = VoicePipeline(None, recording, None, options)  # type: ignore[arg-type]
+    rowan = find_character("Rowan", [BUNDLED_DIR])
+    conversation = Conversation.start(rowan, "Ann")
+    for turn in range(300):
+        pipeline.run_turn(conversation, text=f"Tell me about book number {turn}, please.")
+    assert len(conversation.messages) > 500
+    description = "Rowan runs a small secondhand bookshop on a rainy street."
+    for first in recording.first_messages:  # the definition, whatever the lorebook adds
+        assert first.role == "system" and first.content.startswith("You are Rowan")
+        assert description in first.content
+    assert max(recording.sizes) <= 2048
+    early = statistics.median(recording.read[50:150])
+    late = statistics.median(recording.read[200:300])
+    rereads = sum(1 for n in recording.read[1:] if n > 400)
+    print(
+        f"\nread per turn: median {early:.0f} / {late:.0f}, max {max(recording.read)}, "
+        f"rereads {rereads}, largest prompt {max(recording.sizes)} of 2048 tokens"
+    )
+    assert late <= early * 1.5, (early, late)  # no growth with the history
+    # the whole history is read again only now and then, when old messages are dropped
+    assert rereads <= 30, rereads
