@@ -1,3 +1,4 @@
+import itertools
 import random
 from collections.abc import Sequence
 from dataclasses import replace
@@ -139,9 +140,7 @@ def test_greetings_are_the_first_message_then_the_alternates() -> None:
 def test_oldest_history_is_dropped_never_the_definition_or_newest_message() -> None:
     full = assemble_prompt(CARD, history(40), CTX, words, budget=10_000)
     budget = full.tokens - 30
-    prompt = assemble_prompt(
-        CARD, history(40), CTX, words, budget=budget, drop_step=1, refill=1.0
-    )
+    prompt = assemble_prompt(CARD, history(40), CTX, words, budget=budget, drop_step=1, refill=1.0)
     assert prompt.tokens <= budget
     assert prompt.messages[0] == full.messages[0]
     assert prompt.messages[-2] == Message("user", "the newest question")
@@ -212,5 +211,5 @@ def test_the_start_is_kept_while_it_fits_then_a_big_drop_makes_room_for_many_tur
             assert prompt.tokens <= budget * 0.6 and prompt.dropped % 8 == 0
         start = prompt.dropped
         starts.append(start)
-    changes = sum(1 for a, b in zip(starts, starts[1:], strict=False) if a != b)
+    changes = sum(1 for a, b in itertools.pairwise(starts) if a != b)
     assert 1 <= changes <= len(starts) // 6  # the prompt cache is rebuilt rarely
