@@ -7,31 +7,17 @@ import os
 # Qt windows in tests are real but offscreen, unless a test run picks a display on purpose.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from pulse import PulseServer
 
+from voicebuddy.bench.accuracy import word_error_rate
+
 FIXTURES = Path(__file__).parent / "fixtures"
 
-
-def normalized_words(text: str) -> list[str]:
-    """Lowercase words without punctuation, for comparing transcripts."""
-    return [w.strip("'") for w in re.findall(r"[\w']+", text.lower()) if w.strip("'")]
-
-
-def word_error_rate(ref: str, hyp: str) -> float:
-    """Word-level Levenshtein distance between normalized texts, divided by the reference length."""
-    r, h = normalized_words(ref), normalized_words(hyp)
-    previous = list(range(len(h) + 1))
-    for i, rw in enumerate(r, 1):
-        current = [i]
-        for j, hw in enumerate(h, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (rw != hw)))
-        previous = current
-    return previous[-1] / max(len(r), 1)
+__all__ = ["FIXTURES", "word_error_rate"]
 
 
 @pytest.fixture(scope="session")

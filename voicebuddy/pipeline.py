@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from voicebuddy.audio.types import AudioSink, Samples
 from voicebuddy.characters.assembly import assemble_prompt
-from voicebuddy.characters.prompt import Message
+from voicebuddy.characters.prompt import Message, Prompt
 from voicebuddy.conversation import Conversation
 from voicebuddy.engines.llm import ChatModel, Sampling
 from voicebuddy.engines.stt import SpeechToText
@@ -115,10 +115,14 @@ class VoicePipeline:
         the history), while the user is still talking: the reply then only has to read the
         user's words. Returns the tokens evaluated; 0 when the cache already holds them."""
         placeholder = Message("user", "…")
-        history = [*conversation.messages, placeholder]
-        sampling = self.options.sampling
-        reserve = self.options.reply_reserve or sampling.max_tokens
-        prompt = assemble_prompt(
+        prompt = self._assemble(conversation, [*conversation.messages, placeholder])
+        user_index = max(i for i, m in enumerate(prompt.messages) if m is placeholder)
+        return self.chat.prepare(prompt.messages, user_index)
+
+    def _assemble(self, conversation: Conversation, history: list[Message]) -> Prompt:
+        """The prompt for `history` (ending with a user message), leaving room for the reply."""
+        reserve = self.options.reply_reserve or self.options.sampling.max_tokens
+        return assemble_prompt(
             conversation.character.card,
             history,
             conversation.macros(turn=len(history)),
@@ -126,8 +130,6 @@ class VoicePipeline:
             self.chat.context_size - reserve,
             keep_from=conversation.history_start,
         )
-        user_index = max(i for i, m in enumerate(prompt.messages) if m is placeholder)
-        return self.chat.prepare(prompt.messages, user_index)
 
     def run_turn(
         self,
@@ -200,15 +202,7 @@ class VoicePipeline:
             conversation.messages if regenerate else [*conversation.messages, Message("user", text)]
         )
         sampling = self.options.sampling
-        reserve = self.options.reply_reserve or sampling.max_tokens
-        prompt = assemble_prompt(
-            conversation.character.card,
-            history,
-            conversation.macros(turn=len(history)),
-            self.chat.count_tokens,
-            self.chat.context_size - reserve,
-            keep_from=conversation.history_start,
-        )
+        prompt = self._assemble(conversation, history)
         conversation.history_start = prompt.dropped
         if not regenerate:
             conversation.append("user", text)
