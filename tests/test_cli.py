@@ -254,3 +254,40 @@ def test_the_chinese_character_hears_and_answers_in_chinese(run: Run, tmp_path: 
     assert CJK.search(data["transcript"]), data["transcript"]  # heard by the multilingual model
     assert len(CJK.findall(data["reply"])) >= 5, data["reply"]
     assert_speech(reply)
+
+
+def _truncated_gguf(tmp_path: Path) -> Path:
+    from voicebuddy.models.defaults import default_llm_path
+
+    path = tmp_path / "truncated.gguf"
+    path.write_bytes(default_llm_path().read_bytes()[:2_000_000])
+    return path
+
+
+def _ct2_folder_without_vocabulary(tmp_path: Path) -> Path:
+    from voicebuddy.models.defaults import default_stt_source
+
+    source = default_stt_source("tiny.en")
+    folder = tmp_path / "faster-whisper-tiny"
+    folder.mkdir()
+    for part in source.model_parts:
+        (folder / "model.bin").write_bytes(part.read_bytes())
+    (folder / "config.json").write_bytes(source.config_path.read_bytes())
+    return folder
+
+
+@pytest.mark.real
+@pytest.mark.parametrize(
+    ("make", "flag", "needle"),
+    [
+        (_truncated_gguf, "--llm-model", "truncated.gguf"),
+        (_ct2_folder_without_vocabulary, "--stt-model", "vocabulary"),
+    ],
+)
+def test_damaged_models_are_one_clear_line(run: Run, tmp_path: Path, make, flag, needle) -> None:  # type: ignore[no-untyped-def]
+    result = run(
+        flag, str(make(tmp_path)), "turn", "--wav", str(JFK), "--reply-wav", str(tmp_path / "r.wav")
+    )
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    (line,) = result.stderr.strip().splitlines()
+    assert "Traceback" not in line and needle in line
