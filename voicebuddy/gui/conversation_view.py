@@ -41,6 +41,7 @@ class Bubble(QFrame):
     def __init__(self, index: int, role: str, speaker: str, text: str = "") -> None:
         super().__init__()
         self.index, self.role, self.text = index, role, text
+        self.interrupted = False
         self.setObjectName("userBubble" if role == "user" else "characterBubble")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
@@ -70,7 +71,7 @@ class Bubble(QFrame):
         self.set_text(text)
 
     def set_text(self, text: str, interrupted: bool = False) -> None:
-        self.text = text
+        self.text, self.interrupted = text, interrupted
         html = message_html(text, _soft_color(self))
         if interrupted:
             html += f' <span style="color:{_soft_color(self)}">— interrupted</span>'
@@ -109,6 +110,20 @@ class ConversationView(QScrollArea):
         for index, message in enumerate(messages):
             self._add(index, message.role, message.content, message.interrupted)
         self._scroll_to_end()
+
+    def sync(self, messages: Sequence[Message], user: str, character: str) -> None:
+        """Show `messages`, touching only the bubbles that differ when the shape is the same:
+        after a turn, rebuilding hundreds of bubbles would stall the window."""
+        same_shape = (user, character) == self._names and len(messages) == len(self.bubbles)
+        if not same_shape or any(
+            b.role != m.role for b, m in zip(self.bubbles, messages, strict=True)
+        ):
+            self.set_messages(messages, user, character)
+            return
+        self._streaming = None
+        for bubble, message in zip(self.bubbles, messages, strict=True):
+            if bubble.text != message.content or bubble.interrupted != message.interrupted:
+                bubble.set_text(message.content, message.interrupted)
 
     def add_message(self, message: Message) -> None:
         self._add(len(self.bubbles), message.role, message.content, message.interrupted)

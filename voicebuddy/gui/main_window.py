@@ -259,6 +259,11 @@ class MainWindow(QMainWindow):
         self.view.set_messages(conversation.messages, conversation.user_name, character.name)
         self.greeting_action.setEnabled(self.session.can_cycle_greeting())
 
+    def _sync_view(self) -> None:
+        conversation = self.session.conversation
+        self.view.sync(conversation.messages, conversation.user_name, conversation.character.name)
+        self.greeting_action.setEnabled(self.session.can_cycle_greeting())
+
     @staticmethod
     def app_icon_path() -> object:
         from voicebuddy.characters.character import ASSETS_DIR
@@ -390,12 +395,12 @@ class MainWindow(QMainWindow):
 
     def on_turn_done(self, _result: object) -> None:
         self.view.end_reply()
-        self.show_session()
+        self._sync_view()
         self.talk.set_state(TalkState.READY, self._can_talk)
 
     def on_turn_failed(self, code: str, message: str) -> None:
         self.view.end_reply()
-        self.show_session()
+        self._sync_view()
         self.talk.set_state(TalkState.READY, self._can_talk)
         text = (
             "I didn't catch that; hold the key while you speak." if code == "no_speech" else message
