@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from voicebuddy.app import VoiceBuddy
-from voicebuddy.characters.character import Character
+from voicebuddy.characters.character import ASSETS_DIR, Character
 from voicebuddy.characters.prompt import Message
 from voicebuddy.config import Settings, save_settings
 from voicebuddy.errors import AudioError, VoiceBuddyError
@@ -43,7 +43,6 @@ from voicebuddy.metrics import TurnMeter
 from voicebuddy.session import ChatSession
 from voicebuddy.storage import Store
 from voicebuddy.sysinfo import memory_mb
-from voicebuddy.text.markup import message_html
 
 # The languages people most often pick first; whisper knows about a hundred ("auto" detects).
 WHISPER_LANGUAGES = (
@@ -245,7 +244,7 @@ class MainWindow(QMainWindow):
         self.character_name.setToolTip(character.description)
         pixmap = QPixmap(str(character.avatar)) if character.avatar else QPixmap()
         if pixmap.isNull():
-            pixmap = QIcon(str(self.app_icon_path())).pixmap(64, 64)
+            pixmap = QIcon(str(ASSETS_DIR / "icon.png")).pixmap(64, 64)
         self.avatar.setPixmap(
             pixmap.scaled(
                 64,
@@ -263,12 +262,6 @@ class MainWindow(QMainWindow):
         conversation = self.session.conversation
         self.view.sync(conversation.messages, conversation.user_name, conversation.character.name)
         self.greeting_action.setEnabled(self.session.can_cycle_greeting())
-
-    @staticmethod
-    def app_icon_path() -> object:
-        from voicebuddy.characters.character import ASSETS_DIR
-
-        return ASSETS_DIR / "icon.png"
 
     def _switch(self, session: ChatSession) -> None:
         self.session = session
@@ -555,6 +548,3 @@ class MainWindow(QMainWindow):
             self._recorder.stop()
         self.store.close()
         super().closeEvent(event)
-
-
-__all__ = ["MainWindow", "message_html"]

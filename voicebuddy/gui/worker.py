@@ -54,7 +54,7 @@ class EngineWorker(QObject):
         """Load (or reload with `settings`) every engine; keeps the old ones on failure."""
         try:
             self.app.reload(settings, character)
-            self.app.text_to_speech()
+            self.app.text_to_speech(character)  # the voice the pipeline will use
             notice = self._open_speaker()
         except VoiceBuddyError as error:
             self.load_failed.emit(error.message)
