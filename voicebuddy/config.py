@@ -71,12 +71,42 @@ class ChatSettings:
 
 
 @dataclass
+class ListenSettings:
+    mode: str = "push"  # "push": hold a key to talk; "hands_free": the VAD decides
+    vad: str = "silero"  # the voice-activity detector (see voicebuddy.audio.vad)
+    threshold: float = 0.5  # speech probability above which a frame is speech
+    pre_roll_ms: int = 300  # audio kept from before speech started, so no syllable is lost
+    end_pause_ms: int = 700  # this much silence ends an utterance
+    min_speech_ms: int = 250  # shorter bursts (a cough, a click) are not an utterance
+    wake_phrase: bool = False  # hands-free turns must start with "Hey <character name>"
+    duplex: str = "half"  # "half": speakers, the character's voice is never heard as the user;
+    # "full": a headset, so the microphone never hears the character
+    barge_in: bool = True  # speaking while the character talks interrupts it
+
+
+@dataclass
+class DictationSettings:
+    language: str = "auto"  # "auto" detects; or a code such as "en", "zh"
+    vocabulary: str = ""  # words and names to spell right, comma separated (whisper's prompt)
+    cleanup: bool = False  # let the chat model fix punctuation and drop filler words
+    chinese_script: str = "simplified"  # "simplified", "traditional" or "as_is"
+
+
+@dataclass
+class UiSettings:
+    language: str = ""  # "": follow the system locale; "en" or "zh_CN"
+
+
+@dataclass
 class Settings:
     llm: LlmSettings = field(default_factory=LlmSettings)
     stt: SttSettings = field(default_factory=SttSettings)
     tts: TtsSettings = field(default_factory=TtsSettings)
     audio: AudioSettings = field(default_factory=AudioSettings)
     chat: ChatSettings = field(default_factory=ChatSettings)
+    listen: ListenSettings = field(default_factory=ListenSettings)
+    dictation: DictationSettings = field(default_factory=DictationSettings)
+    ui: UiSettings = field(default_factory=UiSettings)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,160 @@
+"""Cuts a continuous 16 kHz stream into utterances, using a voice-activity detector.
+
+Pure logic on samples: the microphone, a file or a test feeds it any chunk sizes. Positions are
+sample counts since the stream started, so callers turn them into times.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from voicebuddy.audio.types import STT_SAMPLE_RATE, Samples
+from voicebuddy.audio.vad import VoiceActivityDetector
+
+
+@dataclass(frozen=True)
+class SegmenterOptions:
+    threshold: float = 0.5  # a frame is speech when its probability reaches this
+    pre_roll_ms: int = 300  # audio kept from before the speech started
+    end_pause_ms: int = 700  # this much non-speech ends an utterance
+    min_speech_ms: int = 250  # speech shorter than this (a click, a cough) is dropped
+    start_frames: int = 2  # consecutive speech frames that open an utterance
+    max_utterance_s: float = 30.0  # longer speech is cut here (whisper's window)
+
+
+@dataclass(frozen=True)
+class SpeechStarted:
+    """Speech was confirmed; it began at `start` (samples since the stream began)."""
+
+    start: int
+    confirmed: int  # the position at which enough speech frames had been heard
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """One stretch of speech with its pre-roll and trailing pause."""
+
+    samples: Samples
+    start: int  # position of samples[0]
+    speech_end: int  # position just after the last speech frame
+    voiced_ms: float  # time in speech frames; noise bursts score low here
+
+    @property
+    def end(self) -> int:
+        return self.start + self.samples.size
+
+
+SegmentEvent = SpeechStarted | Utterance
+
+
+class UtteranceSegmenter:
+    def __init__(
+        self, vad: VoiceActivityDetector, options: SegmenterOptions = SegmenterOptions()
+    ) -> None:
+        self.vad = vad
+        self.options = options
+        self._frame = vad.frame_samples
+        frame_ms = self._frame * 1000 / STT_SAMPLE_RATE
+        self._pre_roll_frames = max(0, round(options.pre_roll_ms / frame_ms))
+        self._end_frames = max(1, round(options.end_pause_ms / frame_ms))
+        self._min_voiced_frames = max(1, round(options.min_speech_ms / frame_ms))
+        self._max_frames = max(1, round(options.max_utterance_s * 1000 / frame_ms))
+        self._frame_ms = frame_ms
+        self.reset()
+
+    def reset(self) -> None:
+        self.vad.reset()
+        self._pending = np.zeros(0, dtype=np.float32)
+        self._position = 0  # samples consumed into frames
+        keep = self._pre_roll_frames + self.options.start_frames
+        self._before: deque[Samples] = deque(maxlen=keep)
+        self._run = 0  # consecutive speech frames while idle
+        self._frames: list[Samples] = []  # the utterance being collected
+        self._start = 0
+        self._voiced = 0
+        self._silent = 0
+        self._speech_end = 0
+        self.last_probability = 0.0
+
+    @property
+    def in_speech(self) -> bool:
+        return bool(self._frames)
+
+    @property
+    def position(self) -> int:
+        return self._position
+
+    def current(self) -> Samples:
+        """The utterance collected so far (empty when idle), for live transcription."""
+        if not self._frames:
+            return np.zeros(0, dtype=np.float32)
+        return np.concatenate(self._frames)
+
+    def feed(self, samples: Samples) -> list[SegmentEvent]:
+        events: list[SegmentEvent] = []
+        data = np.concatenate([self._pending, np.asarray(samples, dtype=np.float32).ravel()])
+        n = self._frame
+        whole = data.size // n * n
+        for offset in range(0, whole, n):
+            event = self._frame_in(data[offset : offset + n])
+            if event is not None:
+                events.append(event)
+        self._pending = data[whole:].copy()
+        return events
+
+    def flush(self) -> list[SegmentEvent]:
+        """End of stream: close an utterance in progress."""
+        if self._frames and self._voiced >= self._min_voiced_frames:
+            return [self._close()]
+        self._frames = []
+        return []
+
+    def _frame_in(self, frame: Samples) -> SegmentEvent | None:
+        probability = self.vad.speech_probability(frame)
+        self.last_probability = probability
+        speech = probability >= self.options.threshold
+        self._position += frame.size
+        if not self._frames:
+            self._before.append(frame)
+            self._run = self._run + 1 if speech else 0
+            if self._run < self.options.start_frames:
+                return None
+            self._frames = list(self._before)
+            self._before.clear()
+            self._start = self._position - sum(f.size for f in self._frames)
+            self._voiced = self._run
+            self._silent = 0
+            self._speech_end = self._position
+            self._run = 0
+            return SpeechStarted(
+                start=self._position - self.options.start_frames * self._frame,
+                confirmed=self._position,
+            )
+        self._frames.append(frame)
+        if speech:
+            self._voiced += 1
+            self._silent = 0
+            self._speech_end = self._position
+        else:
+            self._silent += 1
+        if self._silent >= self._end_frames or len(self._frames) >= self._max_frames:
+            if self._voiced < self._min_voiced_frames:
+                self._frames = []
+                return None
+            return self._close()
+        return None
+
+    def _close(self) -> Utterance:
+        utterance = Utterance(
+            samples=np.concatenate(self._frames),
+            start=self._start,
+            speech_end=self._speech_end,
+            voiced_ms=self._voiced * self._frame_ms,
+        )
+        self._frames = []
+        self._voiced = 0
+        self._silent = 0
+        return utterance
