@@ -57,6 +57,31 @@ class PulseServer:
         )
 
     @contextmanager
+    def speaker_echo(self) -> Iterator[None]:
+        """While the block runs, what is played on `spk` also reaches the virtual microphone,
+        as the sound of laptop speakers reaches the laptop's microphone."""
+        loaded = subprocess.run(
+            [
+                "pactl",
+                "load-module",
+                "module-loopback",
+                "source=spk.monitor",
+                "sink=micfeed",
+                "latency_msec=40",
+            ],
+            env=self.env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        try:
+            yield
+        finally:
+            subprocess.run(
+                ["pactl", "unload-module", loaded.stdout.strip()], env=self.env, check=True
+            )
+
+    @contextmanager
     def record_speaker(self, rate: int = 16_000) -> Iterator[list[np.ndarray]]:
         """Record what is played on `spk` while the block runs.
 

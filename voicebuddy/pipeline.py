@@ -30,7 +30,7 @@ from voicebuddy.events import (
     TurnFailed,
     TurnStarted,
 )
-from voicebuddy.speech_out import Speaker
+from voicebuddy.speech_out import PlaybackMonitor, Speaker, SpokenSoFar
 from voicebuddy.text.prefix import SpeakerLabelFilter
 from voicebuddy.text.sentences import SentenceSplitter
 
@@ -102,10 +102,17 @@ class VoicePipeline:
         self.bus = bus or EventBus()
         self._turns = 0
         self._cancel = threading.Event()
+        self._barged_in = False
         self._speaker: Speaker | None = None
+        self.playback_monitor: PlaybackMonitor | None = None
 
-    def cancel(self) -> None:
-        """Stop generation and speech of the running turn at once (from any thread)."""
+    def cancel(self, *, barge_in: bool = False) -> None:
+        """Stop generation and speech of the running turn at once (from any thread).
+
+        With `barge_in` (the user started talking over the character) the stored reply is
+        cut to what was heard; otherwise it keeps everything generated so far.
+        """
+        self._barged_in = barge_in
         self._cancel.set()
         if self._speaker is not None:
             self._speaker.stop()
@@ -139,23 +146,31 @@ class VoicePipeline:
         text: str | None = None,
         language: str | None = None,
         speech_ended_at: float | None = None,
+        transcript_filter: Callable[[str], str | None] | None = None,
     ) -> TurnResult:
         """One turn from the user's audio or typed `text`; with neither, a new reply to the
         user's last message (regenerate). Raises VoiceBuddyError on failure.
 
         `speech_ended_at` (time.monotonic()) is when the user stopped talking, if earlier than
         now: the turn's clock, and so the voice-to-voice latency, starts there.
+
+        `transcript_filter` (hands-free wake phrase) gets the transcript of `audio` and returns
+        the words to answer, or None when the user was not talking to the character: the turn
+        then fails with "not_addressed" and nothing is stored.
         """
         self._turns += 1
         turn_id = self._turns
         self._cancel.clear()
+        self._barged_in = False
         audio_s = 0.0 if audio is None else audio.size / 16000
         started = TurnStarted(
             turn_id=turn_id, audio_s=audio_s, at=speech_ended_at or time.monotonic()
         )
         self.bus.emit(started)
         try:
-            return self._run(turn_id, started.at, conversation, audio, text, language)
+            return self._run(
+                turn_id, started.at, conversation, audio, text, language, transcript_filter
+            )
         except VoiceBuddyError as error:
             self.bus.emit(TurnFailed(turn_id=turn_id, code=error.code, message=error.message))
             raise
@@ -172,6 +187,7 @@ class VoicePipeline:
         audio: Samples | None,
         text: str | None,
         language: str | None,
+        transcript_filter: Callable[[str], str | None] | None,
     ) -> TurnResult:
         def ms(at: float | None) -> float | None:
             return None if at is None else (at - t0) * 1000
@@ -194,6 +210,14 @@ class VoicePipeline:
             self.bus.emit(
                 TranscriptReady(turn_id=turn_id, text=text, language=detected, stt_ms=stt_ms)
             )
+            if transcript_filter is not None and text.strip():
+                addressed = transcript_filter(text)
+                if addressed is None:
+                    raise VoiceBuddyError(
+                        "not_addressed",
+                        f"Not answered: “{text.strip()}” did not start with the wake phrase.",
+                    )
+                text = addressed
         text = (text or "").strip()
         if not text:
             raise VoiceBuddyError("no_speech", "No speech was recognised; nothing to answer.")
@@ -222,15 +246,19 @@ class VoicePipeline:
             def on_speech_error(error: VoiceBuddyError) -> None:
                 self.bus.emit(TurnFailed(turn_id=turn_id, code=error.code, message=error.message))
 
-            speaker = self._speaker = Speaker(tts, sink, on_audio_start, on_speech_error)
+            speaker = self._speaker = Speaker(
+                tts, sink, on_audio_start, on_speech_error, self.playback_monitor
+            )
 
         splitter = SentenceSplitter(first_clause_chars=self.options.first_clause_chars)
         reply_parts: list[str] = []
+        sentences: list[str] = []
         sentence_index = 0
 
-        def hand_on(sentences: list[str]) -> None:
+        def hand_on(new: list[str]) -> None:
             nonlocal sentence_index
-            for sentence in sentences:
+            for sentence in new:
+                sentences.append(sentence)
                 self.bus.emit(SentenceReady(turn_id=turn_id, index=sentence_index, text=sentence))
                 if speaker is not None:
                     speaker.say(sentence_index, sentence)
@@ -260,6 +288,8 @@ class VoicePipeline:
 
         reply = "".join(reply_parts).strip()
         interrupted = self._cancel.is_set()
+        if interrupted and self._barged_in and speaker is not None:
+            reply = heard_part(sentences, speaker.spoken_so_far())
         if reply:
             conversation.append("assistant", reply, interrupted)
         stats = self.chat.last_stats
@@ -279,3 +309,28 @@ class VoicePipeline:
             total=(ended.at - t0) * 1000,
         )
         return TurnResult(text, reply, detected, interrupted, timings)
+
+
+def heard_part(sentences: list[str], spoken: SpokenSoFar) -> str:
+    """The reply as far as the user heard it: whole sentences, then the share of the
+    interrupted one that had played (by time), ending in "…"."""
+    heard = [s.strip() for s in sentences[: spoken.index]]
+    if spoken.index < len(sentences) and spoken.fraction > 0:
+        sentence = sentences[spoken.index].strip()
+        words = sentence.split()
+        unspaced = len(words) <= 1  # Chinese, Japanese: cut by characters
+        units = list(sentence) if unspaced else words
+        count = round(len(units) * spoken.fraction)
+        if count >= len(units):
+            heard.append(sentence)
+        elif count > 0:
+            cut = ("" if unspaced else " ").join(units[:count])
+            heard.append(cut.rstrip(" ,，、;；:：—-") + "…")
+    return "".join(
+        part if i == 0 or _unspaced(heard[i - 1] + part) else " " + part
+        for i, part in enumerate(heard)
+    ).strip()
+
+
+def _unspaced(text: str) -> bool:
+    return any("\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" for ch in text)

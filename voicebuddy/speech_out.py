@@ -9,7 +9,9 @@ import functools
 import queue
 import re
 import threading
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from voicebuddy.audio.types import AudioSink, Clip
 from voicebuddy.engines.tts import TextToSpeech
@@ -28,6 +30,20 @@ def speakable(text: str) -> str:
     return text if _SPEAKABLE.search(text) else ""
 
 
+PlaybackMonitor = Callable[[Clip | None, float], None]
+"""Told each clip as it starts playing (and None when playback stops), with the time: the
+hands-free listener uses it to tell the character's own voice from the user's."""
+
+
+@dataclass(frozen=True)
+class SpokenSoFar:
+    """How much of the reply was heard: sentences before `index` completely, and `fraction`
+    of sentence `index` (by time)."""
+
+    index: int
+    fraction: float
+
+
 class Speaker:
     """Speaks the sentences of one reply in order; `on_audio_start(index)` per sentence."""
 
@@ -37,11 +53,16 @@ class Speaker:
         sink: AudioSink,
         on_audio_start: Callable[[int], None],
         on_error: Callable[[VoiceBuddyError], None],
+        monitor: PlaybackMonitor | None = None,
     ) -> None:
         self._tts = tts
         self._sink = sink
         self._on_audio_start = on_audio_start
         self._on_error = on_error
+        self._monitor = monitor
+        self._playing: tuple[int, float, float] | None = None  # index, started at, duration
+        self._done_index = -1  # the last sentence played to its end
+        self._stopped_at: float | None = None
         self._texts: queue.Queue[tuple[int, str] | None] = queue.Queue()
         self._clips: queue.Queue[tuple[int, Clip] | None] = queue.Queue(maxsize=2)
         self._stopped = threading.Event()
@@ -65,8 +86,25 @@ class Speaker:
         for thread in self._threads:
             thread.join()
 
+    @property
+    def playing(self) -> bool:
+        """A sentence is being played right now."""
+        return self._playing is not None and not self._stopped.is_set()
+
+    def spoken_so_far(self) -> SpokenSoFar:
+        """What was heard up to now or up to `stop()`."""
+        playing = self._playing
+        if playing is None:
+            return SpokenSoFar(self._done_index + 1, 0.0)
+        index, started_at, duration = playing
+        until = self._stopped_at if self._stopped_at is not None else time.monotonic()
+        fraction = (until - started_at) / duration if duration > 0 else 1.0
+        return SpokenSoFar(index, min(1.0, max(0.0, fraction)))
+
     def stop(self) -> None:
         """Stop speaking now, dropping whatever is still queued."""
+        if self._stopped_at is None:
+            self._stopped_at = time.monotonic()
         self._stopped.set()
         self._sink.stop()
         self._texts.put(_DONE)
@@ -94,11 +132,15 @@ class Speaker:
                 if self._stopped.is_set() and item is not _DONE:
                     return
 
-    def _started(self, index: int) -> None:
+    def _started(self, index: int, clip: Clip) -> None:
         # A stop() that landed between the check in _play_loop and play() would be lost.
         if self._stopped.is_set():
             self._sink.stop()
             return
+        now = time.monotonic()
+        self._playing = (index, now, clip.duration_s)
+        if self._monitor is not None:
+            self._monitor(clip, now)
         self._on_audio_start(index)
 
     def _play_loop(self) -> None:
@@ -107,7 +149,13 @@ class Speaker:
                 continue  # drain so the synthesizer never blocks
             index, clip = item
             try:
-                self._sink.play(clip, on_start=functools.partial(self._started, index))
+                self._sink.play(clip, on_start=functools.partial(self._started, index, clip))
             except VoiceBuddyError as error:
                 self._on_error(error)
                 self._stopped.set()
+            finally:
+                if not self._stopped.is_set():
+                    self._done_index = index
+                    self._playing = None
+                if self._monitor is not None:
+                    self._monitor(None, time.monotonic())

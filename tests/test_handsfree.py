@@ -1,0 +1,222 @@
+"""Hands-free listening, barge-in, the echo gate and the wake phrase, with fakes (fast)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from voicebuddy.audio.echo import EchoGate
+from voicebuddy.audio.playback import CollectingSink
+from voicebuddy.audio.segmenter import SegmenterOptions
+from voicebuddy.audio.types import Clip
+from voicebuddy.audio.vad import EnergyVAD
+from voicebuddy.characters.card import CharacterCard
+from voicebuddy.characters.character import Character
+from voicebuddy.conversation import Conversation
+from voicebuddy.engines.fakes import FakeChat, FakeTTS
+from voicebuddy.events import AudioStarted, TurnEnded
+from voicebuddy.handsfree import (
+    BargedIn,
+    HandsFreeListener,
+    HeardUtterance,
+    ListenEvent,
+    ListenOptions,
+    UtteranceHeard,
+)
+from voicebuddy.pipeline import VoicePipeline, heard_part
+from voicebuddy.speech_out import SpokenSoFar
+from voicebuddy.wake import strip_wake_phrase
+
+RATE = 16_000
+
+
+def speechlike(seconds: float, amplitude: float = 0.2, seed: int = 0) -> np.ndarray:
+    """Syllable-like bursts: a 150 Hz buzz switched on and off 4 times a second."""
+    t = np.arange(int(seconds * RATE)) / RATE
+    envelope = (np.sin(2 * np.pi * 4 * t) > -0.3).astype(np.float32)
+    noise = np.random.default_rng(seed).normal(0, 0.01, t.size)
+    return (amplitude * envelope * np.sin(2 * np.pi * 150 * t) + noise).astype(np.float32)
+
+
+def silence(seconds: float) -> np.ndarray:
+    return np.zeros(int(seconds * RATE), dtype=np.float32)
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.utterances: list[HeardUtterance] = []
+        self.barge_ins = 0
+        self.events: list[ListenEvent] = []
+
+    def listener(self, options: ListenOptions) -> HandsFreeListener:
+        return HandsFreeListener(
+            EnergyVAD(0.02),
+            options,
+            on_utterance=self.utterances.append,
+            on_barge_in=self.barge_in,
+            on_event=self.events.append,
+        )
+
+    def barge_in(self) -> None:
+        self.barge_ins += 1
+
+
+def feed(listener: HandsFreeListener, audio: np.ndarray, start_at: float) -> float:
+    """Feed in 20 ms blocks with capture times from `start_at`; returns the end time."""
+    at = start_at
+    for offset in range(0, audio.size, 320):
+        block = audio[offset : offset + 320]
+        at += block.size / RATE
+        listener.feed(block, at)
+    return at
+
+
+OPTIONS = ListenOptions(SegmenterOptions(end_pause_ms=500, pre_roll_ms=200))
+
+
+def test_utterance_with_pre_roll_and_end_time() -> None:
+    rec = Recorder()
+    listener = rec.listener(OPTIONS)
+    speech = speechlike(1.5)
+    feed(listener, np.concatenate([silence(1.0), speech, silence(1.0)]), 100.0)
+    assert len(rec.utterances) == 1
+    utterance = rec.utterances[0]
+    # the speech plus about 200 ms before it and the 500 ms pause after it
+    assert 1.5 + 0.5 <= utterance.samples.size / RATE <= 1.5 + 0.2 + 0.5 + 0.1
+    assert utterance.speech_ended_at == pytest.approx(102.5, abs=0.1)
+    heard = [e for e in rec.events if isinstance(e, UtteranceHeard)]
+    assert len(heard) == 1 and heard[0].duration_s == pytest.approx(utterance.samples.size / RATE)
+
+
+def test_a_click_is_not_an_utterance() -> None:
+    rec = Recorder()
+    listener = rec.listener(OPTIONS)
+    feed(listener, np.concatenate([silence(1), speechlike(0.1), silence(2)]), 0.0)
+    assert rec.utterances == []
+
+
+def test_speech_during_a_reply_barges_in_once() -> None:
+    rec = Recorder()
+    listener = rec.listener(ListenOptions(SegmenterOptions(end_pause_ms=500), duplex="full"))
+    listener.reply_started()
+    feed(
+        listener, np.concatenate([silence(0.5), speechlike(1.0), silence(0.2), speechlike(1.0)]), 0
+    )
+    assert rec.barge_ins == 1
+    barged = [e for e in rec.events if isinstance(e, BargedIn)]
+    assert len(barged) == 1 and barged[0].speech_started_at == pytest.approx(0.5, abs=0.1)
+    listener.reply_ended()
+    feed(listener, silence(1.0), 3.0)
+    assert len(rec.utterances) == 1  # what the user said over the reply is their next turn
+
+
+def test_half_duplex_without_barge_in_hears_nothing_during_a_reply() -> None:
+    rec = Recorder()
+    listener = rec.listener(ListenOptions(SegmenterOptions(), duplex="half", barge_in=False))
+    listener.reply_started()
+    feed(listener, np.concatenate([speechlike(1.0), silence(1.0)]), 0.0)
+    listener.reply_ended()
+    assert rec.barge_ins == 0 and rec.utterances == []
+
+
+def echo_of(clip: np.ndarray, gain: float, delay_s: float) -> np.ndarray:
+    delayed = np.concatenate([silence(delay_s), clip])[: clip.size]
+    return (gain * delayed).astype(np.float32)
+
+
+def test_echo_gate_mutes_the_characters_voice_but_not_a_louder_user() -> None:
+    reply = speechlike(3.0, amplitude=0.3, seed=1)
+    gate = EchoGate()
+    gate.playback(Clip(reply, RATE), at=10.0)
+    mic = echo_of(reply, gain=0.4, delay_s=0.05)
+    user = speechlike(3.0, amplitude=0.6, seed=2)
+    verdicts_echo, verdicts_user = [], []
+    for offset in range(0, mic.size, 320):
+        at = 10.0 + (offset + 320) / RATE
+        echo_block = mic[offset : offset + 320]
+        verdicts_echo.append(gate.is_echo(echo_block, at))
+        if at > 10.5:
+            mixed = echo_block + user[offset : offset + 320]
+            verdicts_user.append(gate.is_echo(mixed, at))
+    assert all(verdicts_echo)
+    # the user's loud syllables get through (the buzz's off-phases are quiet, so not all)
+    assert sum(not v for v in verdicts_user) > len(verdicts_user) * 0.3
+    gate.playback(None, at=13.0)
+    assert not gate.active(13.5)  # after the reverberation tail the gate is open
+    assert not gate.is_echo(user[:320], 13.5)
+
+
+def test_half_duplex_echo_does_not_barge_in_nor_become_a_turn() -> None:
+    rec = Recorder()
+    listener = rec.listener(ListenOptions(SegmenterOptions(end_pause_ms=500), duplex="half"))
+    reply = speechlike(2.0, amplitude=0.3, seed=3)
+    listener.reply_started()
+    listener.playback(Clip(reply, RATE), at=0.0)
+    feed(listener, echo_of(reply, gain=0.5, delay_s=0.06), 0.0)
+    listener.playback(None, at=2.0)
+    listener.reply_ended()
+    feed(listener, silence(1.5), 2.0)
+    assert rec.barge_ins == 0 and rec.utterances == []
+
+
+def test_full_duplex_barge_in_through_the_pipeline_cuts_the_stored_reply() -> None:
+    """A fake turn whose reply plays in real time; barge in while sentence 2 is playing."""
+    card = CharacterCard(name="Rowan", first_mes="Hi.")
+    character = Character(card)
+    conversation = Conversation.start(character, "Ann")
+    reply = "One two three. Four five six seven eight nine ten eleven. Twelve thirteen."
+    pipeline = VoicePipeline(
+        None, FakeChat(reply), (FakeTTS(seconds_per_char=0.02), CollectingSink(realtime=True))
+    )
+    started: list[AudioStarted] = []
+    pipeline.bus.subscribe(lambda e: started.append(e) if isinstance(e, AudioStarted) else None)
+    ended: list[TurnEnded] = []
+    pipeline.bus.subscribe(lambda e: ended.append(e) if isinstance(e, TurnEnded) else None)
+
+    def barge_in_during_second_sentence() -> None:
+        while not any(e.sentence_index == 1 for e in started):
+            time.sleep(0.005)
+        time.sleep(0.2)
+        pipeline.cancel(barge_in=True)
+
+    helper = threading.Thread(target=barge_in_during_second_sentence)
+    helper.start()
+    result = pipeline.run_turn(conversation, text="Count for me.")
+    helper.join()
+    assert result.interrupted
+    stored = conversation.messages[-1]
+    assert stored.role == "assistant" and stored.interrupted
+    assert stored.content.startswith("One two three. Four")
+    assert stored.content.endswith("…") and "Twelve" not in stored.content
+    assert ended[-1].reply == stored.content
+
+
+def test_heard_part_cuts_words_and_chinese_characters() -> None:
+    sentences = ["Hello there.", "*waves* How are you doing today?", "Bye."]
+    assert heard_part(sentences, SpokenSoFar(1, 0.5)) == "Hello there. *waves* How are…"
+    assert heard_part(sentences, SpokenSoFar(3, 0.0)) == " ".join(sentences)
+    assert heard_part(sentences, SpokenSoFar(0, 0.0)) == ""
+    assert heard_part(["你好。", "今天天气很好，我们去公园吧。"], SpokenSoFar(1, 0.5)) == (
+        "你好。今天天气很好…"
+    )
+
+
+@pytest.mark.parametrize(
+    ("transcript", "expected"),
+    [
+        ("Hey Rowan, what time is it?", "what time is it?"),
+        ("hay rowen what time is it", "what time is it"),
+        ("Hi, Rowan. Tell me a story.", "Tell me a story."),
+        ("Hey Rowan!", "Hey Rowan!"),
+        ("Rowan is a nice name.", None),
+        ("What time is it?", None),
+        ("Hello Robin, hi", None),
+        ("嘿，小林，今天天气怎么样？", "今天天气怎么样？"),
+        ("你好小林，讲个故事。", "讲个故事。"),
+    ],
+)
+def test_wake_phrase(transcript: str, expected: str | None) -> None:
+    assert strip_wake_phrase(transcript, ["Rowan", "小林"]) == expected
