@@ -109,7 +109,7 @@ class UtteranceSegmenter:
         """End of stream: close an utterance in progress."""
         if self._frames and self._voiced >= self._min_voiced_frames:
             return [self._close()]
-        self._frames = []
+        self._drop()
         return []
 
     def _frame_in(self, frame: Samples) -> SegmentEvent | None:
@@ -142,10 +142,15 @@ class UtteranceSegmenter:
             self._silent += 1
         if self._silent >= self._end_frames or len(self._frames) >= self._max_frames:
             if self._voiced < self._min_voiced_frames:
-                self._frames = []
+                self._drop()
                 return None
             return self._close()
         return None
+
+    def _drop(self) -> None:
+        """Forget a burst too short to be speech, keeping its tail as the next pre-roll."""
+        self._before.extend(self._frames)  # the deque keeps only the newest frames
+        self._frames = []
 
     def _close(self) -> Utterance:
         utterance = Utterance(
