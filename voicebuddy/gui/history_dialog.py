@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
@@ -23,12 +23,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from voicebuddy.gui.i18n import arg
 from voicebuddy.storage import ConversationInfo, Store, export_json, export_markdown
 
 _ID_ROLE = Qt.ItemDataRole.UserRole
-_MARKDOWN_FILTER = "Markdown (*.md)"
-_JSON_FILTER = "JSON (*.json)"
-_COLUMNS = ("Title", "Character", "Last updated", "Messages")
+# In English; shown translated (`HistoryDialog.tr`).
+_MARKDOWN_FILTER = str(QT_TRANSLATE_NOOP("HistoryDialog", "Markdown (*.md)"))
+_JSON_FILTER = str(QT_TRANSLATE_NOOP("HistoryDialog", "JSON (*.json)"))
+_COLUMNS = (
+    str(QT_TRANSLATE_NOOP("HistoryDialog", "Title")),
+    str(QT_TRANSLATE_NOOP("HistoryDialog", "Character")),
+    str(QT_TRANSLATE_NOOP("HistoryDialog", "Last updated")),
+    str(QT_TRANSLATE_NOOP("HistoryDialog", "Messages")),
+)
 
 
 def _date(timestamp: float) -> str:
@@ -47,22 +54,24 @@ class HistoryDialog(QDialog):
 
     def __init__(self, store: Store, user_name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Conversation history")
+        self.setWindowTitle(self.tr("Conversation history"))
         self._store = store
         self._user_name = user_name
 
         self.filter = QLineEdit()
-        self.filter.setPlaceholderText("Filter by title or character…")
+        self.filter.setPlaceholderText(self.tr("Filter by title or character…"))
         self.filter.setClearButtonEnabled(True)
-        self.filter.setToolTip("Show only conversations whose title or character contains this.")
+        self.filter.setToolTip(
+            self.tr("Show only conversations whose title or character contains this.")
+        )
         self.filter.textChanged.connect(self._apply_filter)
 
         self.tree = QTreeWidget()
-        self.tree.setHeaderLabels(list(_COLUMNS))
+        self.tree.setHeaderLabels([self.tr(column) for column in _COLUMNS])
         self.tree.setRootIsDecorated(False)
         self.tree.setUniformRowHeights(True)
         self.tree.setAlternatingRowColors(True)
-        self.tree.setToolTip("Double-click a conversation (or press Enter) to open it.")
+        self.tree.setToolTip(self.tr("Double-click a conversation (or press Enter) to open it."))
         header = self.tree.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
@@ -75,13 +84,20 @@ class HistoryDialog(QDialog):
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setEnabled(False)
 
-        self.open_button = _button("&Open", "Continue this conversation in the main window.")
-        self.rename_button = _button("&Rename…", "Give this conversation a new title.")
-        self.delete_button = _button("&Delete", "Delete this conversation and its messages.")
-        self.export_button = _button(
-            "&Export…", "Save this conversation as a Markdown (.md) or JSON (.json) file."
+        self.open_button = _button(
+            self.tr("&Open"), self.tr("Continue this conversation in the main window.")
         )
-        self.close_button = _button("Close", "Close this window.")
+        self.rename_button = _button(
+            self.tr("&Rename…"), self.tr("Give this conversation a new title.")
+        )
+        self.delete_button = _button(
+            self.tr("&Delete"), self.tr("Delete this conversation and its messages.")
+        )
+        self.export_button = _button(
+            self.tr("&Export…"),
+            self.tr("Save this conversation as a Markdown (.md) or JSON (.json) file."),
+        )
+        self.close_button = _button(self.tr("Close"), self.tr("Close this window."))
         self.open_button.setDefault(True)
         self.open_button.clicked.connect(lambda: self._open(self.tree.currentItem()))
         self.rename_button.clicked.connect(self._rename)
@@ -138,7 +154,9 @@ class HistoryDialog(QDialog):
         )
         item.setData(0, _ID_ROLE, info.id)
         item.setTextAlignment(3, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        tip = f"{info.title}\nWith {info.character}, started {_date(info.created_at)}"
+        tip = arg(
+            self.tr("%1\nWith %2, started %3"), info.title, info.character, _date(info.created_at)
+        )
         for column in range(len(_COLUMNS)):
             item.setToolTip(column, tip)
         return item
@@ -175,9 +193,9 @@ class HistoryDialog(QDialog):
         if current is None or current.isHidden():
             self._select(self._first_visible())
         if self.tree.topLevelItemCount() == 0:
-            self.empty_label.setText("No saved conversations yet.")
+            self.empty_label.setText(self.tr("No saved conversations yet."))
         elif self._first_visible() is None:
-            self.empty_label.setText("No conversation matches the filter.")
+            self.empty_label.setText(self.tr("No conversation matches the filter."))
         self.empty_label.setVisible(self._first_visible() is None)
         self._update_buttons()
 
@@ -200,8 +218,8 @@ class HistoryDialog(QDialog):
         current = self._store.conversation(conversation_id).title
         title, ok = QInputDialog.getText(
             self,
-            "Rename conversation",
-            "New title (leave empty for an automatic one):",
+            self.tr("Rename conversation"),
+            self.tr("New title (leave empty for an automatic one):"),
             QLineEdit.EchoMode.Normal,
             current,
         )
@@ -216,9 +234,16 @@ class HistoryDialog(QDialog):
         info = self._store.conversation(conversation_id)
         answer = QMessageBox.question(
             self,
-            "Delete conversation",
-            f"Delete “{info.title}” with {info.character} "
-            f"({info.message_count} messages)?\nThis cannot be undone.",
+            self.tr("Delete conversation"),
+            arg(
+                self.tr(
+                    "Delete “%1” with %2 (%n messages)?\nThis cannot be undone.",
+                    "",
+                    info.message_count,
+                ),
+                info.title,
+                info.character,
+            ),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.No,
         )
@@ -239,22 +264,25 @@ class HistoryDialog(QDialog):
             return
         info = self._store.conversation(conversation_id)
         start = Path.home() / f"{_file_stem(info.title)}.md"
+        json_filter = self.tr(_JSON_FILTER)
         chosen, chosen_filter = QFileDialog.getSaveFileName(
             self,
-            "Export conversation",
+            self.tr("Export conversation"),
             str(start),
-            f"{_MARKDOWN_FILTER};;{_JSON_FILTER}",
+            f"{self.tr(_MARKDOWN_FILTER)};;{json_filter}",
         )
         if not chosen:
             return
         path = Path(chosen)
         if path.suffix.lower() not in (".md", ".json"):
-            path = path.with_name(path.name + (".json" if chosen_filter == _JSON_FILTER else ".md"))
+            path = path.with_name(path.name + (".json" if chosen_filter == json_filter else ".md"))
         try:
             self.export_to(conversation_id, path)
         except OSError as error:
             QMessageBox.warning(
-                self, "Export failed", f"Could not write {path}: {error.strerror or error}."
+                self,
+                self.tr("Export failed"),
+                arg(self.tr("Could not write %1: %2."), path, error.strerror or error),
             )
 
 

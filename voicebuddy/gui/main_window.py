@@ -36,6 +36,7 @@ from voicebuddy.events import (
 )
 from voicebuddy.gui.conversation_view import ConversationView
 from voicebuddy.gui.devices import AudioDevices, Recorder
+from voicebuddy.gui.i18n import arg
 from voicebuddy.gui.settings_dialog import SettingsChoices
 from voicebuddy.gui.talk_panel import TalkPanel, TalkState
 from voicebuddy.gui.worker import EngineWorker, ModelsReady
@@ -146,14 +147,14 @@ class MainWindow(QMainWindow):
 
     # ----- layout pieces
     def _build_status_bar(self) -> None:
-        self.models_label = QLabel("Loading models…")
+        self.models_label = QLabel(self.tr("Loading models…"))
         self.speed_label = QLabel()
         self.latency_label = QLabel()
         self.memory_label = QLabel()
-        self.models_label.setToolTip("The language and speech models in use")
-        self.speed_label.setToolTip("Tokens per second of the last reply")
-        self.latency_label.setToolTip("End of your speech to the first sound of the reply")
-        self.memory_label.setToolTip("Memory this process uses")
+        self.models_label.setToolTip(self.tr("The language and speech models in use"))
+        self.speed_label.setToolTip(self.tr("Tokens per second of the last reply"))
+        self.latency_label.setToolTip(self.tr("End of your speech to the first sound of the reply"))
+        self.memory_label.setToolTip(self.tr("Memory this process uses"))
         self.loading = QProgressBar()
         self.loading.setRange(0, 0)
         self.loading.setMaximumWidth(120)
@@ -181,59 +182,65 @@ class MainWindow(QMainWindow):
 
         menubar = self.menuBar()
         menus = {
-            name: menubar.addMenu(name) for name in ("&Conversation", "C&haracter", "&Settings")
+            "conversation": menubar.addMenu(self.tr("&Conversation")),
+            "character": menubar.addMenu(self.tr("C&haracter")),
+            "settings": menubar.addMenu(self.tr("&Settings")),
         }
         self.new_action = action(
-            "&Conversation",
-            "&New conversation",
+            "conversation",
+            self.tr("&New conversation"),
             "Ctrl+N",
-            "Start a new conversation with this character",
+            self.tr("Start a new conversation with this character"),
             self.new_conversation,
         )
         self.history_action = action(
-            "&Conversation",
-            "&History…",
+            "conversation",
+            self.tr("&History…"),
             "Ctrl+H",
-            "Reopen, rename, delete or export conversations",
+            self.tr("Reopen, rename, delete or export conversations"),
             self.show_history,
         )
         self.greeting_action = action(
-            "&Conversation",
-            "Next &greeting",
+            "conversation",
+            self.tr("Next &greeting"),
             "Ctrl+G",
-            "Before you reply, show the character's next greeting",
+            self.tr("Before you reply, show the character's next greeting"),
             self.next_greeting,
         )
         self.regenerate_action = action(
-            "&Conversation",
-            "&Regenerate reply",
+            "conversation",
+            self.tr("&Regenerate reply"),
             "Ctrl+R",
-            "Answer your last message again",
+            self.tr("Answer your last message again"),
             self.regenerate,
         )
         self.copy_action = action(
-            "&Conversation",
-            "&Copy last reply",
+            "conversation",
+            self.tr("&Copy last reply"),
             "Ctrl+Shift+C",
-            "Copy the character's last message",
+            self.tr("Copy the character's last message"),
             self.copy_last_reply,
         )
         self.stop_action = action(
-            "&Conversation", "&Stop", "Esc", "Stop the reply and its speech now", self.stop_reply
+            "conversation",
+            self.tr("&Stop"),
+            "Esc",
+            self.tr("Stop the reply and its speech now"),
+            self.stop_reply,
         )
-        action("&Conversation", "&Quit", "Ctrl+Q", "Quit VoiceBuddy", self.close)
+        action("conversation", self.tr("&Quit"), "Ctrl+Q", self.tr("Quit VoiceBuddy"), self.close)
         self.character_action = action(
-            "C&haracter",
-            "&Choose character…",
+            "character",
+            self.tr("&Choose character…"),
             "Ctrl+K",
-            "Pick who you talk to",
+            self.tr("Pick who you talk to"),
             self.choose_character,
         )
         self.settings_action = action(
-            "&Settings",
-            "&Preferences…",
+            "settings",
+            self.tr("&Preferences…"),
             "Ctrl+,",
-            "Models, voice, audio devices and more",
+            self.tr("Models, voice, audio devices and more"),
             self.show_settings,
         )
 
@@ -279,7 +286,8 @@ class MainWindow(QMainWindow):
         except AudioError as error:
             self._recorder, self._can_talk = None, False
             self.talk.show_notice(
-                f"{error.message} Text-only mode: type your messages.", "microphone"
+                arg(self.tr("%1 Text-only mode: type your messages."), error.message),
+                "microphone",
             )
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -324,10 +332,10 @@ class MainWindow(QMainWindow):
         ended_at = time.monotonic()
         audio = self._recorder.stop()
         if self._recorder.error is not None:
-            self.talk.show_notice(f"{self._recorder.error.message} What was recorded is kept.")
+            self.talk.show_notice(self._recording_kept(self._recorder.error))
         if audio.size < 16_000 // 5:
             self.talk.set_state(TalkState.READY, self._can_talk)
-            self.statusBar().showMessage("Too short: hold the key while you speak.", 4000)
+            self.statusBar().showMessage(self.tr("Too short: hold the key while you speak."), 4000)
             return
         self.talk.set_state(TalkState.TRANSCRIBING, self._can_talk)
         self.request_turn.emit(self.session, audio, ended_at)
@@ -339,7 +347,10 @@ class MainWindow(QMainWindow):
                 int(min(100.0, max(0.0, 20 * np.log10(rms + 1e-9) + 60) * 100 / 60))
             )
             if self._recorder.error is not None:
-                self.talk.show_notice(f"{self._recorder.error.message} What was recorded is kept.")
+                self.talk.show_notice(self._recording_kept(self._recorder.error))
+
+    def _recording_kept(self, error: AudioError) -> str:
+        return arg(self.tr("%1 What was recorded is kept."), error.message)
 
     def send_text(self, text: str) -> None:
         if self.talk.state is not TalkState.READY:
@@ -377,12 +388,12 @@ class MainWindow(QMainWindow):
         elif isinstance(event, AudioStarted):
             latency = self.meter.voice_to_voice_ms
             if latency is not None and self.meter.first_audio_at == event.at:
-                self.latency_label.setText(f"voice-to-voice {latency:.0f} ms")
+                self.latency_label.setText(arg(self.tr("voice-to-voice %1 ms"), f"{latency:.0f}"))
             self.talk.set_state(TalkState.SPEAKING, self._can_talk)
         elif isinstance(event, TurnEnded):
             speed = self.meter.tokens_per_s
             if speed is not None:
-                self.speed_label.setText(f"{speed:.0f} tokens/s")
+                self.speed_label.setText(arg(self.tr("%1 tokens/s"), f"{speed:.0f}"))
         elif isinstance(event, TurnFailed) and self.talk.state is not TalkState.READY:
             self.statusBar().showMessage(event.message, 6000)
 
@@ -396,7 +407,9 @@ class MainWindow(QMainWindow):
         self._sync_view()
         self.talk.set_state(TalkState.READY, self._can_talk)
         text = (
-            "I didn't catch that; hold the key while you speak." if code == "no_speech" else message
+            self.tr("I didn't catch that; hold the key while you speak.")
+            if code == "no_speech"
+            else message
         )
         self.talk.show_notice(text)
 
@@ -416,13 +429,15 @@ class MainWindow(QMainWindow):
         self.loading.hide()
         self._pending_settings = None
         self.talk.set_state(TalkState.READY, self._can_talk)
-        self.models_label.setText(self.app.describe_models() or "No models loaded")
+        self.models_label.setText(self.app.describe_models() or self.tr("No models loaded"))
         QMessageBox.warning(
-            self, "Model not loaded", f"{message}\n\nThe previous models stay in use."
+            self,
+            self.tr("Model not loaded"),
+            arg(self.tr("%1\n\nThe previous models stay in use."), message),
         )
 
     def _show_memory(self) -> None:
-        self.memory_label.setText(f"{memory_mb():.0f} MB")
+        self.memory_label.setText(arg(self.tr("%1 MB"), f"{memory_mb():.0f}"))
 
     # ----- menus and dialogs
     def new_conversation(self) -> None:
@@ -444,7 +459,9 @@ class MainWindow(QMainWindow):
         if self.busy():
             return
         old = self.session.conversation.messages[index].content
-        text, ok = QInputDialog.getMultiLineText(self, "Edit message", "Message:", old)
+        text, ok = QInputDialog.getMultiLineText(
+            self, self.tr("Edit message"), self.tr("Message:"), old
+        )
         if ok and text.strip() and text != old:
             self.session.edit(index, text.strip())
             self.show_session()
@@ -452,7 +469,9 @@ class MainWindow(QMainWindow):
     def delete_message(self, index: int) -> None:
         if self.busy():
             return
-        answer = QMessageBox.question(self, "Delete message", "Delete this message?")
+        answer = QMessageBox.question(
+            self, self.tr("Delete message"), self.tr("Delete this message?")
+        )
         if answer == QMessageBox.StandardButton.Yes:
             self.session.delete(index)
             self.show_session()
@@ -494,7 +513,7 @@ class MainWindow(QMainWindow):
         try:
             character = self.app.character(info.character)
         except VoiceBuddyError as error:
-            QMessageBox.warning(self, "Character missing", error.message)
+            QMessageBox.warning(self, self.tr("Character missing"), error.message)
             return
         user = self.app.settings.chat.user_name
         self._switch(ChatSession.open(self.store, conversation_id, character, user))
@@ -513,7 +532,7 @@ class MainWindow(QMainWindow):
             new = dialog.result_settings()
             self._pending_settings = new
             self.loading.show()
-            self.models_label.setText("Loading models…")
+            self.models_label.setText(self.tr("Loading models…"))
             self.talk.set_state(TalkState.LOADING, self._can_talk)
             self.request_load.emit(new, self.session.conversation.character)
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QKeyCombination, QLocale, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QKeyCombination, QLocale, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 from voicebuddy.audio.playback import AudioDevice
 from voicebuddy.config import Settings
 from voicebuddy.engines.tts import Voice
+from voicebuddy.gui.i18n import CHINESE, ENGLISH, arg
 from voicebuddy.models.defaults import STT_MODEL_NAMES
 
 RATE_MIN = 80
@@ -67,7 +68,7 @@ class PathField(QWidget):
         self.edit = QLineEdit()
         self.edit.setPlaceholderText(placeholder)
         self.edit.setClearButtonEnabled(True)
-        self.button = QPushButton("Browse…")
+        self.button = QPushButton(self.tr("Browse…"))
         self.button.clicked.connect(self._browse)
         self._choose = browse
         layout = QHBoxLayout(self)
@@ -92,17 +93,46 @@ class PathField(QWidget):
             self.edit.setText(chosen)
 
 
+# The names of the languages the window offers for speech recognition (main_window's
+# WHISPER_LANGUAGES), as Qt spells them in English, marked for translation: Qt has no names of
+# languages in another language. Any other language is shown with its English name.
+_LANGUAGE_NAMES = (
+    QT_TRANSLATE_NOOP("Language", "English"),
+    QT_TRANSLATE_NOOP("Language", "Chinese"),
+    QT_TRANSLATE_NOOP("Language", "German"),
+    QT_TRANSLATE_NOOP("Language", "Spanish"),
+    QT_TRANSLATE_NOOP("Language", "French"),
+    QT_TRANSLATE_NOOP("Language", "Italian"),
+    QT_TRANSLATE_NOOP("Language", "Japanese"),
+    QT_TRANSLATE_NOOP("Language", "Korean"),
+    QT_TRANSLATE_NOOP("Language", "Dutch"),
+    QT_TRANSLATE_NOOP("Language", "Polish"),
+    QT_TRANSLATE_NOOP("Language", "Portuguese"),
+    QT_TRANSLATE_NOOP("Language", "Russian"),
+    QT_TRANSLATE_NOOP("Language", "Swedish"),
+    QT_TRANSLATE_NOOP("Language", "Turkish"),
+    QT_TRANSLATE_NOOP("Language", "Ukrainian"),
+    QT_TRANSLATE_NOOP("Language", "Arabic"),
+    QT_TRANSLATE_NOOP("Language", "Hindi"),
+    QT_TRANSLATE_NOOP("Language", "Indonesian"),
+    QT_TRANSLATE_NOOP("Language", "Vietnamese"),
+    QT_TRANSLATE_NOOP("Language", "Cantonese"),
+    QT_TRANSLATE_NOOP("Language", "Javanese"),
+)
+
+
 def language_label(code: str) -> str:
     """ "German (de)" for a whisper language code; the bare code when Qt does not know it."""
     if code == "auto":
-        return "Auto-detect"
+        return QCoreApplication.translate("SettingsDialog", "Auto-detect")
     if not code:
-        return "The character's language"
+        return QCoreApplication.translate("SettingsDialog", "The character's language")
     # Whisper says "jw" for Javanese, the ISO 639-1 code is "jv".
     language = QLocale("jv" if code == "jw" else code).language()
     if language in (QLocale.Language.C, QLocale.Language.AnyLanguage):
         return code
-    return f"{QLocale.languageToString(language)} ({code})"
+    name = QCoreApplication.translate("Language", QLocale.languageToString(language))
+    return f"{name} ({code})"
 
 
 def _start_dir(current: str) -> str:
@@ -130,14 +160,14 @@ class SettingsDialog(QDialog):
         self, settings: Settings, choices: SettingsChoices, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("VoiceBuddy settings")
+        self.setWindowTitle(self.tr("VoiceBuddy settings"))
         self._original = copy.deepcopy(settings)
         self._choices = choices
 
         self.tabs = QTabWidget()
-        self.tabs.addTab(self._models_tab(), "Models")
-        self.tabs.addTab(self._voice_tab(), "Voice && audio")
-        self.tabs.addTab(self._conversation_tab(), "Conversation")
+        self.tabs.addTab(self._models_tab(), self.tr("Models"))
+        self.tabs.addTab(self._voice_tab(), self.tr("Voice && audio"))
+        self.tabs.addTab(self._conversation_tab(), self.tr("Conversation"))
 
         self.error_label = QLabel()
         self.error_label.setWordWrap(True)
@@ -161,43 +191,53 @@ class SettingsDialog(QDialog):
     # --- building -------------------------------------------------------------------------
 
     def _models_tab(self) -> QWidget:
-        self.llm_model = PathField("Default: SmolLM2 135M Instruct (bundled)", self._browse_gguf)
-        self.lora = PathField("None", self._browse_gguf)
+        self.llm_model = PathField(
+            self.tr("Default: SmolLM2 135M Instruct (bundled)"), self._browse_gguf
+        )
+        self.lora = PathField(self.tr("None"), self._browse_gguf)
         self.gpu_layers = QSpinBox()
         self.gpu_layers.setRange(-1, 999)
-        self.gpu_layers.setSpecialValueText("All layers")
+        self.gpu_layers.setSpecialValueText(self.tr("All layers"))
         self.context_size = QSpinBox()
         self.context_size.setRange(256, 131072)
         self.context_size.setSingleStep(256)
-        self.context_size.setSuffix(" tokens")
+        self.context_size.setSuffix(self.tr(" tokens"))
 
-        llm = QGroupBox("Language model")
+        llm = QGroupBox(self.tr("Language model"))
         form = QFormLayout(llm)
         _row(
             form,
-            "&Model file:",
+            self.tr("&Model file:"),
             self.llm_model,
-            "A GGUF chat model for llama.cpp. Leave empty to use the bundled default model.",
+            self.tr(
+                "A GGUF chat model for llama.cpp. Leave empty to use the bundled default model."
+            ),
         )
         _row(
             form,
-            "&LoRA adapter:",
+            self.tr("&LoRA adapter:"),
             self.lora,
-            "Optional LoRA adapter (GGUF) applied on top of the model. Leave empty for none.",
+            self.tr(
+                "Optional LoRA adapter (GGUF) applied on top of the model. Leave empty for none."
+            ),
         )
         _row(
             form,
-            "&GPU layers:",
+            self.tr("&GPU layers:"),
             self.gpu_layers,
-            "How many model layers to offload to the GPU: 0 runs on the CPU only, "
-            '"All layers" (-1) offloads everything. Ignored without a GPU build.',
+            self.tr(
+                "How many model layers to offload to the GPU: 0 runs on the CPU only, "
+                '"All layers" (-1) offloads everything. Ignored without a GPU build.'
+            ),
         )
         _row(
             form,
-            "&Context size:",
+            self.tr("&Context size:"),
             self.context_size,
-            "How many tokens of conversation the model sees at once. Larger remembers more "
-            "but needs more memory and time.",
+            self.tr(
+                "How many tokens of conversation the model sees at once. Larger remembers more "
+                "but needs more memory and time."
+            ),
         )
 
         self.whisper_model = QComboBox()
@@ -205,10 +245,10 @@ class SettingsDialog(QDialog):
         self.whisper_model.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         for name in self._choices.stt_models:
             self.whisper_model.addItem(name)
-        whisper_browse = QPushButton("Browse…")
+        whisper_browse = QPushButton(self.tr("Browse…"))
         menu = QMenu(whisper_browse)
-        menu.addAction("whisper.cpp model file (.bin)…", self._browse_whisper_file)
-        menu.addAction("faster-whisper model folder…", self._browse_whisper_folder)
+        menu.addAction(self.tr("whisper.cpp model file (.bin)…"), self._browse_whisper_file)
+        menu.addAction(self.tr("faster-whisper model folder…"), self._browse_whisper_folder)
         whisper_browse.setMenu(menu)
         whisper_row = QWidget()
         row = QHBoxLayout(whisper_row)
@@ -219,21 +259,25 @@ class SettingsDialog(QDialog):
         for code in self._choices.languages:
             self.language.addItem(language_label(code), code)
 
-        stt = QGroupBox("Speech recognition")
+        stt = QGroupBox(self.tr("Speech recognition"))
         form = QFormLayout(stt)
-        whisper_tip = (
+        whisper_tip = self.tr(
             'The Whisper model: "auto" uses tiny.en for English and base for other '
             "languages; or a name, a whisper.cpp .bin file, or a faster-whisper folder."
         )
-        _row(form, "&Whisper model:", whisper_row, whisper_tip, self.whisper_model)
+        _row(form, self.tr("&Whisper model:"), whisper_row, whisper_tip, self.whisper_model)
         self.whisper_model.setToolTip(whisper_tip)
-        whisper_browse.setToolTip("Choose a whisper.cpp .bin file or a faster-whisper folder.")
+        whisper_browse.setToolTip(
+            self.tr("Choose a whisper.cpp .bin file or a faster-whisper folder.")
+        )
         _row(
             form,
-            "Lan&guage:",
+            self.tr("Lan&guage:"),
             self.language,
-            'The language you speak. English-only models (.en) need "en"; '
-            "Auto-detect works with multilingual models but is slower and less reliable.",
+            self.tr(
+                'The language you speak. English-only models (.en) need "en"; '
+                "Auto-detect works with multilingual models but is slower and less reliable."
+            ),
         )
         return _tab(llm, stt)
 
@@ -244,26 +288,28 @@ class SettingsDialog(QDialog):
             (self.input_device, self._choices.input_devices),
             (self.output_device, self._choices.output_devices),
         ):
-            combo.addItem("System default", "")
+            combo.addItem(self.tr("System default"), "")
             for device in devices:
                 combo.addItem(device.name, device.name)
-        device_group = QGroupBox("Devices")
+        device_group = QGroupBox(self.tr("Devices"))
         form = QFormLayout(device_group)
         _row(
             form,
-            "&Microphone:",
+            self.tr("&Microphone:"),
             self.input_device,
-            'The device to record from. "System default" follows the system\'s choice.',
+            self.tr('The device to record from. "System default" follows the system\'s choice.'),
         )
         _row(
             form,
-            "S&peaker:",
+            self.tr("S&peaker:"),
             self.output_device,
-            'The device replies are played on. "System default" follows the system\'s choice.',
+            self.tr(
+                'The device replies are played on. "System default" follows the system\'s choice.'
+            ),
         )
 
         self.voice = QComboBox()
-        self.voice.addItem("Character's voice (or the default)", "")
+        self.voice.addItem(self.tr("Character's voice (or the default)"), "")
         for voice in self._choices.voices:
             self.voice.addItem(voice.name, voice.id)
             if voice.languages:
@@ -274,57 +320,67 @@ class SettingsDialog(QDialog):
                 )
         self.rate = QSpinBox()
         self.rate.setRange(_RATE_DEFAULT_SLOT, RATE_MAX)
-        self.rate.setSpecialValueText("Voice default")
-        self.rate.setSuffix(" words/min")
-        self.speak_replies = QCheckBox("Read replies aloud")
-        speech = QGroupBox("Speech output")
+        self.rate.setSpecialValueText(self.tr("Voice default"))
+        self.rate.setSuffix(self.tr(" words/min"))
+        self.speak_replies = QCheckBox(self.tr("Read replies aloud"))
+        speech = QGroupBox(self.tr("Speech output"))
         form = QFormLayout(speech)
         _row(
             form,
-            "&Voice:",
+            self.tr("&Voice:"),
             self.voice,
-            "The text-to-speech voice. The first entry uses the character's own voice, "
-            "or the system's default voice if the character has none.",
+            self.tr(
+                "The text-to-speech voice. The first entry uses the character's own voice, "
+                "or the system's default voice if the character has none."
+            ),
         )
         _row(
             form,
-            "&Rate:",
+            self.tr("&Rate:"),
             self.rate,
-            f"Speaking speed in words per minute ({RATE_MIN}–{RATE_MAX}); "
-            '"Voice default" keeps the voice\'s own speed.',
+            arg(
+                self.tr(
+                    "Speaking speed in words per minute (%1–%2); "
+                    '"Voice default" keeps the voice\'s own speed.'
+                ),
+                RATE_MIN,
+                RATE_MAX,
+            ),
         )
         _row(
             form,
             "",
             self.speak_replies,
-            "Speak each reply as it is written. When off, replies are only shown.",
+            self.tr("Speak each reply as it is written. When off, replies are only shown."),
         )
 
         self.hold_key = QKeySequenceEdit()
         self.hold_key.setMaximumSequenceLength(1)
         self.hold_key.setClearButtonEnabled(True)
         self.hold_key.keySequenceChanged.connect(self._single_key)
-        talk = QGroupBox("Push to talk")
+        talk = QGroupBox(self.tr("Push to talk"))
         form = QFormLayout(talk)
         _row(
             form,
-            "&Hold-to-talk key:",
+            self.tr("&Hold-to-talk key:"),
             self.hold_key,
-            "Hold this key while you speak and release it when you are done. "
-            "Click the field and press a single key (modifiers are dropped).",
+            self.tr(
+                "Hold this key while you speak and release it when you are done. "
+                "Click the field and press a single key (modifiers are dropped)."
+            ),
         )
         return _tab(device_group, speech, talk)
 
     def _conversation_tab(self) -> QWidget:
         self.user_name = QLineEdit()
         self.user_name.setMaxLength(60)
-        you = QGroupBox("You")
+        you = QGroupBox(self.tr("You"))
         form = QFormLayout(you)
         _row(
             form,
-            "Your &name:",
+            self.tr("Your &name:"),
             self.user_name,
-            "How characters address you: replaces {{user}} in character cards.",
+            self.tr("How characters address you: replaces {{user}} in character cards."),
         )
 
         self.temperature = _double_spin(0.0, 2.0, 0.05)
@@ -333,36 +389,65 @@ class SettingsDialog(QDialog):
         self.max_reply_tokens = QSpinBox()
         self.max_reply_tokens.setRange(16, 4096)
         self.max_reply_tokens.setSingleStep(16)
-        self.max_reply_tokens.setSuffix(" tokens")
-        replies = QGroupBox("Replies")
+        self.max_reply_tokens.setSuffix(self.tr(" tokens"))
+        replies = QGroupBox(self.tr("Replies"))
         form = QFormLayout(replies)
         _row(
             form,
-            "&Temperature:",
+            self.tr("&Temperature:"),
             self.temperature,
-            "Randomness of the replies: lower is more focused and repeatable, "
-            "higher is more varied and creative.",
+            self.tr(
+                "Randomness of the replies: lower is more focused and repeatable, "
+                "higher is more varied and creative."
+            ),
         )
         _row(
             form,
-            "Top-&p:",
+            self.tr("Top-&p:"),
             self.top_p,
-            "Nucleus sampling: only the most likely words whose probabilities add up to this "
-            "are considered. 1.0 turns it off.",
+            self.tr(
+                "Nucleus sampling: only the most likely words whose probabilities add up to "
+                "this are considered. 1.0 turns it off."
+            ),
         )
         _row(
             form,
-            "Repeat &penalty:",
+            self.tr("Repeat &penalty:"),
             self.repeat_penalty,
-            "Discourages repeating the same words; 1.0 turns it off.",
+            self.tr("Discourages repeating the same words; 1.0 turns it off."),
         )
         _row(
             form,
-            "Ma&x reply length:",
+            self.tr("Ma&x reply length:"),
             self.max_reply_tokens,
-            "The longest reply, in tokens (about ¾ of a word each). Short replies suit speech.",
+            self.tr(
+                "The longest reply, in tokens (about ¾ of a word each). Short replies suit speech."
+            ),
         )
-        return _tab(you, replies)
+
+        self.ui_language = QComboBox()
+        self.ui_language.addItem(self.tr("System"), "")
+        # Each language in its own words, so that it can be found in any of them.
+        self.ui_language.addItem("English", ENGLISH)
+        self.ui_language.addItem("简体中文", CHINESE)
+        self.ui_language_note = QLabel(
+            self.tr("A new language takes effect the next time VoiceBuddy starts.")
+        )
+        self.ui_language_note.setWordWrap(True)
+        self.ui_language_note.setEnabled(False)
+        window = QGroupBox(self.tr("Window"))
+        form = QFormLayout(window)
+        _row(
+            form,
+            self.tr("Lan&guage:"),
+            self.ui_language,
+            self.tr(
+                "The language of VoiceBuddy's window. \"System\" follows the system's language "
+                "(Simplified Chinese for any Chinese, otherwise English)."
+            ),
+        )
+        form.addRow(self.ui_language_note)
+        return _tab(you, replies, window)
 
     # --- values ---------------------------------------------------------------------------
 
@@ -378,8 +463,10 @@ class SettingsDialog(QDialog):
             (self.input_device, settings.audio.input_device),
             (self.output_device, settings.audio.output_device),
         ):
-            _select_data(combo, device, f"{device} (not connected)")
-        _select_data(self.voice, settings.tts.voice, f"{settings.tts.voice} (not installed)")
+            _select_data(combo, device, arg(self.tr("%1 (not connected)"), device))
+        _select_data(
+            self.voice, settings.tts.voice, arg(self.tr("%1 (not installed)"), settings.tts.voice)
+        )
         rate = settings.tts.rate
         self.rate.setValue(_RATE_DEFAULT_SLOT if rate <= 0 else max(rate, RATE_MIN))
         self.speak_replies.setChecked(settings.tts.speak_replies)
@@ -389,6 +476,7 @@ class SettingsDialog(QDialog):
         self.top_p.setValue(settings.llm.top_p)
         self.repeat_penalty.setValue(settings.llm.repeat_penalty)
         self.max_reply_tokens.setValue(settings.llm.max_reply_tokens)
+        _select_data(self.ui_language, settings.ui.language, settings.ui.language)
 
     def hold_key_text(self) -> str:
         """The hold-to-talk key as QKeySequence portable text ("" if none is set)."""
@@ -432,6 +520,7 @@ class SettingsDialog(QDialog):
                 user_name=self.user_name.text().strip(),
                 hold_key=self.hold_key_text(),
             ),
+            ui=dataclasses.replace(base.ui, language=_combo_data(self.ui_language)),
         )
 
     # --- validation -----------------------------------------------------------------------
@@ -439,24 +528,35 @@ class SettingsDialog(QDialog):
     def problems(self) -> list[tuple[str, QWidget]]:
         """What keeps OK from closing the dialog: (message, widget to fix) pairs."""
         found: list[tuple[str, QWidget]] = []
-        for field, what in ((self.llm_model, "language model"), (self.lora, "LoRA adapter")):
+        for field, missing in (
+            (self.llm_model, self.tr("The language model file %1 does not exist.")),
+            (self.lora, self.tr("The LoRA adapter file %1 does not exist.")),
+        ):
             text = field.text()
             if text and not Path(text).expanduser().is_file():
-                found.append((f"The {what} file {text} does not exist.", field.edit))
+                found.append((arg(missing, text), field.edit))
         whisper = self.whisper_model.currentText().strip()
         known = {"auto", *STT_MODEL_NAMES, *self._choices.stt_models}
         if whisper and whisper not in known and not Path(whisper).expanduser().exists():
             found.append(
                 (
-                    f"The Whisper model {whisper} is neither a known name "
-                    f"({', '.join(sorted(known))}) nor an existing file or folder.",
+                    arg(
+                        self.tr(
+                            "The Whisper model %1 is neither a known name (%2) "
+                            "nor an existing file or folder."
+                        ),
+                        whisper,
+                        ", ".join(sorted(known)),
+                    ),
                     self.whisper_model,
                 )
             )
         if not self.hold_key_text():
-            found.append(("Choose a hold-to-talk key.", self.hold_key))
+            found.append((self.tr("Choose a hold-to-talk key."), self.hold_key))
         if not self.user_name.text().strip():
-            found.append(("Enter your name (characters use it for {{user}}).", self.user_name))
+            found.append(
+                (self.tr("Enter your name (characters use it for {{user}})."), self.user_name)
+            )
         return found
 
     def accept(self) -> None:
@@ -487,16 +587,19 @@ class SettingsDialog(QDialog):
 
     def _browse_gguf(self, current: str) -> str | None:
         path, _ = QFileDialog.getOpenFileName(
-            self, "Choose a GGUF file", _start_dir(current), "GGUF models (*.gguf);;All files (*)"
+            self,
+            self.tr("Choose a GGUF file"),
+            _start_dir(current),
+            self.tr("GGUF models (*.gguf);;All files (*)"),
         )
         return path or None
 
     def _browse_whisper_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
             self,
-            "Choose a whisper.cpp model",
+            self.tr("Choose a whisper.cpp model"),
             _start_dir(self.whisper_model.currentText().strip()),
-            "whisper.cpp models (*.bin);;All files (*)",
+            self.tr("whisper.cpp models (*.bin);;All files (*)"),
         )
         if path:
             self.whisper_model.setCurrentText(path)
@@ -504,7 +607,7 @@ class SettingsDialog(QDialog):
     def _browse_whisper_folder(self) -> None:
         path = QFileDialog.getExistingDirectory(
             self,
-            "Choose a faster-whisper model folder",
+            self.tr("Choose a faster-whisper model folder"),
             _start_dir(self.whisper_model.currentText().strip()),
         )
         if path:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -17,14 +17,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from voicebuddy.gui.i18n import arg
+
 
 class TalkState(Enum):
-    LOADING = "Loading models…"
-    READY = "Ready"
-    LISTENING = "Listening…"
-    TRANSCRIBING = "Transcribing…"
-    THINKING = "Thinking…"
-    SPEAKING = "Speaking…"
+    """The states, with their English text (shown translated, see `text`)."""
+
+    LOADING = str(QT_TRANSLATE_NOOP("TalkState", "Loading models…"))
+    READY = str(QT_TRANSLATE_NOOP("TalkState", "Ready"))
+    LISTENING = str(QT_TRANSLATE_NOOP("TalkState", "Listening…"))
+    TRANSCRIBING = str(QT_TRANSLATE_NOOP("TalkState", "Transcribing…"))
+    THINKING = str(QT_TRANSLATE_NOOP("TalkState", "Thinking…"))
+    SPEAKING = str(QT_TRANSLATE_NOOP("TalkState", "Speaking…"))
+
+    @property
+    def text(self) -> str:
+        """What the state line says, in the UI language."""
+        return QCoreApplication.translate("TalkState", self.value)
 
 
 class TalkPanel(QWidget):
@@ -41,7 +50,7 @@ class TalkPanel(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.3)
         font.setBold(True)
         self.state_label.setFont(font)
-        self.state_label.setAccessibleName("Conversation state")
+        self.state_label.setAccessibleName(self.tr("Conversation state"))
         self.notice = QLabel()
         self.notice.setWordWrap(True)
         self.notice.setStyleSheet("color: palette(link);")
@@ -51,25 +60,25 @@ class TalkPanel(QWidget):
         self.level.setRange(0, 100)
         self.level.setTextVisible(False)
         self.level.setMaximumHeight(10)
-        self.level.setToolTip("Microphone input level")
+        self.level.setToolTip(self.tr("Microphone input level"))
 
         self.talk_button = QPushButton()
         self.talk_button.setMinimumHeight(56)
         self.talk_button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.talk_button.pressed.connect(self.talk_pressed)
         self.talk_button.released.connect(self.talk_released)
-        self.stop_button = QPushButton("Stop")
+        self.stop_button = QPushButton(self.tr("Stop"))
         self.stop_button.setMinimumHeight(56)
-        self.stop_button.setToolTip("Stop the reply and its speech now (Esc)")
+        self.stop_button.setToolTip(self.tr("Stop the reply and its speech now (Esc)"))
         self.stop_button.clicked.connect(self.stop_clicked)
         self.set_hold_key(hold_key_name)
 
         self.entry = QLineEdit()
-        self.entry.setPlaceholderText("Type a message and press Enter")
-        self.entry.setToolTip("Type instead of talking; Enter sends")
+        self.entry.setPlaceholderText(self.tr("Type a message and press Enter"))
+        self.entry.setToolTip(self.tr("Type instead of talking; Enter sends"))
         self.entry.returnPressed.connect(self._submit)
-        self.send_button = QPushButton("Send")
-        self.send_button.setToolTip("Send the typed message (Enter)")
+        self.send_button = QPushButton(self.tr("Send"))
+        self.send_button.setToolTip(self.tr("Send the typed message (Enter)"))
         self.send_button.clicked.connect(self._submit)
 
         talk_row = QHBoxLayout()
@@ -89,14 +98,17 @@ class TalkPanel(QWidget):
         self.set_state(TalkState.LOADING)
 
     def set_hold_key(self, key_name: str) -> None:
-        self.talk_button.setText(f"Hold to talk  ({key_name})")
+        self.talk_button.setText(arg(self.tr("Hold to talk  (%1)"), key_name))
         self.talk_button.setToolTip(
-            f"Press and hold this button, or hold {key_name}, while you speak; release to send"
+            arg(
+                self.tr("Press and hold this button, or hold %1, while you speak; release to send"),
+                key_name,
+            )
         )
 
     def set_state(self, state: TalkState, can_talk: bool = True) -> None:
         self.state = state
-        self.state_label.setText(state.value)
+        self.state_label.setText(state.text)
         ready = state is TalkState.READY
         self.talk_button.setEnabled(can_talk and (ready or state is TalkState.LISTENING))
         self.send_button.setEnabled(ready)

@@ -18,6 +18,7 @@ from voicebuddy.audio.types import AudioSink
 from voicebuddy.characters.character import Character
 from voicebuddy.config import Settings
 from voicebuddy.errors import AudioError, VoiceBuddyError
+from voicebuddy.gui.i18n import arg
 from voicebuddy.pipeline import VoicePipeline
 from voicebuddy.session import ChatSession
 
@@ -71,7 +72,7 @@ class EngineWorker(QObject):
         try:
             self._sink = self._open_speaker_sink(self.app.settings.audio.output_device)
         except AudioError as error:
-            return f"{error.message} Replies are shown, not spoken."
+            return arg(self.tr("%1 Replies are shown, not spoken."), error.message)
         return ""
 
     def _pipeline_for(self, session: ChatSession) -> VoicePipeline:

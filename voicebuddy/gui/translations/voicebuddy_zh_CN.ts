@@ -1,0 +1,913 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN" sourcelanguage="en">
+<context>
+    <name>Bubble</name>
+    <message>
+        <source>%1 message</source>
+        <translation>%1 的消息</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>复制</translation>
+    </message>
+    <message>
+        <source>Copy this message to the clipboard</source>
+        <translation>将此消息复制到剪贴板</translation>
+    </message>
+    <message>
+        <source>Edit</source>
+        <translation>编辑</translation>
+    </message>
+    <message>
+        <source>Edit this message</source>
+        <translation>编辑此消息</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <source>Delete this message</source>
+        <translation>删除此消息</translation>
+    </message>
+    <message>
+        <source>— interrupted</source>
+        <translation>— 已中断</translation>
+    </message>
+</context>
+<context>
+    <name>CharacterPicker</name>
+    <message>
+        <source>Character cards (*.png *.json *.charx *.yaml *.yml)</source>
+        <translation>角色卡 (*.png *.json *.charx *.yaml *.yml)</translation>
+    </message>
+    <message>
+        <source>PNG card (*.png)</source>
+        <translation>PNG 角色卡 (*.png)</translation>
+    </message>
+    <message>
+        <source>JSON card V3 (*.json)</source>
+        <translation>JSON 角色卡 V3 (*.json)</translation>
+    </message>
+    <message>
+        <source>Choose a character</source>
+        <translation>选择角色</translation>
+    </message>
+    <message>
+        <source>Pick the character to talk to. Double-click or press Enter.</source>
+        <translation>选择要与之对话的角色。双击或按 Enter 确认。</translation>
+    </message>
+    <message>
+        <source>About the selected character.</source>
+        <translation>所选角色的简介。</translation>
+    </message>
+    <message>
+        <source>&amp;Import…</source>
+        <translation>导入(&amp;I)…</translation>
+    </message>
+    <message>
+        <source>Add character cards (PNG, CHARX, JSON or YAML) to your characters (%1). You can also drop card files onto this window.</source>
+        <translation>将角色卡（PNG、CHARX、JSON 或 YAML）添加到你的角色中（%1）。也可以把角色卡文件拖放到此窗口。</translation>
+    </message>
+    <message>
+        <source>&amp;Export…</source>
+        <translation>导出(&amp;E)…</translation>
+    </message>
+    <message>
+        <source>Save the selected character as a PNG or JSON character card (%1).</source>
+        <translation>将所选角色保存为 PNG 或 JSON 角色卡（%1）。</translation>
+    </message>
+    <message>
+        <source>Import failed</source>
+        <translation>导入失败</translation>
+    </message>
+    <message>
+        <source>Could not import %1: %2.</source>
+        <translation>无法导入 %1：%2。</translation>
+    </message>
+    <message>
+        <source>Imported %1.</source>
+        <translation>已导入 %1。</translation>
+    </message>
+    <message numerus="yes">
+        <source>Imported %n characters.</source>
+        <translation>
+            <numerusform>已导入 %n 个角色。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Import character cards</source>
+        <translation>导入角色卡</translation>
+    </message>
+    <message>
+        <source>Export character</source>
+        <translation>导出角色</translation>
+    </message>
+    <message>
+        <source>Export failed</source>
+        <translation>导出失败</translation>
+    </message>
+    <message>
+        <source>Exported to %1</source>
+        <translation>已导出到 %1</translation>
+    </message>
+    <message>
+        <source>No characters found.</source>
+        <translation>没有找到角色。</translation>
+    </message>
+    <message>
+        <source>Personality:</source>
+        <translation>性格：</translation>
+    </message>
+    <message>
+        <source>Greeting:</source>
+        <translation>开场白：</translation>
+    </message>
+</context>
+<context>
+    <name>ConversationView</name>
+    <message>
+        <source>User</source>
+        <translation>用户</translation>
+    </message>
+    <message>
+        <source>Character</source>
+        <translation>角色</translation>
+    </message>
+</context>
+<context>
+    <name>EngineWorker</name>
+    <message>
+        <source>%1 Replies are shown, not spoken.</source>
+        <translation>%1 回复只显示，不朗读。</translation>
+    </message>
+</context>
+<context>
+    <name>HistoryDialog</name>
+    <message>
+        <source>Markdown (*.md)</source>
+        <translation>Markdown 文件 (*.md)</translation>
+    </message>
+    <message>
+        <source>JSON (*.json)</source>
+        <translation>JSON 文件 (*.json)</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <source>Character</source>
+        <translation>角色</translation>
+    </message>
+    <message>
+        <source>Last updated</source>
+        <translation>最后更新</translation>
+    </message>
+    <message>
+        <source>Messages</source>
+        <translation>消息数</translation>
+    </message>
+    <message>
+        <source>Conversation history</source>
+        <translation>对话历史</translation>
+    </message>
+    <message>
+        <source>Filter by title or character…</source>
+        <translation>按标题或角色筛选…</translation>
+    </message>
+    <message>
+        <source>Show only conversations whose title or character contains this.</source>
+        <translation>只显示标题或角色中包含此内容的对话。</translation>
+    </message>
+    <message>
+        <source>Double-click a conversation (or press Enter) to open it.</source>
+        <translation>双击对话（或按 Enter）即可打开。</translation>
+    </message>
+    <message>
+        <source>&amp;Open</source>
+        <translation>打开(&amp;O)</translation>
+    </message>
+    <message>
+        <source>Continue this conversation in the main window.</source>
+        <translation>在主窗口中继续此对话。</translation>
+    </message>
+    <message>
+        <source>&amp;Rename…</source>
+        <translation>重命名(&amp;R)…</translation>
+    </message>
+    <message>
+        <source>Give this conversation a new title.</source>
+        <translation>为此对话起一个新标题。</translation>
+    </message>
+    <message>
+        <source>&amp;Delete</source>
+        <translation>删除(&amp;D)</translation>
+    </message>
+    <message>
+        <source>Delete this conversation and its messages.</source>
+        <translation>删除此对话及其所有消息。</translation>
+    </message>
+    <message>
+        <source>&amp;Export…</source>
+        <translation>导出(&amp;E)…</translation>
+    </message>
+    <message>
+        <source>Save this conversation as a Markdown (.md) or JSON (.json) file.</source>
+        <translation>将此对话保存为 Markdown（.md）或 JSON（.json）文件。</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Close this window.</source>
+        <translation>关闭此窗口。</translation>
+    </message>
+    <message>
+        <source>%1
+With %2, started %3</source>
+        <translation>%1
+与 %2 的对话，开始于 %3</translation>
+    </message>
+    <message>
+        <source>No saved conversations yet.</source>
+        <translation>还没有保存的对话。</translation>
+    </message>
+    <message>
+        <source>No conversation matches the filter.</source>
+        <translation>没有符合筛选条件的对话。</translation>
+    </message>
+    <message>
+        <source>Rename conversation</source>
+        <translation>重命名对话</translation>
+    </message>
+    <message>
+        <source>New title (leave empty for an automatic one):</source>
+        <translation>新标题（留空则自动生成）：</translation>
+    </message>
+    <message>
+        <source>Delete conversation</source>
+        <translation>删除对话</translation>
+    </message>
+    <message numerus="yes">
+        <source>Delete “%1” with %2 (%n messages)?
+This cannot be undone.</source>
+        <translation>
+            <numerusform>删除与 %2 的对话“%1”（%n 条消息）吗？
+此操作无法撤销。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Export conversation</source>
+        <translation>导出对话</translation>
+    </message>
+    <message>
+        <source>Export failed</source>
+        <translation>导出失败</translation>
+    </message>
+    <message>
+        <source>Could not write %1: %2.</source>
+        <translation>无法写入 %1：%2。</translation>
+    </message>
+</context>
+<context>
+    <name>Language</name>
+    <message>
+        <source>English</source>
+        <translation>英语</translation>
+    </message>
+    <message>
+        <source>Chinese</source>
+        <translation>中文</translation>
+    </message>
+    <message>
+        <source>German</source>
+        <translation>德语</translation>
+    </message>
+    <message>
+        <source>Spanish</source>
+        <translation>西班牙语</translation>
+    </message>
+    <message>
+        <source>French</source>
+        <translation>法语</translation>
+    </message>
+    <message>
+        <source>Italian</source>
+        <translation>意大利语</translation>
+    </message>
+    <message>
+        <source>Japanese</source>
+        <translation>日语</translation>
+    </message>
+    <message>
+        <source>Korean</source>
+        <translation>韩语</translation>
+    </message>
+    <message>
+        <source>Dutch</source>
+        <translation>荷兰语</translation>
+    </message>
+    <message>
+        <source>Polish</source>
+        <translation>波兰语</translation>
+    </message>
+    <message>
+        <source>Portuguese</source>
+        <translation>葡萄牙语</translation>
+    </message>
+    <message>
+        <source>Russian</source>
+        <translation>俄语</translation>
+    </message>
+    <message>
+        <source>Swedish</source>
+        <translation>瑞典语</translation>
+    </message>
+    <message>
+        <source>Turkish</source>
+        <translation>土耳其语</translation>
+    </message>
+    <message>
+        <source>Ukrainian</source>
+        <translation>乌克兰语</translation>
+    </message>
+    <message>
+        <source>Arabic</source>
+        <translation>阿拉伯语</translation>
+    </message>
+    <message>
+        <source>Hindi</source>
+        <translation>印地语</translation>
+    </message>
+    <message>
+        <source>Indonesian</source>
+        <translation>印度尼西亚语</translation>
+    </message>
+    <message>
+        <source>Vietnamese</source>
+        <translation>越南语</translation>
+    </message>
+    <message>
+        <source>Cantonese</source>
+        <translation>粤语</translation>
+    </message>
+    <message>
+        <source>Javanese</source>
+        <translation>爪哇语</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Loading models…</source>
+        <translation>正在加载模型…</translation>
+    </message>
+    <message>
+        <source>The language and speech models in use</source>
+        <translation>正在使用的语言模型和语音模型</translation>
+    </message>
+    <message>
+        <source>Tokens per second of the last reply</source>
+        <translation>上一条回复每秒生成的词元数</translation>
+    </message>
+    <message>
+        <source>End of your speech to the first sound of the reply</source>
+        <translation>从你说完话到回复发出第一个声音的时间</translation>
+    </message>
+    <message>
+        <source>Memory this process uses</source>
+        <translation>此进程占用的内存</translation>
+    </message>
+    <message>
+        <source>&amp;Conversation</source>
+        <translation>对话(&amp;C)</translation>
+    </message>
+    <message>
+        <source>C&amp;haracter</source>
+        <translation>角色(&amp;H)</translation>
+    </message>
+    <message>
+        <source>&amp;Settings</source>
+        <translation>设置(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;New conversation</source>
+        <translation>新建对话(&amp;N)</translation>
+    </message>
+    <message>
+        <source>Start a new conversation with this character</source>
+        <translation>与此角色开始新的对话</translation>
+    </message>
+    <message>
+        <source>&amp;History…</source>
+        <translation>历史记录(&amp;H)…</translation>
+    </message>
+    <message>
+        <source>Reopen, rename, delete or export conversations</source>
+        <translation>重新打开、重命名、删除或导出对话</translation>
+    </message>
+    <message>
+        <source>Next &amp;greeting</source>
+        <translation>下一条开场白(&amp;G)</translation>
+    </message>
+    <message>
+        <source>Before you reply, show the character&apos;s next greeting</source>
+        <translation>在你回复之前，显示角色的下一条开场白</translation>
+    </message>
+    <message>
+        <source>&amp;Regenerate reply</source>
+        <translation>重新生成回复(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Answer your last message again</source>
+        <translation>重新回答你的上一条消息</translation>
+    </message>
+    <message>
+        <source>&amp;Copy last reply</source>
+        <translation>复制上一条回复(&amp;C)</translation>
+    </message>
+    <message>
+        <source>Copy the character&apos;s last message</source>
+        <translation>复制角色的上一条消息</translation>
+    </message>
+    <message>
+        <source>&amp;Stop</source>
+        <translation>停止(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Stop the reply and its speech now</source>
+        <translation>立即停止回复及其朗读</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>Quit VoiceBuddy</source>
+        <translation>退出 VoiceBuddy</translation>
+    </message>
+    <message>
+        <source>&amp;Choose character…</source>
+        <translation>选择角色(&amp;C)…</translation>
+    </message>
+    <message>
+        <source>Pick who you talk to</source>
+        <translation>选择与你对话的角色</translation>
+    </message>
+    <message>
+        <source>&amp;Preferences…</source>
+        <translation>首选项(&amp;P)…</translation>
+    </message>
+    <message>
+        <source>Models, voice, audio devices and more</source>
+        <translation>模型、声音、音频设备等</translation>
+    </message>
+    <message>
+        <source>%1 Text-only mode: type your messages.</source>
+        <translation>%1 纯文字模式：请输入消息。</translation>
+    </message>
+    <message>
+        <source>Too short: hold the key while you speak.</source>
+        <translation>太短了：说话时请按住按键。</translation>
+    </message>
+    <message>
+        <source>%1 What was recorded is kept.</source>
+        <translation>%1 已录下的内容会保留。</translation>
+    </message>
+    <message>
+        <source>voice-to-voice %1 ms</source>
+        <translation>语音到语音 %1 毫秒</translation>
+    </message>
+    <message>
+        <source>%1 tokens/s</source>
+        <translation>%1 词元/秒</translation>
+    </message>
+    <message>
+        <source>I didn&apos;t catch that; hold the key while you speak.</source>
+        <translation>我没听清；说话时请按住按键。</translation>
+    </message>
+    <message>
+        <source>No models loaded</source>
+        <translation>未加载模型</translation>
+    </message>
+    <message>
+        <source>Model not loaded</source>
+        <translation>模型未加载</translation>
+    </message>
+    <message>
+        <source>%1
+
+The previous models stay in use.</source>
+        <translation>%1
+
+将继续使用之前的模型。</translation>
+    </message>
+    <message>
+        <source>%1 MB</source>
+        <translation>%1 MB</translation>
+    </message>
+    <message>
+        <source>Edit message</source>
+        <translation>编辑消息</translation>
+    </message>
+    <message>
+        <source>Message:</source>
+        <translation>消息：</translation>
+    </message>
+    <message>
+        <source>Delete message</source>
+        <translation>删除消息</translation>
+    </message>
+    <message>
+        <source>Delete this message?</source>
+        <translation>删除这条消息吗？</translation>
+    </message>
+    <message>
+        <source>Character missing</source>
+        <translation>找不到角色</translation>
+    </message>
+</context>
+<context>
+    <name>PathField</name>
+    <message>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>Auto-detect</source>
+        <translation>自动检测</translation>
+    </message>
+    <message>
+        <source>The character&apos;s language</source>
+        <translation>角色的语言</translation>
+    </message>
+    <message>
+        <source>VoiceBuddy settings</source>
+        <translation>VoiceBuddy 设置</translation>
+    </message>
+    <message>
+        <source>Models</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Voice &amp;&amp; audio</source>
+        <translation>声音与音频</translation>
+    </message>
+    <message>
+        <source>Conversation</source>
+        <translation>对话</translation>
+    </message>
+    <message>
+        <source>Default: SmolLM2 135M Instruct (bundled)</source>
+        <translation>默认：SmolLM2 135M Instruct（内置）</translation>
+    </message>
+    <message>
+        <source>None</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <source>All layers</source>
+        <translation>所有层</translation>
+    </message>
+    <message>
+        <source> tokens</source>
+        <translation> 词元</translation>
+    </message>
+    <message>
+        <source>Language model</source>
+        <translation>语言模型</translation>
+    </message>
+    <message>
+        <source>&amp;Model file:</source>
+        <translation>模型文件(&amp;M)：</translation>
+    </message>
+    <message>
+        <source>A GGUF chat model for llama.cpp. Leave empty to use the bundled default model.</source>
+        <translation>供 llama.cpp 使用的 GGUF 对话模型。留空则使用内置的默认模型。</translation>
+    </message>
+    <message>
+        <source>&amp;LoRA adapter:</source>
+        <translation>LoRA 适配器(&amp;L)：</translation>
+    </message>
+    <message>
+        <source>Optional LoRA adapter (GGUF) applied on top of the model. Leave empty for none.</source>
+        <translation>可选的 LoRA 适配器（GGUF），叠加在模型之上。留空则不使用。</translation>
+    </message>
+    <message>
+        <source>&amp;GPU layers:</source>
+        <translation>GPU 层数(&amp;G)：</translation>
+    </message>
+    <message>
+        <source>How many model layers to offload to the GPU: 0 runs on the CPU only, &quot;All layers&quot; (-1) offloads everything. Ignored without a GPU build.</source>
+        <translation>要卸载到 GPU 的模型层数：0 表示只用 CPU 运行，“所有层”（-1）表示全部卸载。没有 GPU 版本时忽略此项。</translation>
+    </message>
+    <message>
+        <source>&amp;Context size:</source>
+        <translation>上下文长度(&amp;C)：</translation>
+    </message>
+    <message>
+        <source>How many tokens of conversation the model sees at once. Larger remembers more but needs more memory and time.</source>
+        <translation>模型一次能看到的对话词元数。越大记得越多，但需要更多内存和时间。</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <source>whisper.cpp model file (.bin)…</source>
+        <translation>whisper.cpp 模型文件（.bin）…</translation>
+    </message>
+    <message>
+        <source>faster-whisper model folder…</source>
+        <translation>faster-whisper 模型文件夹…</translation>
+    </message>
+    <message>
+        <source>Speech recognition</source>
+        <translation>语音识别</translation>
+    </message>
+    <message>
+        <source>The Whisper model: &quot;auto&quot; uses tiny.en for English and base for other languages; or a name, a whisper.cpp .bin file, or a faster-whisper folder.</source>
+        <translation>Whisper 模型：“auto”对英语使用 tiny.en，对其他语言使用 base；也可以填写模型名称、whisper.cpp 的 .bin 文件或 faster-whisper 文件夹。</translation>
+    </message>
+    <message>
+        <source>&amp;Whisper model:</source>
+        <translation>Whisper 模型(&amp;W)：</translation>
+    </message>
+    <message>
+        <source>Choose a whisper.cpp .bin file or a faster-whisper folder.</source>
+        <translation>选择 whisper.cpp 的 .bin 文件或 faster-whisper 文件夹。</translation>
+    </message>
+    <message>
+        <source>Lan&amp;guage:</source>
+        <translation>语言(&amp;G)：</translation>
+    </message>
+    <message>
+        <source>The language you speak. English-only models (.en) need &quot;en&quot;; Auto-detect works with multilingual models but is slower and less reliable.</source>
+        <translation>你说的语言。纯英语模型（.en）需要选择“en”；自动检测适用于多语言模型，但速度较慢，也不够可靠。</translation>
+    </message>
+    <message>
+        <source>System default</source>
+        <translation>系统默认</translation>
+    </message>
+    <message>
+        <source>Devices</source>
+        <translation>设备</translation>
+    </message>
+    <message>
+        <source>&amp;Microphone:</source>
+        <translation>麦克风(&amp;M)：</translation>
+    </message>
+    <message>
+        <source>The device to record from. &quot;System default&quot; follows the system&apos;s choice.</source>
+        <translation>用于录音的设备。“系统默认”跟随系统的选择。</translation>
+    </message>
+    <message>
+        <source>S&amp;peaker:</source>
+        <translation>扬声器(&amp;P)：</translation>
+    </message>
+    <message>
+        <source>The device replies are played on. &quot;System default&quot; follows the system&apos;s choice.</source>
+        <translation>用于播放回复的设备。“系统默认”跟随系统的选择。</translation>
+    </message>
+    <message>
+        <source>Character&apos;s voice (or the default)</source>
+        <translation>角色的声音（或默认声音）</translation>
+    </message>
+    <message>
+        <source>Voice default</source>
+        <translation>默认语速</translation>
+    </message>
+    <message>
+        <source> words/min</source>
+        <translation> 词/分钟</translation>
+    </message>
+    <message>
+        <source>Read replies aloud</source>
+        <translation>朗读回复</translation>
+    </message>
+    <message>
+        <source>Speech output</source>
+        <translation>语音输出</translation>
+    </message>
+    <message>
+        <source>&amp;Voice:</source>
+        <translation>声音(&amp;V)：</translation>
+    </message>
+    <message>
+        <source>The text-to-speech voice. The first entry uses the character&apos;s own voice, or the system&apos;s default voice if the character has none.</source>
+        <translation>文字转语音所用的声音。第一项使用角色自己的声音；角色没有指定声音时使用系统默认声音。</translation>
+    </message>
+    <message>
+        <source>&amp;Rate:</source>
+        <translation>语速(&amp;R)：</translation>
+    </message>
+    <message>
+        <source>Speaking speed in words per minute (%1–%2); &quot;Voice default&quot; keeps the voice&apos;s own speed.</source>
+        <translation>说话速度，单位为每分钟词数（%1–%2）；“默认语速”保持该声音本身的速度。</translation>
+    </message>
+    <message>
+        <source>Speak each reply as it is written. When off, replies are only shown.</source>
+        <translation>边生成边朗读每条回复。关闭后回复只显示，不朗读。</translation>
+    </message>
+    <message>
+        <source>Push to talk</source>
+        <translation>按键说话</translation>
+    </message>
+    <message>
+        <source>&amp;Hold-to-talk key:</source>
+        <translation>按住说话键(&amp;H)：</translation>
+    </message>
+    <message>
+        <source>Hold this key while you speak and release it when you are done. Click the field and press a single key (modifiers are dropped).</source>
+        <translation>说话时按住此键，说完后松开。点击此输入框后按下一个键即可设置（修饰键会被忽略）。</translation>
+    </message>
+    <message>
+        <source>You</source>
+        <translation>你</translation>
+    </message>
+    <message>
+        <source>Your &amp;name:</source>
+        <translation>你的名字(&amp;N)：</translation>
+    </message>
+    <message>
+        <source>How characters address you: replaces {{user}} in character cards.</source>
+        <translation>角色对你的称呼：替换角色卡中的 {{user}}。</translation>
+    </message>
+    <message>
+        <source>Replies</source>
+        <translation>回复</translation>
+    </message>
+    <message>
+        <source>&amp;Temperature:</source>
+        <translation>温度(&amp;T)：</translation>
+    </message>
+    <message>
+        <source>Randomness of the replies: lower is more focused and repeatable, higher is more varied and creative.</source>
+        <translation>回复的随机程度：越低越专注、越稳定，越高越多样、越有创意。</translation>
+    </message>
+    <message>
+        <source>Top-&amp;p:</source>
+        <translation>Top-p(&amp;P)：</translation>
+    </message>
+    <message>
+        <source>Nucleus sampling: only the most likely words whose probabilities add up to this are considered. 1.0 turns it off.</source>
+        <translation>核采样：只考虑累计概率达到此值的那些最可能的词。1.0 表示关闭。</translation>
+    </message>
+    <message>
+        <source>Repeat &amp;penalty:</source>
+        <translation>重复惩罚(&amp;P)：</translation>
+    </message>
+    <message>
+        <source>Discourages repeating the same words; 1.0 turns it off.</source>
+        <translation>减少重复相同的词语；1.0 表示关闭。</translation>
+    </message>
+    <message>
+        <source>Ma&amp;x reply length:</source>
+        <translation>最大回复长度(&amp;X)：</translation>
+    </message>
+    <message>
+        <source>The longest reply, in tokens (about ¾ of a word each). Short replies suit speech.</source>
+        <translation>回复的最大长度，以词元计（一个词元约合 ¾ 个英文单词）。简短的回复更适合语音。</translation>
+    </message>
+    <message>
+        <source>System</source>
+        <translation>跟随系统</translation>
+    </message>
+    <message>
+        <source>A new language takes effect the next time VoiceBuddy starts.</source>
+        <translation>更改语言后，下次启动 VoiceBuddy 时生效。</translation>
+    </message>
+    <message>
+        <source>Window</source>
+        <translation>窗口</translation>
+    </message>
+    <message>
+        <source>The language of VoiceBuddy&apos;s window. &quot;System&quot; follows the system&apos;s language (Simplified Chinese for any Chinese, otherwise English).</source>
+        <translation>VoiceBuddy 窗口的语言。“跟随系统”使用系统的语言（系统为任何一种中文时使用简体中文，否则使用英语）。</translation>
+    </message>
+    <message>
+        <source>%1 (not connected)</source>
+        <translation>%1（未连接）</translation>
+    </message>
+    <message>
+        <source>%1 (not installed)</source>
+        <translation>%1（未安装）</translation>
+    </message>
+    <message>
+        <source>The language model file %1 does not exist.</source>
+        <translation>语言模型文件 %1 不存在。</translation>
+    </message>
+    <message>
+        <source>The LoRA adapter file %1 does not exist.</source>
+        <translation>LoRA 适配器文件 %1 不存在。</translation>
+    </message>
+    <message>
+        <source>The Whisper model %1 is neither a known name (%2) nor an existing file or folder.</source>
+        <translation>Whisper 模型 %1 既不是已知的名称（%2），也不是已存在的文件或文件夹。</translation>
+    </message>
+    <message>
+        <source>Choose a hold-to-talk key.</source>
+        <translation>请选择一个按住说话键。</translation>
+    </message>
+    <message>
+        <source>Enter your name (characters use it for {{user}}).</source>
+        <translation>请输入你的名字（角色会用它替换 {{user}}）。</translation>
+    </message>
+    <message>
+        <source>Choose a GGUF file</source>
+        <translation>选择 GGUF 文件</translation>
+    </message>
+    <message>
+        <source>GGUF models (*.gguf);;All files (*)</source>
+        <translation>GGUF 模型 (*.gguf);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Choose a whisper.cpp model</source>
+        <translation>选择 whisper.cpp 模型</translation>
+    </message>
+    <message>
+        <source>whisper.cpp models (*.bin);;All files (*)</source>
+        <translation>whisper.cpp 模型 (*.bin);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Choose a faster-whisper model folder</source>
+        <translation>选择 faster-whisper 模型文件夹</translation>
+    </message>
+</context>
+<context>
+    <name>TalkPanel</name>
+    <message>
+        <source>Conversation state</source>
+        <translation>对话状态</translation>
+    </message>
+    <message>
+        <source>Microphone input level</source>
+        <translation>麦克风输入音量</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <source>Stop the reply and its speech now (Esc)</source>
+        <translation>立即停止回复及其朗读（Esc）</translation>
+    </message>
+    <message>
+        <source>Type a message and press Enter</source>
+        <translation>输入消息，按 Enter 发送</translation>
+    </message>
+    <message>
+        <source>Type instead of talking; Enter sends</source>
+        <translation>也可以打字代替说话；按 Enter 发送</translation>
+    </message>
+    <message>
+        <source>Send</source>
+        <translation>发送</translation>
+    </message>
+    <message>
+        <source>Send the typed message (Enter)</source>
+        <translation>发送输入的消息（Enter）</translation>
+    </message>
+    <message>
+        <source>Hold to talk  (%1)</source>
+        <translation>按住说话（%1）</translation>
+    </message>
+    <message>
+        <source>Press and hold this button, or hold %1, while you speak; release to send</source>
+        <translation>说话时按住此按钮或按住 %1；松开即发送</translation>
+    </message>
+</context>
+<context>
+    <name>TalkState</name>
+    <message>
+        <source>Loading models…</source>
+        <translation>正在加载模型…</translation>
+    </message>
+    <message>
+        <source>Ready</source>
+        <translation>就绪</translation>
+    </message>
+    <message>
+        <source>Listening…</source>
+        <translation>正在聆听…</translation>
+    </message>
+    <message>
+        <source>Transcribing…</source>
+        <translation>正在转写…</translation>
+    </message>
+    <message>
+        <source>Thinking…</source>
+        <translation>正在思考…</translation>
+    </message>
+    <message>
+        <source>Speaking…</source>
+        <translation>正在说话…</translation>
+    </message>
+</context>
+</TS>
