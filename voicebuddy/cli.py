@@ -90,6 +90,13 @@ def build_parser() -> argparse.ArgumentParser:
     chat = command("chat", "a conversation in the terminal")
     chat.add_argument("--voice", action="store_true", help="talk: Enter starts and stops recording")
     chat.add_argument("--no-speak", action="store_true", help="do not speak replies")
+    chat.add_argument(
+        "--hands-free", action="store_true", help="just talk: the voice detector listens"
+    )
+    chat.add_argument(
+        "--wake", action="store_true", help='hands-free turns start with "Hey <character>"'
+    )
+    chat.add_argument("--seconds", type=_positive, help=argparse.SUPPRESS)  # tests: stop after N s
 
     characters = command("characters", "list, import, export and show character cards")
     card_commands = characters.add_subparsers(

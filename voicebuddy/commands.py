@@ -134,6 +134,8 @@ def models(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
 
 
 def chat(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
+    if args.hands_free:
+        return _hands_free_chat(args, settings, paths)
     app = VoiceBuddy(settings, paths)
     character = app.character()
     recorder = None
@@ -191,6 +193,71 @@ def chat(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
         if sink is not None:
             sink.close()
     return 0
+
+
+def _hands_free_chat(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
+    """Talk without touching a key until Ctrl-C: the VAD decides when you speak."""
+    import threading
+
+    from voicebuddy.audio.vad import open_vad
+    from voicebuddy.handsfree import HandsFreeTalk, ListenEvent, ListeningFailed, ListenOptions
+    from voicebuddy.pipeline import TurnResult
+
+    app = VoiceBuddy(settings, paths)
+    character = app.character()
+    vad = open_vad(settings.listen.vad)
+    sink = _output_sink(app, None, not args.no_speak)
+    pipeline = app.pipeline(sink, character)
+    conversation = app.new_conversation(character)
+    failed = threading.Event()
+
+    def stream(event: TurnEvent) -> None:
+        if isinstance(event, TokenGenerated):
+            sys.stdout.write(event.text)
+            sys.stdout.flush()
+
+    def on_turn(result: TurnResult) -> None:
+        print(" (interrupted)" if result.interrupted else "")
+        print(f"(you said: {result.transcript})", file=sys.stderr)
+
+    def on_error(error: VoiceBuddyError) -> None:
+        if error.code not in ("no_speech", "not_addressed"):
+            print(f"\n({error.message})", file=sys.stderr)
+
+    def on_event(event: ListenEvent) -> None:
+        if isinstance(event, ListeningFailed):
+            print(f"({event.message})", file=sys.stderr)
+            failed.set()
+
+    app.bus.subscribe(stream)
+    wake = settings.listen.wake_phrase or args.wake
+    names = [character.display_name, character.name] if wake else None
+    talk = HandsFreeTalk(
+        pipeline,
+        conversation,
+        vad,
+        ListenOptions.from_settings(settings.listen),
+        device=settings.audio.input_device or None,
+        wake_names=names,
+        on_turn=on_turn,
+        on_error=on_error,
+        on_event=on_event,
+    )
+    if conversation.messages:
+        print(f"{character.name}: {conversation.messages[0].content}")
+    pipeline.prepare(conversation)
+    call = f' (start with "Hey {character.display_name}")' if wake else ""
+    print(f"(listening: just talk{call}; Ctrl-C to quit)", file=sys.stderr)
+    talk.start()
+    try:
+        failed.wait(args.seconds if args.seconds else None)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        talk.stop()
+        if sink is not None:
+            sink.close()
+    return 1 if failed.is_set() else 0
 
 
 def bench(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:

@@ -4,7 +4,7 @@ the speakers into the microphone.
 It knows what is being played (the reply's clips and when each started). While a clip plays,
 and for a short reverberation tail after it, microphone audio counts as the user only when it
 is clearly louder than the echo expected from the playback: `margin` times the echo path's
-gain, learned in the first moments of each clip, times the loudness just played.
+gain, learned in the first moments of each reply, times the loudness just played.
 """
 
 from __future__ import annotations
@@ -38,15 +38,18 @@ class EchoGate:
         tail_s: float = 0.3,
         latency_s: float = 0.25,
         floor: float = 0.004,
+        reply_gap_s: float = 1.0,
     ) -> None:
         self.margin = margin
         self.warmup_s = warmup_s
         self.tail_s = tail_s
         self.latency_s = latency_s  # how late the echo may reach the microphone
         self.floor = floor
+        self.reply_gap_s = reply_gap_s  # a longer silence between clips starts a new reply
         self._playing: _Playing | None = None
         self._stopped_at: float | None = None
         self._ratios: deque[float] = deque(maxlen=100)
+        self._reply_started_at = 0.0  # the first clip after a pause: the gain is learned then
         self._lock = threading.Lock()
 
     def playback(self, clip: Clip | None, at: float) -> None:
@@ -59,6 +62,8 @@ class EchoGate:
             block = max(1, int(clip.sample_rate * _BLOCK_S))
             usable = clip.samples[: clip.samples.size // block * block]
             envelope = np.sqrt(np.mean(np.square(usable.reshape(-1, block)), axis=1))
+            if not self._active(at - self.reply_gap_s):
+                self._reply_started_at = at
             self._playing = _Playing(at, envelope.astype(np.float32))
             self._stopped_at = None
 
@@ -93,7 +98,7 @@ class EchoGate:
             assert self._playing is not None
             level = rms(chunk)
             reference = self._reference(at)
-            if at - self._playing.started_at < self.warmup_s:
+            if at - self._reply_started_at < self.warmup_s:
                 if reference > self.floor:
                     self._ratios.append(level / reference)
                 return True

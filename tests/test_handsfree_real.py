@@ -1,0 +1,234 @@
+"""Hands-free talk through the virtual microphone and speaker, with the real models and the
+real voice-activity detector: three turns without a key, barge-in, silence and noise, the
+character's own voice heard back through the speakers, and a Chinese turn."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import word_error_rate
+from pulse import PulseServer
+from test_cli import espeak
+
+from voicebuddy.app import VoiceBuddy
+from voicebuddy.audio.files import write_wav
+from voicebuddy.audio.playback import SpeakerSink
+from voicebuddy.audio.types import Clip
+from voicebuddy.audio.vad import open_vad
+from voicebuddy.bench import noise
+from voicebuddy.config import Paths, Settings
+from voicebuddy.errors import VoiceBuddyError
+from voicebuddy.events import AudioStarted, TranscriptReady, TurnEnded, TurnEvent
+from voicebuddy.handsfree import (
+    BargedIn,
+    HandsFreeTalk,
+    ListenEvent,
+    ListenOptions,
+    UtteranceHeard,
+)
+from voicebuddy.pipeline import TurnResult
+
+pytestmark = [pytest.mark.real, pytest.mark.slow]
+INTERRUPTION = "Sorry to interrupt you, but what is the weather like today?"
+
+
+@dataclass
+class Talk:
+    talk: HandsFreeTalk
+    app: VoiceBuddy
+    results: list[TurnResult] = field(default_factory=list)
+    errors: list[VoiceBuddyError] = field(default_factory=list)
+    heard: list[ListenEvent] = field(default_factory=list)
+    turn_events: list[TurnEvent] = field(default_factory=list)
+    turn_done: threading.Condition = field(default_factory=threading.Condition)
+
+    def wait_for_turns(self, count: int, timeout: float = 90) -> None:
+        with self.turn_done:
+            ok = self.turn_done.wait_for(
+                lambda: len(self.results) + len(self.errors) >= count, timeout
+            )
+        assert ok, f"{count} turns expected, got {self.results} and errors {self.errors}"
+
+    def of(self, kind: type) -> list:  # type: ignore[type-arg]
+        return [e for e in [*self.heard, *self.turn_events] if isinstance(e, kind)]
+
+
+def start_talk(tmp_path: Path, stt_model: Path, character: str = "Buddy", **listen: object) -> Talk:
+    settings = Settings()
+    settings.stt.model = str(stt_model)
+    settings.llm.seed = 5
+    settings.llm.max_reply_tokens = 48
+    for key, value in listen.items():
+        setattr(settings.listen, key, value)
+    app = VoiceBuddy(settings, Paths(tmp_path / "c.toml", tmp_path / "cache", tmp_path / "data"))
+    chosen = app.character(character)
+    pipeline = app.pipeline(SpeakerSink(), chosen)
+    conversation = app.new_conversation(chosen)
+    holder: list[Talk] = []
+
+    def on_turn(result: TurnResult) -> None:
+        with holder[0].turn_done:
+            holder[0].results.append(result)
+            holder[0].turn_done.notify_all()
+
+    def on_error(error: VoiceBuddyError) -> None:
+        with holder[0].turn_done:
+            holder[0].errors.append(error)
+            holder[0].turn_done.notify_all()
+
+    talk = HandsFreeTalk(
+        pipeline,
+        conversation,
+        open_vad(settings.listen.vad),
+        ListenOptions.from_settings(settings.listen),
+        on_turn=on_turn,
+        on_error=on_error,
+        on_event=lambda e: holder[0].heard.append(e),
+    )
+    holder.append(Talk(talk, app))
+    app.bus.subscribe(holder[0].turn_events.append)
+    pipeline.prepare(conversation)
+    talk.start()
+    return holder[0]
+
+
+@pytest.fixture
+def talk_factory(pulse_audio: PulseServer) -> Iterator[list[Talk]]:
+    started: list[Talk] = []
+    yield started
+    for talk in started:
+        talk.talk.stop()
+
+
+def test_three_hands_free_turns_without_a_key(
+    pulse_audio: PulseServer, tmp_path: Path, ggml_tiny_en: Path, talk_factory: list[Talk]
+) -> None:
+    talk = start_talk(tmp_path, ggml_tiny_en)
+    talk_factory.append(talk)
+    questions = [
+        "What is your name?",
+        "What is the capital of France?",
+        "Can you tell me a short joke?",
+    ]
+    for number, question in enumerate(questions, start=1):
+        pulse_audio.play_into_mic(espeak(tmp_path, question))
+        talk.wait_for_turns(number)
+    assert talk.errors == []
+    assert [r.interrupted for r in talk.results] == [False, False, False]
+    heard = [r.transcript for r in talk.results]
+    assert word_error_rate(" ".join(questions), " ".join(heard)) <= 0.25, heard
+    for result, question in zip(talk.results, questions, strict=True):
+        assert word_error_rate(question, result.transcript) <= 0.5, result.transcript
+        assert result.reply and result.timings.first_audio is not None
+    users = [m.content for m in talk.talk.conversation.messages if m.role == "user"]
+    assert users == [r.transcript for r in talk.results]
+    delays = [e.detection_delay_ms for e in talk.of(UtteranceHeard)]
+    print(f"end-of-speech detection delays (ms): {[round(d) for d in delays]}")
+    assert len(delays) == 3  # nothing else was heard: not the character's voice, not silence
+
+
+def test_talking_over_the_reply_stops_it_and_keeps_what_was_heard(
+    pulse_audio: PulseServer, tmp_path: Path, ggml_tiny_en: Path, talk_factory: list[Talk]
+) -> None:
+    talk = start_talk(tmp_path, ggml_tiny_en)
+    talk.app.settings.llm.max_reply_tokens = 160
+    talk.talk.pipeline.options = type(talk.talk.pipeline.options)(
+        sampling=talk.app.sampling()
+    )  # a long reply, so there is something to interrupt
+    talk_factory.append(talk)
+    question = espeak(tmp_path, "Please tell me a long story about a dragon.")
+    (tmp_path / "user").mkdir()
+    interruption = espeak(tmp_path / "user", INTERRUPTION)
+    with pulse_audio.record_speaker() as recording:
+        rec_start = time.monotonic()
+        pulse_audio.play_into_mic(question)
+        deadline = time.monotonic() + 60
+        while not talk.of(AudioStarted) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert talk.of(AudioStarted), f"the reply was never spoken: {talk.errors}"
+        time.sleep(1.5)
+        pulse_audio.play_into_mic(interruption)  # the user talks over the character
+        talk.wait_for_turns(2, timeout=120)
+    first, second = talk.results
+    assert first.interrupted and not second.interrupted
+    assert word_error_rate(INTERRUPTION, second.transcript) <= 0.25, second.transcript
+    barge = talk.of(BargedIn)
+    assert len(barge) == 1
+    messages = talk.talk.conversation.messages
+    cut = next(m for m in messages if m.role == "assistant" and m.interrupted)
+    assert cut.content == first.reply and len(cut.content) > 0
+    ended_first = talk.of(TurnEnded)[0]
+    stop_ms = (ended_first.at - barge[0].at) * 1000
+    print(
+        f"barge-in: speech onset to stop {barge[0].reaction_ms:.0f} ms, stop took {stop_ms:.0f} ms"
+    )
+    # The speaker is silent from just after the barge-in until the second reply starts.
+    audio = recording[0]
+    second_audio = [e.at for e in talk.of(AudioStarted) if e.turn_id == ended_first.turn_id + 1]
+    quiet_from = int((barge[0].at + 0.3 - rec_start) * 16_000)
+    quiet_to = int((second_audio[0] - rec_start) * 16_000) if second_audio else audio.size
+    loud_before = int((barge[0].at - 0.5 - rec_start) * 16_000)
+    assert np.abs(audio[max(0, loud_before - 16_000) : loud_before]).max() > 0.05
+    assert quiet_to - quiet_from > 8_000
+    assert np.abs(audio[quiet_from:quiet_to]).max() < 0.01
+
+
+NOISES = {
+    "silence": lambda: noise.silence(4),
+    "white": lambda: noise.white(4, -30),
+    "pink": lambda: noise.pink(4, -30),
+    "hum": lambda: noise.hum(4, 50, -25),
+    "breathing": lambda: noise.breathing(6, dbfs=-35),
+}
+
+
+def test_silence_and_noise_produce_no_turn(
+    pulse_audio: PulseServer, tmp_path: Path, ggml_tiny_en: Path, talk_factory: list[Talk]
+) -> None:
+    talk = start_talk(tmp_path, ggml_tiny_en)
+    talk_factory.append(talk)
+    for kind, make in NOISES.items():
+        write_wav(tmp_path / f"{kind}.wav", Clip(make(), 16_000))
+        pulse_audio.play_into_mic(tmp_path / f"{kind}.wav")
+    time.sleep(1.5)  # longer than the end-of-speech pause
+    assert talk.results == []
+    assert [e.code for e in talk.errors] == []
+    assert talk.of(TranscriptReady) == []
+
+
+def test_the_characters_voice_from_the_speakers_is_not_the_user(
+    pulse_audio: PulseServer, tmp_path: Path, ggml_tiny_en: Path, talk_factory: list[Talk]
+) -> None:
+    talk = start_talk(tmp_path, ggml_tiny_en)
+    talk_factory.append(talk)
+    with pulse_audio.speaker_echo():
+        pulse_audio.play_into_mic(espeak(tmp_path, "What is your favourite colour?"))
+        talk.wait_for_turns(1)
+        time.sleep(2.0)  # the reply's echo has died away; did it start a turn?
+    assert len(talk.results) == 1 and not talk.results[0].interrupted
+    assert talk.of(BargedIn) == []
+    assert len(talk.of(UtteranceHeard)) == 1
+
+
+def test_a_chinese_question_is_heard_in_chinese_and_answered_with_a_chinese_voice(
+    pulse_audio: PulseServer, tmp_path: Path, ggml_base: Path, talk_factory: list[Talk]
+) -> None:
+    talk = start_talk(tmp_path, ggml_base, character="林晓")
+    talk_factory.append(talk)
+    with pulse_audio.record_speaker() as recording:
+        pulse_audio.play_into_mic(espeak(tmp_path, "你今天在做什么？", voice="cmn-latn-pinyin"))
+        talk.wait_for_turns(1)
+    assert talk.errors == []
+    result = talk.results[0]
+    assert result.language == "zh"
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in result.transcript), result.transcript
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in result.reply), result.reply
+    tts = talk.talk.pipeline.speech
+    assert tts is not None and "cmn" in getattr(tts[0], "voice_id", "")
+    assert np.abs(recording[0]).max() > 0.05  # the reply was heard on the speaker
