@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -179,7 +179,7 @@ def test_talking_over_the_reply_stops_it_and_keeps_what_was_heard(
     assert np.abs(audio[quiet_from:quiet_to]).max() < 0.01
 
 
-NOISES = {
+NOISES: dict[str, Callable[[], np.ndarray]] = {
     "silence": lambda: noise.silence(4),
     "white": lambda: noise.white(4, -30),
     "pink": lambda: noise.pink(4, -30),
