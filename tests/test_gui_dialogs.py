@@ -530,7 +530,7 @@ def drag(picker: CharacterPicker, widget: QWidget, files: list[Path]) -> tuple[b
     actions = Qt.DropAction.CopyAction | Qt.DropAction.MoveAction
     buttons, modifiers = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
     window = picker.windowHandle()
-    enter = QDragEnterEvent(pos, actions, mime, buttons, modifiers)
+    enter = QDragEnterEvent(pos.toPoint(), actions, mime, buttons, modifiers)
     QApplication.sendEvent(window, enter)
     if not enter.isAccepted():
         return False, False
