@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from voicebuddy.audio.types import AudioSink, Samples
@@ -21,6 +22,14 @@ class Recorder(Protocol):
     def level(self) -> float: ...
 
 
+class InputStream(Protocol):
+    """What hands-free listening needs of a microphone (MicrophoneStream has it)."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
 class AudioDevices:
     """The real sound devices, by the name chosen in settings ("" for the default)."""
 
@@ -31,6 +40,16 @@ class AudioDevices:
         if not list_input_devices():
             raise AudioError("no_input_device", "No microphone was found.")
         return MicrophoneRecorder(name or None)
+
+    def open_stream(
+        self,
+        name: str,
+        on_samples: Callable[[Samples, float], None],
+        on_error: Callable[[AudioError], None],
+    ) -> InputStream:
+        from voicebuddy.audio.stream import MicrophoneStream
+
+        return MicrophoneStream(on_samples, device=name or None, on_error=on_error)
 
     def open_speaker(self, name: str) -> AudioSink:
         from voicebuddy.audio.playback import SpeakerSink

@@ -33,13 +33,16 @@ from voicebuddy.events import (
     TurnEnded,
     TurnEvent,
     TurnFailed,
+    TurnStarted,
 )
 from voicebuddy.gui.conversation_view import ConversationView
 from voicebuddy.gui.devices import AudioDevices, Recorder
+from voicebuddy.gui.hands_free import HandsFreeController
 from voicebuddy.gui.i18n import arg
 from voicebuddy.gui.settings_dialog import SettingsChoices
 from voicebuddy.gui.talk_panel import TalkPanel, TalkState
 from voicebuddy.gui.worker import EngineWorker, ModelsReady
+from voicebuddy.handsfree import BargedIn, HeardUtterance, ListenEvent, ListeningFailed
 from voicebuddy.metrics import TurnMeter
 from voicebuddy.session import ChatSession
 from voicebuddy.storage import Store
@@ -81,6 +84,7 @@ class MainWindow(QMainWindow):
     request_load = Signal(object, object)  # Settings, Character
     request_turn = Signal(object, object, object)  # session, audio | text | None, ended_at
     request_prepare = Signal(object)  # session
+    request_hands_free_turn = Signal(object, object, object)  # session, samples, ended_at
 
     def __init__(
         self,
@@ -136,6 +140,15 @@ class MainWindow(QMainWindow):
         self.worker.load_failed.connect(self.on_load_failed)
         self.worker.turn_done.connect(self.on_turn_done)
         self.worker.turn_failed.connect(self.on_turn_failed)
+        self.request_hands_free_turn.connect(self.worker.run_hands_free_turn)
+        self.hands_free = HandsFreeController(
+            self.devices, lambda: self.worker.cancel(barge_in=True)
+        )
+        self.hands_free.utterance.connect(self.on_utterance)
+        self.hands_free.listen_event.connect(self.on_listen_event)
+        self.hands_free.failed.connect(self._hands_free_failed)
+        self.worker.playback_monitor = self.hands_free.playback
+        self._waiting_utterance: HeardUtterance | None = None
         self._thread.start()
 
         self._level_timer = QTimer(self, interval=50)
@@ -221,6 +234,14 @@ class MainWindow(QMainWindow):
             self.tr("Copy the character's last message"),
             self.copy_last_reply,
         )
+        self.hands_free_action = action(
+            "conversation",
+            self.tr("Hands-&free"),
+            "Ctrl+L",
+            self.tr("Just talk: the microphone listens, talking over the reply interrupts it"),
+            lambda: self.set_hands_free(self.hands_free_action.isChecked()),
+        )
+        self.hands_free_action.setCheckable(True)
         self.stop_action = action(
             "conversation",
             self.tr("&Stop"),
@@ -315,6 +336,8 @@ class MainWindow(QMainWindow):
     def start_talking(self) -> None:
         if self._recorder is None or self.talk.state is not TalkState.READY:
             return
+        if self.hands_free.active:
+            return  # the voice detector is listening already
         try:
             self._recorder.start()
         except AudioError as error:
@@ -374,10 +397,61 @@ class MainWindow(QMainWindow):
             return
         self.worker.cancel()
 
+    # ----- hands-free
+    def set_hands_free(self, on: bool) -> None:
+        """Listen all the time (on) or only while the talk key is held (off); remembered."""
+        if on and not self.hands_free.active:
+            settings = self.app.settings
+            if not self.hands_free.start(settings.listen, settings.audio.input_device):
+                self.hands_free_action.setChecked(False)  # `failed` has said why
+                return
+        elif not on:
+            self.hands_free.stop()
+            self._waiting_utterance = None
+        self.hands_free_action.setChecked(on)
+        mode = "hands_free" if on else "push"
+        if self.app.settings.listen.mode != mode:
+            self.app.settings.listen.mode = mode
+            save_settings(self.app.settings, self.app.paths.config_file)
+        name = self.session.conversation.character.display_name
+        notice = self.tr("Hands-free: just talk. Talking over %1 interrupts.")
+        if self.app.settings.listen.wake_phrase:
+            notice = self.tr("Hands-free: say “Hey %1” first.")
+        self.talk.show_notice(arg(notice, name) if on else "", "hands-free")
+
+    def _hands_free_failed(self, message: str) -> None:
+        self.hands_free_action.setChecked(False)
+        self.talk.show_notice(message, "hands-free")
+
+    def on_utterance(self, utterance: HeardUtterance) -> None:
+        if self.talk.state is not TalkState.READY:
+            self._waiting_utterance = utterance  # what the user said over the ending reply
+            return
+        self.talk.set_state(TalkState.TRANSCRIBING, self._can_talk)
+        self.request_hands_free_turn.emit(
+            self.session, utterance.samples, utterance.speech_ended_at
+        )
+
+    def _answer_waiting_utterance(self) -> None:
+        utterance, self._waiting_utterance = self._waiting_utterance, None
+        if utterance is not None and self.hands_free.active:
+            self.on_utterance(utterance)
+
+    def on_listen_event(self, event: ListenEvent) -> None:
+        if isinstance(event, BargedIn):
+            self.statusBar().showMessage(
+                arg(self.tr("Interrupted after %1 ms"), f"{event.reaction_ms:.0f}"), 4000
+            )
+        elif isinstance(event, ListeningFailed):
+            self.hands_free.stop()
+            self._hands_free_failed(event.message)
+
     # ----- what the worker reports
     def on_event(self, event: TurnEvent) -> None:
         self.meter.observe(event)
-        if isinstance(event, TranscriptReady):
+        if isinstance(event, TurnStarted):
+            self.hands_free.reply_started()
+        elif isinstance(event, TranscriptReady):
             if event.text:
                 self.view.add_message(Message("user", event.text))
             self.talk.set_state(TalkState.THINKING, self._can_talk)
@@ -398,14 +472,21 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(event.message, 6000)
 
     def on_turn_done(self, _result: object) -> None:
+        self.hands_free.reply_ended()
         self.view.end_reply()
         self._sync_view()
         self.talk.set_state(TalkState.READY, self._can_talk)
+        self._answer_waiting_utterance()
 
     def on_turn_failed(self, code: str, message: str) -> None:
+        self.hands_free.reply_ended()
         self.view.end_reply()
         self._sync_view()
         self.talk.set_state(TalkState.READY, self._can_talk)
+        self._answer_waiting_utterance()
+        if self.hands_free.active and code in ("no_speech", "not_addressed"):
+            self.statusBar().showMessage(message, 4000)  # a cough or a side remark: no fuss
+            return
         text = (
             self.tr("I didn't catch that; hold the key while you speak.")
             if code == "no_speech"
@@ -424,6 +505,8 @@ class MainWindow(QMainWindow):
         self.talk.show_notice(ready.speaker_notice, "speaker")
         self.request_prepare.emit(self.session)
         self.talk.set_state(TalkState.READY, self._can_talk)
+        if self.app.settings.listen.mode == "hands_free" and not self.hands_free.active:
+            self.set_hands_free(True)
 
     def on_load_failed(self, message: str) -> None:
         self.loading.hide()
@@ -558,6 +641,7 @@ class MainWindow(QMainWindow):
         )
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.hands_free.stop()
         self.worker.cancel()
         _qapp().removeEventFilter(self)
         self._thread.quit()

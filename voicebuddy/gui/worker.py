@@ -21,6 +21,8 @@ from voicebuddy.errors import AudioError, VoiceBuddyError
 from voicebuddy.gui.i18n import arg
 from voicebuddy.pipeline import VoicePipeline
 from voicebuddy.session import ChatSession
+from voicebuddy.speech_out import PlaybackMonitor
+from voicebuddy.wake import strip_wake_phrase
 
 
 @dataclass(frozen=True)
@@ -43,12 +45,14 @@ class EngineWorker(QObject):
         self._pipeline: VoicePipeline | None = None
         self._pipeline_character: Character | None = None
         self._sink: AudioSink | None = None
+        self.playback_monitor: PlaybackMonitor | None = None  # set by hands-free listening
         app.bus.subscribe(self.turn_event.emit)
 
-    def cancel(self) -> None:
-        """Stop the running turn's generation and speech; safe from the GUI thread."""
+    def cancel(self, barge_in: bool = False) -> None:
+        """Stop the running turn's generation and speech; safe from any thread. A barge-in
+        keeps only the part of the reply that was heard."""
         if self._pipeline is not None:
-            self._pipeline.cancel()
+            self._pipeline.cancel(barge_in=barge_in)
 
     @Slot(object, object)
     def load(self, settings: Settings, character: Character) -> None:
@@ -81,6 +85,7 @@ class EngineWorker(QObject):
             # the character's voice goes with the pipeline
             self._pipeline = self.app.pipeline(self._sink, character)
             self._pipeline_character = character
+        self._pipeline.playback_monitor = self.playback_monitor
         return self._pipeline
 
     @Slot(object)
@@ -94,6 +99,30 @@ class EngineWorker(QObject):
     def run_turn(self, session: ChatSession, audio: object, speech_ended_at: object) -> None:
         """A turn from recorded audio (a float32 array), typed text (a str), or neither
         (regenerate the last reply)."""
+        self._turn(session, audio, speech_ended_at, None)
+
+    @Slot(object, object, object)
+    def run_hands_free_turn(
+        self, session: ChatSession, audio: object, speech_ended_at: object
+    ) -> None:
+        """A turn from an utterance the voice detector cut; with the wake phrase on, only one
+        that starts "Hey <character>" is answered."""
+        character = session.conversation.character
+        names = [character.display_name, character.name]
+        wake = self.app.settings.listen.wake_phrase
+
+        def addressed(transcript: str) -> str | None:
+            return strip_wake_phrase(transcript, names)
+
+        self._turn(session, audio, speech_ended_at, addressed if wake else None)
+
+    def _turn(
+        self,
+        session: ChatSession,
+        audio: object,
+        speech_ended_at: object,
+        transcript_filter: Callable[[str], str | None] | None,
+    ) -> None:
         try:
             pipeline = self._pipeline_for(session)
             if isinstance(audio, np.ndarray):
@@ -101,6 +130,7 @@ class EngineWorker(QObject):
                     session.conversation,
                     audio=audio,
                     speech_ended_at=speech_ended_at if isinstance(speech_ended_at, float) else None,
+                    transcript_filter=transcript_filter,
                 )
             elif isinstance(audio, str):
                 result = pipeline.run_turn(session.conversation, text=audio)

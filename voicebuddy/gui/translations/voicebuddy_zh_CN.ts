@@ -434,6 +434,14 @@ This cannot be undone.</source>
         <translation>复制角色的上一条消息</translation>
     </message>
     <message>
+        <source>Hands-&amp;free</source>
+        <translation>免提(&amp;F)</translation>
+    </message>
+    <message>
+        <source>Just talk: the microphone listens, talking over the reply interrupts it</source>
+        <translation>直接说话：麦克风一直在听，在回复时开口即可打断</translation>
+    </message>
+    <message>
         <source>&amp;Stop</source>
         <translation>停止(&amp;S)</translation>
     </message>
@@ -476,6 +484,18 @@ This cannot be undone.</source>
     <message>
         <source>%1 What was recorded is kept.</source>
         <translation>%1 已录下的内容会保留。</translation>
+    </message>
+    <message>
+        <source>Hands-free: just talk. Talking over %1 interrupts.</source>
+        <translation>免提：直接说话即可。在%1说话时开口会打断它。</translation>
+    </message>
+    <message>
+        <source>Hands-free: say “Hey %1” first.</source>
+        <translation>免提：请先说“嘿，%1”。</translation>
+    </message>
+    <message>
+        <source>Interrupted after %1 ms</source>
+        <translation>%1 毫秒后已打断</translation>
     </message>
     <message>
         <source>voice-to-voice %1 ms</source>
