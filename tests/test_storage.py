@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from voicebuddy import storage
 from voicebuddy.errors import VoiceBuddyError
 from voicebuddy.storage import (
     NEW_CONVERSATION_TITLE,
@@ -333,3 +334,52 @@ def test_export_json(store: Store) -> None:
     assert [m["interrupted"] for m in document["messages"]] == [False, False, True]
     assert document["messages"][0]["content"] == "你好，今天天气怎么样？"
     assert set(document["messages"][0]) == {"role", "content", "created_at", "interrupted"}
+
+
+def test_a_damaged_database_with_a_valid_header_is_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "voicebuddy.sqlite3"
+    store = Store(path)
+    conversation_id = store.create_conversation("Luna")
+    for n in range(200):
+        store.add_message(conversation_id, "user", f"message {n} " * 20)
+    store.close()
+    with sqlite3.connect(path) as raw:
+        raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        raw.execute("PRAGMA journal_mode = DELETE")
+    raw.close()
+    data = bytearray(path.read_bytes())
+    page = 4096
+    data[2 * page : 2 * page + 64] = b"\xde\xad\xbe\xef" * 16  # a b-tree page's header
+    path.write_bytes(bytes(data))
+    assert bytes(data[:16]) == b"SQLite format 3\x00"
+
+    with pytest.raises(VoiceBuddyError) as raised:
+        Store(path)
+
+    assert raised.value.code == "storage_unreadable"
+    assert "damaged" in raised.value.message
+    assert path.read_bytes() == bytes(data)
+
+
+def test_migrations_run_in_order_and_a_failed_one_changes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "voicebuddy.sqlite3"
+    store = Store(path)
+    conversation_id = store.create_conversation("Luna")
+    store.add_message(conversation_id, "user", "keep me")
+    store.close()
+    raw = sqlite3.connect(path, isolation_level=None)
+    try:
+        current = list(storage._MIGRATIONS)
+        broken = "ALTER TABLE messages ADD COLUMN heard INTEGER;\nSELECT * FROM no_such_table;"
+        with pytest.raises(sqlite3.Error):
+            storage.migrate(raw, 1, [*current, broken])
+        assert raw.execute("PRAGMA user_version").fetchone() == (1,)
+        columns = [row[1] for row in raw.execute("PRAGMA table_info(messages)")]
+        assert "heard" not in columns  # the half-done upgrade was rolled back
+
+        upgrade = "ALTER TABLE messages ADD COLUMN heard INTEGER NOT NULL DEFAULT 0;"
+        storage.migrate(raw, 1, [*current, upgrade])
+        assert raw.execute("PRAGMA user_version").fetchone() == (2,)
+        assert raw.execute("SELECT content, heard FROM messages").fetchall() == [("keep me", 0)]
+    finally:
+        raw.close()

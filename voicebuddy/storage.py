@@ -26,7 +26,7 @@ EXPORT_VERSION = 1
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
 
-_SCHEMA = f"""
+_SCHEMA_V1 = f"""
 CREATE TABLE IF NOT EXISTS conversations (
     id INTEGER PRIMARY KEY,
     character TEXT NOT NULL,
@@ -48,8 +48,12 @@ CREATE TABLE IF NOT EXISTS settings (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
-PRAGMA user_version = {SCHEMA_VERSION};
 """
+
+# _MIGRATIONS[n] takes a database from version n to n + 1 (0: a new, empty file). Each runs
+# in one transaction with the version bump, so a failed upgrade leaves the old file as it was.
+_MIGRATIONS: tuple[str, ...] = (_SCHEMA_V1,)
+assert len(_MIGRATIONS) == SCHEMA_VERSION
 
 # The first user message and the message count come along with each conversation row.
 _CONVERSATION_QUERY = """
@@ -129,11 +133,13 @@ def _connect(path: Path) -> sqlite3.Connection:
         (version,) = connection.execute("PRAGMA user_version").fetchone()
         if version > SCHEMA_VERSION:
             raise _unreadable(path, "was written by a newer VoiceBuddy")
+        (check,) = connection.execute("PRAGMA quick_check(1)").fetchone()
+        if check != "ok":
+            raise _unreadable(path, f"is damaged ({check}); it was left as it is")
         connection.execute("PRAGMA foreign_keys = ON")
         connection.execute("PRAGMA journal_mode = WAL")
         connection.execute("PRAGMA synchronous = NORMAL")
-        if version < SCHEMA_VERSION:
-            connection.executescript(f"BEGIN IMMEDIATE;\n{_SCHEMA}\nCOMMIT;")
+        migrate(connection, version, _MIGRATIONS)
     except sqlite3.Error as error:
         connection.close()
         raise _unreadable(path, f"is not a usable database ({error})") from error
@@ -141,6 +147,30 @@ def _connect(path: Path) -> sqlite3.Connection:
         connection.close()
         raise
     return connection
+
+
+def migrate(connection: sqlite3.Connection, version: int, migrations: Sequence[str]) -> None:
+    """Bring the database from `version` to `len(migrations)`, one version per transaction."""
+    for target in range(version + 1, len(migrations) + 1):
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            for statement in _statements(migrations[target - 1]):
+                connection.execute(statement)
+            connection.execute(f"PRAGMA user_version = {target}")
+            connection.execute("COMMIT")
+        except sqlite3.Error:
+            connection.execute("ROLLBACK")
+            raise
+
+
+def _statements(script: str) -> list[str]:
+    statements, current = [], ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            statements.append(current.strip())
+            current = ""
+    return [s for s in statements if s]
 
 
 def _conversation_from_row(
