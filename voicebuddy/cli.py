@@ -179,7 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command in (None, "gui"):
             from voicebuddy.gui.app import run
 
-            return run(settings, paths)
+            return run(settings, paths, problem)
         return handlers[args.command](args, settings, paths)
     except VoiceBuddyError as error:
         print(f"voicebuddy: {error.message}", file=sys.stderr)

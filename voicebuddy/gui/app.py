@@ -7,7 +7,7 @@ import sys
 
 from PySide6.QtCore import QObject, QTimer, Slot
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from voicebuddy.app import EngineLoaders, VoiceBuddy
 from voicebuddy.bench import probe
@@ -70,7 +70,8 @@ def check_display() -> None:
         )
 
 
-def run(settings: Settings, paths: Paths) -> int:
+def run(settings: Settings, paths: Paths, config_problem: str = "") -> int:
+    """The window until it is closed. `config_problem` (a broken config file) is shown in it."""
     check_display()
     qt = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(qt, QApplication)
@@ -79,7 +80,13 @@ def run(settings: Settings, paths: Paths) -> int:
     qt.setWindowIcon(QIcon(str(ASSETS_DIR / "icon.png")))
     qt.setStyleSheet(STYLE)
     i18n.install(qt, settings.ui.language)  # before any widget: texts are translated when made
-    window = create_window(settings, paths)
+    try:
+        window = create_window(settings, paths)
+    except VoiceBuddyError as error:  # e.g. a damaged conversation store: say so, touch nothing
+        QMessageBox.critical(None, "VoiceBuddy", error.message)
+        return 2
+    if config_problem:
+        window.talk.show_notice(config_problem, "config")
     if probe.enabled():
         # Connected before the engines can have finished loading: that takes far longer.
         startup_probe = StartupProbe(qt, window)
