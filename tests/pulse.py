@@ -19,7 +19,7 @@ import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +44,8 @@ class PulseServer:
     runtime_dir: Path
     env: dict[str, str]  # environment for client subprocesses (pacat, paplay, parec)
     daemon: subprocess.Popen[bytes] = field(repr=False, compare=False)
+    restart: Callable[[], subprocess.Popen[bytes]] = field(repr=False, compare=False)
+    """Start the daemon again after `crash()`: the devices come back (same socket, same sinks)."""
 
     def crash(self) -> None:
         """Kill the daemon, as when a sound server or device dies under a running stream."""
@@ -172,7 +174,8 @@ def private_pulseaudio() -> Iterator[PulseServer]:
 
     children: list[subprocess.Popen[bytes]] = []
     saved = {k: os.environ.get(k) for k in ("PULSE_SERVER", "XDG_RUNTIME_DIR")}
-    try:
+
+    def start_daemon() -> subprocess.Popen[bytes]:
         with log.open("ab") as log_file:
             daemon = subprocess.Popen(
                 [
@@ -209,9 +212,15 @@ def private_pulseaudio() -> Iterator[PulseServer]:
                     stderr=log_file,
                 )
             children.append(keep_busy)
+        return daemon
+
+    try:
+        daemon = start_daemon()
         os.environ["XDG_RUNTIME_DIR"] = str(runtime)
         os.environ["PULSE_SERVER"] = server
-        yield PulseServer(server=server, runtime_dir=runtime, env=client_env, daemon=daemon)
+        yield PulseServer(
+            server=server, runtime_dir=runtime, env=client_env, daemon=daemon, restart=start_daemon
+        )
     finally:
         for key, value in saved.items():
             if value is None:

@@ -30,9 +30,12 @@ LONG_REPLY = " ".join(f"Sentence number {n} of a long reply." for n in range(12)
 
 class FakeStream:
     def __init__(
-        self, on_samples: Callable[[Samples, float], None], on_error: Callable[[AudioError], None]
+        self,
+        on_samples: Callable[[Samples, float], None],
+        on_error: Callable[[AudioError], None],
+        on_recovered: Callable[[], None],
     ) -> None:
-        self.on_samples, self.on_error = on_samples, on_error
+        self.on_samples, self.on_error, self.on_recovered = on_samples, on_error, on_recovered
         self.running = False
 
     def start(self) -> None:
@@ -60,8 +63,9 @@ class ListeningDevices(FakeDevices):
         name: str,
         on_samples: Callable[[Samples, float], None],
         on_error: Callable[[AudioError], None],
+        on_recovered: Callable[[], None],
     ) -> FakeStream:
-        self.streams.append(FakeStream(on_samples, on_error))
+        self.streams.append(FakeStream(on_samples, on_error, on_recovered))
         return self.streams[-1]
 
 
@@ -152,3 +156,18 @@ def test_no_microphone_turns_hands_free_off_with_a_message(qtbot: QtBot, paths: 
     window.hands_free_action.trigger()
     assert not window.hands_free.active and not window.hands_free_action.isChecked()
     assert window.talk.notice.text() == "No microphone was found."
+
+
+def test_a_vanished_microphone_is_reported_and_its_return_too(qtbot: QtBot, paths: Paths) -> None:
+    devices = ListeningDevices()
+    window = listening_window(qtbot, paths, devices)
+    window.hands_free_action.trigger()
+    stream = devices.streams[0]
+    stream.say(speech(0.8))  # the user is talking when the microphone goes
+    stream.on_error(AudioError("input_device_failed", "The microphone stopped; retrying."))
+    qtbot.waitUntil(lambda: "retrying" in window.talk.notice.text(), timeout=5_000)
+    assert window.hands_free.active and window.hands_free_action.isChecked()
+    # what was said before the gap is answered, not lost
+    qtbot.waitUntil(lambda: len(window.session.conversation.messages) == 3, timeout=10_000)
+    stream.on_recovered()
+    qtbot.waitUntil(lambda: "retrying" not in window.talk.notice.text(), timeout=5_000)

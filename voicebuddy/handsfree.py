@@ -65,6 +65,11 @@ class ListeningFailed(ListenEvent):
     message: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class ListeningResumed(ListenEvent):
+    """The microphone is back after a ListeningFailed."""
+
+
 @dataclass(frozen=True)
 class HeardUtterance:
     samples: Samples
@@ -180,7 +185,13 @@ class HandsFreeListener:
         self._on_utterance(HeardUtterance(utterance.samples, ended_at))
 
     def fail(self, error: AudioError) -> None:
+        for event in self._segmenter.flush():  # what was said before the gap is kept
+            if isinstance(event, Utterance):
+                self._heard(event)
         self._on_event(ListeningFailed(code=error.code, message=error.message))
+
+    def resumed(self) -> None:
+        self._on_event(ListeningResumed())
 
 
 class UtteranceQueue:
@@ -238,7 +249,10 @@ class HandsFreeTalk:
         from voicebuddy.audio.stream import MicrophoneStream
 
         self._microphone = MicrophoneStream(
-            self.listener.feed, device=self._device, on_error=self.listener.fail
+            self.listener.feed,
+            device=self._device,
+            on_error=self.listener.fail,
+            on_recovered=self.listener.resumed,
         )
         self._microphone.start()
         self._thread.start()

@@ -29,7 +29,8 @@ class MicrophoneStream:
     """Streams an input device (None: the default) from `start()` until `stop()`.
 
     If the device fails or vanishes, `on_error` gets one AudioError "input_device_failed"
-    (on the pump thread) and the stream ends; `start()` may be called again to recover.
+    (on the pump thread); then the device is tried again every `retry_s` seconds until it
+    is back (`on_recovered` is called) or `stop()` is called.
     """
 
     def __init__(
@@ -39,12 +40,17 @@ class MicrophoneStream:
         device: int | str | None = None,
         block_ms: int = 20,
         on_error: ErrorCallback | None = None,
+        on_recovered: Callable[[], None] | None = None,
+        retry_s: float = 1.0,
     ) -> None:
         self._sd = load_sounddevice("input")
         self._device = device
         self._block_ms = block_ms
         self._on_samples = on_samples
         self._on_error = on_error
+        self._on_recovered = on_recovered
+        self._retry_s = retry_s
+        self._closed = threading.Event()  # stop() was called: no more reconnecting
         self._stream: Any = None
         self._pump: threading.Thread | None = None
         self._blocks: queue.SimpleQueue[tuple[np.ndarray, float] | None] = queue.SimpleQueue()
@@ -59,8 +65,14 @@ class MicrophoneStream:
         return self._stream is not None
 
     def start(self) -> None:
+        self._closed.clear()
+        self._open()
+
+    def _open(self, reconnecting: bool = False) -> None:
         sd = self._sd
         with self._lock:
+            if reconnecting and self._closed.is_set():
+                return  # stopped while the device was away
             if self._stream is not None:
                 raise RuntimeError("MicrophoneStream.start() called while running")
             info = query_device(sd, self._device, "input")
@@ -95,6 +107,7 @@ class MicrophoneStream:
 
     def stop(self) -> None:
         """Stop capturing; returns once every captured block was handed on."""
+        self._closed.set()
         with self._lock:
             stream, self._stream = self._stream, None
             pump, self._pump = self._pump, None
@@ -144,6 +157,20 @@ class MicrophoneStream:
             self._on_error(
                 AudioError(
                     "input_device_failed",
-                    f"The audio input device '{self.device_name}' stopped delivering audio.",
+                    f"The audio input device '{self.device_name}' stopped delivering audio; "
+                    "listening again as soon as it is back.",
                 )
             )
+        threading.Thread(target=self._reconnect, name="mic-reconnect", daemon=True).start()
+
+    def _reconnect(self) -> None:
+        while not self._closed.wait(self._retry_s):
+            try:
+                self._open(reconnecting=True)
+            except AudioError:
+                continue
+            except RuntimeError:
+                return  # started again meanwhile by its owner
+            if self._on_recovered is not None:
+                self._on_recovered()
+            return

@@ -46,10 +46,14 @@ class AudioDevices:
         name: str,
         on_samples: Callable[[Samples, float], None],
         on_error: Callable[[AudioError], None],
+        on_recovered: Callable[[], None],
     ) -> InputStream:
+        """A microphone that keeps trying to come back after it failed."""
         from voicebuddy.audio.stream import MicrophoneStream
 
-        return MicrophoneStream(on_samples, device=name or None, on_error=on_error)
+        return MicrophoneStream(
+            on_samples, device=name or None, on_error=on_error, on_recovered=on_recovered
+        )
 
     def open_speaker(self, name: str) -> AudioSink:
         from voicebuddy.audio.playback import SpeakerSink

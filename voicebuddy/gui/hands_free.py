@@ -20,7 +20,6 @@ from voicebuddy.gui.devices import AudioDevices, InputStream
 from voicebuddy.handsfree import (
     HandsFreeListener,
     ListenEvent,
-    ListeningFailed,
     ListenOptions,
 )
 
@@ -60,7 +59,9 @@ class HandsFreeController(QObject):
                 on_barge_in=self._stop_reply,
                 on_event=self._on_event,
             )
-            stream = self._devices.open_stream(input_device, self._feed, self._on_error)
+            stream = self._devices.open_stream(
+                input_device, self._feed, self._on_error, self._on_recovered
+            )
             stream.start()
         except VoiceBuddyError as error:
             self.listener = None
@@ -98,5 +99,11 @@ class HandsFreeController(QObject):
         self.listen_event.emit(event)
 
     def _on_error(self, error: AudioError) -> None:
-        self._on_event(ListeningFailed(code=error.code, message=error.message))
+        listener = self.listener
+        if listener is not None:
+            listener.fail(error)
 
+    def _on_recovered(self) -> None:
+        listener = self.listener
+        if listener is not None:
+            listener.resumed()

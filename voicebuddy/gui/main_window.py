@@ -42,7 +42,13 @@ from voicebuddy.gui.i18n import arg
 from voicebuddy.gui.settings_dialog import SettingsChoices
 from voicebuddy.gui.talk_panel import TalkPanel, TalkState
 from voicebuddy.gui.worker import EngineWorker, ModelsReady
-from voicebuddy.handsfree import BargedIn, HeardUtterance, ListenEvent, ListeningFailed
+from voicebuddy.handsfree import (
+    BargedIn,
+    HeardUtterance,
+    ListenEvent,
+    ListeningFailed,
+    ListeningResumed,
+)
 from voicebuddy.metrics import TurnMeter
 from voicebuddy.session import ChatSession
 from voicebuddy.storage import Store
@@ -443,8 +449,10 @@ class MainWindow(QMainWindow):
                 arg(self.tr("Interrupted after %1 ms"), f"{event.reaction_ms:.0f}"), 4000
             )
         elif isinstance(event, ListeningFailed):
-            self.hands_free.stop()
-            self._hands_free_failed(event.message)
+            self.talk.show_notice(event.message, "microphone")  # it retries by itself
+        elif isinstance(event, ListeningResumed):
+            self.talk.show_notice("", "microphone")
+            self.statusBar().showMessage(self.tr("The microphone is back."), 4000)
 
     # ----- what the worker reports
     def on_event(self, event: TurnEvent) -> None:

@@ -498,6 +498,10 @@ This cannot be undone.</source>
         <translation>%1 毫秒后已打断</translation>
     </message>
     <message>
+        <source>The microphone is back.</source>
+        <translation>麦克风已恢复。</translation>
+    </message>
+    <message>
         <source>voice-to-voice %1 ms</source>
         <translation>语音到语音 %1 毫秒</translation>
     </message>
