@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from voicebuddy.characters.prompt import Message
 from voicebuddy.errors import ModelError
+from voicebuddy.models.gguf import check_lora_fits
 
 # Used only when a GGUF carries no chat template of its own.
 CHATML_TEMPLATE = (
@@ -144,6 +145,8 @@ class LlamaCppChat:
             raise ModelError(
                 "lora_missing", f"The LoRA adapter {settings.lora_path} does not exist."
             )
+        if settings.lora_path is not None:
+            check_lora_fits(settings.model_path, settings.lora_path)
         from llama_cpp import Llama
 
         try:
@@ -158,10 +161,10 @@ class LlamaCppChat:
                 verbose=False,
             )
         except (ValueError, RuntimeError, OSError) as exc:
-            what = "LoRA adapter" if "lora" in str(exc).lower() else "language model"
+            lora = "lora" in str(exc).lower() and settings.lora_path is not None
+            what = f"LoRA adapter {settings.lora_path}" if lora else f"model {settings.model_path}"
             raise ModelError(
-                "llm_load_failed",
-                f"llama.cpp could not load the {what} {settings.model_path}: {exc}",
+                "llm_load_failed", f"llama.cpp could not load the {what}: {exc}"
             ) from None
         metadata: dict[str, Any] = dict(self._llama.metadata)
         self.has_own_template = "tokenizer.chat_template" in metadata
