@@ -338,3 +338,12 @@ def test_speech_in_10_db_noise_is_found(
     for clip in clips:
         assert any(u.start < offset + clip.size and u.end > offset for u in found)
         offset += clip.size + gap.size
+
+
+@pytest.mark.real
+def test_the_hands_free_bench_measures_both_figures() -> None:
+    from voicebuddy.bench.handsfree import measure
+
+    figures = measure(runs=1)
+    assert len(figures.end_of_speech_ms) == 1 and len(figures.barge_in_ms) == 1
+    assert "barge-in reaction" in figures.render()
