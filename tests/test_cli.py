@@ -264,6 +264,16 @@ def _truncated_gguf(tmp_path: Path) -> Path:
     return path
 
 
+def _gguf_of_unknown_architecture(tmp_path: Path) -> Path:
+    from gguf_file import write_gguf
+
+    return write_gguf(
+        tmp_path / "mystery.gguf",
+        {"general.architecture": "mystery", "general.type": "model"},
+        {"token_embd.weight": np.zeros((4, 8), dtype=np.float32)},
+    )
+
+
 def _ct2_folder_without_vocabulary(tmp_path: Path) -> Path:
     from voicebuddy.models.defaults import default_stt_source
 
@@ -282,6 +292,7 @@ def _ct2_folder_without_vocabulary(tmp_path: Path) -> Path:
     [
         (_truncated_gguf, "--llm-model", "truncated.gguf"),
         (_ct2_folder_without_vocabulary, "--stt-model", "vocabulary"),
+        (_gguf_of_unknown_architecture, "--llm-model", "architecture is 'mystery'"),
     ],
 )
 def test_damaged_models_are_one_clear_line(run: Run, tmp_path: Path, make, flag, needle) -> None:  # type: ignore[no-untyped-def]

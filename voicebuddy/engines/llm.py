@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from voicebuddy.characters.prompt import Message
 from voicebuddy.errors import ModelError
-from voicebuddy.models.gguf import check_lora_fits
+from voicebuddy.models.gguf import check_lora_fits, read_gguf_header
 
 # Used only when a GGUF carries no chat template of its own.
 CHATML_TEMPLATE = (
@@ -88,6 +88,22 @@ def check_gguf(path: Path) -> None:
         raise ModelError(
             "llm_model_invalid", f"{path} is not a GGUF model file (llama.cpp needs .gguf)."
         )
+
+
+def _what_the_file_is(path: Path) -> str:
+    """Why a GGUF that llama.cpp refused may be the wrong kind of file, when its header says."""
+    try:
+        header = read_gguf_header(path)
+    except ModelError:
+        return ""
+    if header.metadata.get("general.type") == "adapter":
+        return " (it is a LoRA adapter, not a model: set it as the LoRA adapter instead)."
+    if header.architecture:
+        return (
+            f" (its architecture is {header.architecture!r}: not a chat model this version "
+            "of llama.cpp can run, or an incomplete file)."
+        )
+    return ""
 
 
 def chat_formatter(template: str, eos: str, bos: str, source: Path) -> Any:
@@ -163,8 +179,9 @@ class LlamaCppChat:
         except (ValueError, RuntimeError, OSError) as exc:
             lora = "lora" in str(exc).lower() and settings.lora_path is not None
             what = f"LoRA adapter {settings.lora_path}" if lora else f"model {settings.model_path}"
+            hint = "" if lora else _what_the_file_is(settings.model_path)
             raise ModelError(
-                "llm_load_failed", f"llama.cpp could not load the {what}: {exc}"
+                "llm_load_failed", f"llama.cpp could not load the {what}: {exc}{hint}"
             ) from None
         metadata: dict[str, Any] = dict(self._llama.metadata)
         self.has_own_template = "tokenizer.chat_template" in metadata
