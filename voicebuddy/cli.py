@@ -48,6 +48,16 @@ def _positive(text: str) -> int:
     return value
 
 
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError("must be above zero")
+    return value
+
+
 def global_flags(args: argparse.Namespace) -> list[str]:
     """The global options given in `args`, as flags again (for a child `voicebuddy`)."""
     flags: list[str] = []
@@ -80,6 +90,25 @@ def build_parser() -> argparse.ArgumentParser:
     transcribe.add_argument("file", type=Path)
     transcribe.add_argument("--format", choices=("txt", "srt", "vtt", "json"), default="txt")
     transcribe.add_argument("--model", help="whisper model (same as --stt-model)")
+
+    dictate = command("dictate", "dictation: text as you speak, or of audio files")
+    dictate.add_argument(
+        "--file", type=Path, nargs="+", metavar="PATH", help="transcribe these files instead"
+    )
+    dictate.add_argument("--seconds", type=_positive_seconds, help="stop listening after this long")
+    dictate.add_argument("--format", choices=("txt", "srt", "vtt", "json"), help="default: txt")
+    dictate.add_argument(
+        "--output", type=Path, metavar="FILE", help="save here (a folder for several files)"
+    )
+    dictate.add_argument("--vocabulary", help='words to spell right: "Kubernetes, 林晓"')
+    dictate.add_argument(
+        "--script",
+        choices=("simplified", "traditional", "as_is"),
+        help="Chinese script of the text",
+    )
+    dictate.add_argument(
+        "--cleanup", action="store_true", help="the chat model fixes punctuation and fillers"
+    )
 
     say = command("say", "speak a text")
     say.add_argument("text")
@@ -169,6 +198,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         handlers: dict[str, Callable[[argparse.Namespace, Settings, Paths], int]] = {
             "turn": commands.turn,
             "transcribe": commands.transcribe,
+            "dictate": commands.dictate,
             "say": commands.say,
             "chat": commands.chat,
             "models": commands.models,

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
+import os
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from voicebuddy.app import VoiceBuddy, resolve_llm_path, stt_model_name, with_speech_language
 from voicebuddy.audio.files import load_for_stt, write_wav
@@ -13,6 +18,11 @@ from voicebuddy.characters.character import Character
 from voicebuddy.config import Paths, Settings
 from voicebuddy.errors import AudioError, VoiceBuddyError
 from voicebuddy.events import TokenGenerated, TurnEvent, TurnFailed
+
+if TYPE_CHECKING:
+    from voicebuddy.audio.vad import VoiceActivityDetector
+    from voicebuddy.dictation import DictationOptions
+    from voicebuddy.engines.stt import SpeechToText
 
 
 def _output_sink(app: VoiceBuddy, reply_wav: Path | None, speak: bool) -> AudioSink | None:
@@ -324,3 +334,189 @@ def _show_prompt(character: Character, user_name: str) -> str:
         budget=1_000_000,
     )
     return "".join(f"--- {m.role} ---\n{m.content}\n\n" for m in prompt.messages)
+
+
+# ----- dictate
+def dictate(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
+    """Dictation: from the microphone until Ctrl-C (or `--seconds`), or of `--file`s."""
+    from voicebuddy.audio.vad import open_vad
+    from voicebuddy.dictation import DictationOptions, parse_vocabulary
+    from voicebuddy.errors import ConfigError
+    from voicebuddy.text.chinese import check_script
+    from voicebuddy.text.subtitles import format_for
+
+    files: list[Path] = list(args.file or [])
+    if files and args.seconds is not None:
+        raise ConfigError("bad_flag", "--seconds is for the microphone; files are done whole.")
+    for file in files:
+        if not file.is_file():
+            raise AudioError("audio_not_found", f"Audio file '{file}' does not exist.")
+    output: Path | None = args.output
+    fmt = format_for(output or Path("-"), args.format)
+    if len(files) > 1 and (output is None or not output.is_dir()) and (output or fmt != "txt"):
+        raise ConfigError("bad_flag", "To save several files, give --output an existing folder.")
+    if output is not None and not output.is_dir() and not output.parent.is_dir():
+        raise ConfigError("bad_flag", f"The folder of {output} does not exist.")
+    dictation = settings.dictation
+    language = (getattr(args, "language", None) or dictation.language or "auto").strip().lower()
+    options = DictationOptions.from_settings(dictation, settings.listen)
+    options = dataclasses.replace(
+        options,
+        language=language,
+        vocabulary=parse_vocabulary(
+            args.vocabulary if args.vocabulary is not None else dictation.vocabulary
+        ),
+        chinese_script=check_script(args.script or dictation.chinese_script),
+    )
+    with _native_stderr_quiet():  # whisper.cpp's own log lines would garble the live text
+        settings.stt.language = language
+        app = VoiceBuddy(settings, paths)
+        stt = app.speech_to_text()
+        vad = open_vad(settings.listen.vad)
+        cleaner = _cleaner(app) if args.cleanup or dictation.cleanup else None
+        if files:
+            return _dictate_files(files, output, fmt, stt, vad, options, cleaner)
+        return _dictate_live(args.seconds, output, fmt, stt, vad, options, cleaner, settings)
+
+
+def _cleaner(app: VoiceBuddy) -> Callable[[str], tuple[str, str]]:
+    from voicebuddy.text.cleanup import TextCleaner
+
+    cleaner = TextCleaner(app.chat_model())
+
+    def clean(text: str) -> tuple[str, str]:
+        result = cleaner.clean(text)
+        return result.text, result.reason
+
+    return clean
+
+
+def _dictate_files(
+    files: list[Path],
+    output: Path | None,
+    fmt: str,
+    stt: SpeechToText,
+    vad: VoiceActivityDetector,
+    options: DictationOptions,
+    cleaner: Callable[[str], tuple[str, str]] | None,
+) -> int:
+    from voicebuddy.dictation import transcribe_file
+    from voicebuddy.text.subtitles import render, write_transcript
+
+    terminal = sys.stderr.isatty()
+    for file in files:
+
+        def show(fraction: float, name: str = file.name) -> None:
+            if terminal:
+                sys.stderr.write(f"\r\x1b[2K{name}: {fraction:4.0%}")
+                sys.stderr.flush()
+
+        result = transcribe_file(file, stt, vad, options, show, cleaner=cleaner)
+        if terminal:
+            sys.stderr.write("\r\x1b[2K")
+            sys.stderr.flush()
+        if output is None:
+            sys.stdout.write(render(result, fmt))
+            sys.stdout.flush()
+        else:
+            target = output / f"{file.stem}.{fmt}" if output.is_dir() else output
+            write_transcript(target, result, fmt)
+            print(f"Wrote {target}", file=sys.stderr)
+    return 0
+
+
+def _dictate_live(
+    seconds: float | None,
+    output: Path | None,
+    fmt: str,
+    stt: SpeechToText,
+    vad: VoiceActivityDetector,
+    options: DictationOptions,
+    cleaner: Callable[[str], tuple[str, str]] | None,
+    settings: Settings,
+) -> int:
+    import threading
+
+    from voicebuddy.dictation import (
+        Dictation,
+        DictationEvent,
+        DictationFailed,
+        FinalText,
+        LiveDictation,
+        PartialText,
+        microphone,
+    )
+    from voicebuddy.text.subtitles import render, write_transcript
+
+    terminal = sys.stderr.isatty()
+    streaming = output is None and fmt == "txt"  # final text goes out as it comes
+    failed = threading.Event()
+
+    def on_event(event: DictationEvent) -> None:
+        if isinstance(event, PartialText) and terminal:
+            width = max(20, _terminal_width() - 3)
+            text = event.text if len(event.text) <= width else "…" + event.text[-width + 1 :]
+            sys.stderr.write(f"\r\x1b[2K\x1b[2m… {text}\x1b[0m")
+            sys.stderr.flush()
+        elif isinstance(event, FinalText):
+            if terminal:
+                sys.stderr.write("\r\x1b[2K")
+                sys.stderr.flush()
+            if event.text and streaming:
+                print(event.text, flush=True)
+        elif isinstance(event, DictationFailed):
+            print(f"({event.message})", file=sys.stderr)
+            failed.set()
+
+    dictation = Dictation(stt, vad, options, listener=on_event, cleaner=cleaner)
+    live = LiveDictation(dictation, microphone(settings.audio.input_device or None))
+    live.start()
+    until = f"for {seconds:g} s" if seconds else "Ctrl-C to stop"
+    print(f"(listening: speak now; {until})", file=sys.stderr, flush=True)
+    try:
+        failed.wait(seconds)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        live.stop()
+    result = dictation.transcription()
+    if output is not None:
+        write_transcript(output, result, fmt)
+        print(f"Wrote {output}", file=sys.stderr)
+    elif not streaming:
+        sys.stdout.write(render(result, fmt))
+    return 1 if failed.is_set() else 0
+
+
+def _terminal_width() -> int:
+    import shutil
+
+    return shutil.get_terminal_size((80, 24)).columns
+
+
+@contextlib.contextmanager
+def _native_stderr_quiet() -> Iterator[None]:
+    """Send what C libraries write to file descriptor 2 to the null device, while Python's
+    `sys.stderr` goes on writing to the real stderr (a duplicate of it)."""
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):  # captured or replaced: leave it alone
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(fd)
+    python_side = os.fdopen(
+        os.dup(saved), "w", buffering=1, encoding=sys.stderr.encoding, errors="backslashreplace"
+    )
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, fd)
+    os.close(null)
+    previous, sys.stderr = sys.stderr, python_side
+    try:
+        yield
+    finally:
+        python_side.flush()
+        sys.stderr = previous
+        python_side.close()
+        os.dup2(saved, fd)
+        os.close(saved)

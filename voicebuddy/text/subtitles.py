@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
+from pathlib import Path
 
 from voicebuddy.engines.stt import Segment, Transcription
+from voicebuddy.errors import ConfigError, VoiceBuddyError
 
 FORMATS = ("txt", "srt", "vtt", "json")
 
@@ -59,3 +62,29 @@ def render(transcription: Transcription, fmt: str) -> str:
     if fmt == "json":
         return to_json(transcription) + "\n"
     return transcription.text + "\n"
+
+
+def format_for(path: Path, fmt: str | None = None) -> str:
+    """`fmt` when given, else the format the file name's suffix names (txt by default)."""
+    if fmt:
+        if fmt not in FORMATS:
+            raise ConfigError(
+                "format_unknown", f"Unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}."
+            )
+        return fmt
+    suffix = path.suffix.lower().lstrip(".")
+    return suffix if suffix in FORMATS else "txt"
+
+
+def write_transcript(path: Path, transcription: Transcription, fmt: str | None = None) -> None:
+    """Write `transcription` to `path` in `fmt` (see `format_for`), atomically, as UTF-8."""
+    text = render(transcription, format_for(path, fmt))
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise VoiceBuddyError(
+            "transcript_unwritable", f"Cannot write the transcript to {path}: {exc.strerror}."
+        ) from None
