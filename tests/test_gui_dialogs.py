@@ -768,3 +768,23 @@ def test_picker_export_failure(
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: ("", ""))
     qtbot.mouseClick(picker.export_button, Qt.MouseButton.LeftButton)
     assert len(warnings) == 1
+
+
+def test_hands_free_settings_round_trip(
+    settings_dialog: tuple[SettingsDialog, Settings, Settings],
+) -> None:
+    dialog, _, before = settings_dialog
+    assert dialog.end_pause.value() == before.listen.end_pause_ms
+    assert dialog.barge_in.isChecked() and not dialog.wake_phrase.isChecked()
+    dialog.end_pause.setValue(1200)
+    dialog.duplex.setCurrentIndex(dialog.duplex.findData("full"))
+    dialog.barge_in.setChecked(False)
+    dialog.wake_phrase.setChecked(True)
+    listen = dialog.result_settings().listen
+    assert (listen.end_pause_ms, listen.duplex, listen.barge_in, listen.wake_phrase) == (
+        1200,
+        "full",
+        False,
+        True,
+    )
+    assert listen.vad == before.listen.vad and listen.mode == before.listen.mode

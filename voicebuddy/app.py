@@ -175,7 +175,9 @@ class VoiceBuddy:
             self.speech_to_text(character) if with_stt else None,
             self.chat_model(),
             speech,
-            PipelineOptions(sampling=self.sampling()),
+            PipelineOptions(
+                sampling=self.sampling(), chinese_script=self.settings.dictation.chinese_script
+            ),
             self.bus,
         )
 

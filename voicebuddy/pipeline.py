@@ -33,6 +33,7 @@ from voicebuddy.events import (
 from voicebuddy.speech_out import PlaybackMonitor, Speaker, SpokenSoFar
 from voicebuddy.text.prefix import SpeakerLabelFilter
 from voicebuddy.text.sentences import SentenceSplitter
+from voicebuddy.text.transcript import tidy_transcript
 
 
 class EventBus:
@@ -82,6 +83,7 @@ class PipelineOptions:
     sampling: Sampling = field(default_factory=Sampling)
     reply_reserve: int = 0  # tokens kept free for the reply; 0 means sampling.max_tokens
     first_clause_chars: int = 10  # speak the reply's first clause once it is this long
+    chinese_script: str = "simplified"  # how a Chinese transcript is written for the model
 
 
 class VoicePipeline:
@@ -206,7 +208,8 @@ class VoicePipeline:
                 raise VoiceBuddyError("no_stt", "No speech-to-text model is loaded.")
             transcription = self.stt.transcribe(audio, language)
             stt_ms = (time.monotonic() - t0) * 1000
-            text, detected = transcription.text, transcription.language
+            detected = transcription.language
+            text = tidy_transcript(transcription.text, detected, self.options.chinese_script)
             self.bus.emit(
                 TranscriptReady(turn_id=turn_id, text=text, language=detected, stt_ms=stt_ms)
             )

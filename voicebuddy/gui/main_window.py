@@ -248,6 +248,13 @@ class MainWindow(QMainWindow):
             lambda: self.set_hands_free(self.hands_free_action.isChecked()),
         )
         self.hands_free_action.setCheckable(True)
+        self.dictation_action = action(
+            "conversation",
+            self.tr("&Dictation…"),
+            "Ctrl+D",
+            self.tr("Speak and the text appears; or transcribe audio files"),
+            self.show_dictation,
+        )
         self.stop_action = action(
             "conversation",
             self.tr("&Stop"),
@@ -510,6 +517,9 @@ class MainWindow(QMainWindow):
             self._pending_settings = None
             self._open_microphone()
             self.talk.set_hold_key(self.app.settings.chat.hold_key)
+            if self.hands_free.active:  # listen with the new detector settings
+                self.hands_free.stop()
+                self.set_hands_free(True)
         self.talk.show_notice(ready.speaker_notice, "speaker")
         self.request_prepare.emit(self.session)
         self.talk.set_state(TalkState.READY, self._can_talk)
@@ -612,6 +622,17 @@ class MainWindow(QMainWindow):
     def _on_conversation_deleted(self, conversation_id: int) -> None:
         if conversation_id == self.session.conversation_id:
             self.new_conversation()
+
+    def show_dictation(self) -> None:
+        from voicebuddy.gui.dictation_panel import DictationWindow
+
+        if self.hands_free.active:  # one listener at a time: dictation is not for the chat
+            self.set_hands_free(False)
+        if getattr(self, "dictation_window", None) is None:
+            self.dictation_window = DictationWindow(self.app, self)
+        self.dictation_window.show()
+        self.dictation_window.raise_()
+        self.dictation_window.activateWindow()
 
     def show_settings(self) -> None:
         from voicebuddy.gui.settings_dialog import SettingsDialog

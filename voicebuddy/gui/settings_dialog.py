@@ -369,7 +369,43 @@ class SettingsDialog(QDialog):
                 "Click the field and press a single key (modifiers are dropped)."
             ),
         )
-        return _tab(device_group, speech, talk)
+        return _tab(device_group, speech, talk, self._hands_free_group())
+
+    def _hands_free_group(self) -> QGroupBox:
+        self.end_pause = QSpinBox()
+        self.end_pause.setRange(300, 3000)
+        self.end_pause.setSingleStep(100)
+        self.end_pause.setSuffix(self.tr(" ms"))
+        self.duplex = QComboBox()
+        self.duplex.addItem(self.tr("Speakers (ignore the character's own voice)"), "half")
+        self.duplex.addItem(self.tr("Headset"), "full")
+        self.barge_in = QCheckBox(self.tr("Talking over the character &interrupts it"))
+        self.wake_phrase = QCheckBox(self.tr("Answer only after “Hey <name>”"))
+        group = QGroupBox(self.tr("Hands-free (Conversation ▸ Hands-free)"))
+        form = QFormLayout(group)
+        _row(
+            form,
+            self.tr("&End of speech after:"),
+            self.end_pause,
+            self.tr("How long a pause ends what you say. Longer lets you think mid-sentence."),
+        )
+        _row(
+            form,
+            self.tr("&Sound comes from:"),
+            self.duplex,
+            self.tr(
+                "With speakers the microphone also hears the character; VoiceBuddy then only "
+                "counts sound clearly louder than that echo as you."
+            ),
+        )
+        _row(form, "", self.barge_in, self.tr("Stop the reply as soon as you start talking."))
+        _row(
+            form,
+            "",
+            self.wake_phrase,
+            self.tr("Hands-free turns must start with “Hey” and the character's name."),
+        )
+        return group
 
     def _conversation_tab(self) -> QWidget:
         self.user_name = QLineEdit()
@@ -471,6 +507,10 @@ class SettingsDialog(QDialog):
         self.rate.setValue(_RATE_DEFAULT_SLOT if rate <= 0 else max(rate, RATE_MIN))
         self.speak_replies.setChecked(settings.tts.speak_replies)
         self.hold_key.setKeySequence(QKeySequence.fromString(settings.chat.hold_key))
+        self.end_pause.setValue(settings.listen.end_pause_ms)
+        _select_data(self.duplex, settings.listen.duplex, settings.listen.duplex)
+        self.barge_in.setChecked(settings.listen.barge_in)
+        self.wake_phrase.setChecked(settings.listen.wake_phrase)
         self.user_name.setText(settings.chat.user_name)
         self.temperature.setValue(settings.llm.temperature)
         self.top_p.setValue(settings.llm.top_p)
@@ -521,6 +561,13 @@ class SettingsDialog(QDialog):
                 hold_key=self.hold_key_text(),
             ),
             ui=dataclasses.replace(base.ui, language=_combo_data(self.ui_language)),
+            listen=dataclasses.replace(
+                base.listen,
+                end_pause_ms=self.end_pause.value(),
+                duplex=_combo_data(self.duplex),
+                barge_in=self.barge_in.isChecked(),
+                wake_phrase=self.wake_phrase.isChecked(),
+            ),
         )
 
     # --- validation -----------------------------------------------------------------------

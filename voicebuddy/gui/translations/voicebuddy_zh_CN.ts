@@ -137,6 +137,220 @@
     </message>
 </context>
 <context>
+    <name>DictationPanel</name>
+    <message>
+        <source>Detect</source>
+        <translation>自动检测</translation>
+    </message>
+    <message>
+        <source>The language you speak; Detect finds it</source>
+        <translation>您说的语言；“自动检测”会自己识别</translation>
+    </message>
+    <message>
+        <source>Simplified</source>
+        <translation>简体</translation>
+    </message>
+    <message>
+        <source>Traditional</source>
+        <translation>繁体</translation>
+    </message>
+    <message>
+        <source>As heard</source>
+        <translation>按识别结果</translation>
+    </message>
+    <message>
+        <source>How Chinese is written</source>
+        <translation>中文的书写方式</translation>
+    </message>
+    <message>
+        <source>Words to spell right, comma separated</source>
+        <translation>需要写对的词，用逗号分隔</translation>
+    </message>
+    <message>
+        <source>Names and terms whisper should know, e.g. Kubernetes, VoiceBuddy, 林晓</source>
+        <translation>whisper 应该认识的名字和术语，例如 Kubernetes、VoiceBuddy、林晓</translation>
+    </message>
+    <message>
+        <source>Clean up with the chat model</source>
+        <translation>用对话模型整理文字</translation>
+    </message>
+    <message>
+        <source>Fix punctuation and drop filler words; your words are never replaced</source>
+        <translation>修正标点并去掉口头禅；绝不替换您说的词</translation>
+    </message>
+    <message>
+        <source>Press Start and speak, or drop audio files here to transcribe them.</source>
+        <translation>按“开始”后说话，或把音频文件拖到这里进行转写。</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>复制</translation>
+    </message>
+    <message>
+        <source>Copy the text (%1)</source>
+        <translation>复制文字（%1）</translation>
+    </message>
+    <message>
+        <source>Save as…</source>
+        <translation>另存为…</translation>
+    </message>
+    <message>
+        <source>Save as text, SRT, WebVTT or JSON (%1)</source>
+        <translation>保存为文本、SRT、WebVTT 或 JSON（%1）</translation>
+    </message>
+    <message>
+        <source>Clear</source>
+        <translation>清空</translation>
+    </message>
+    <message>
+        <source>Transcribe file…</source>
+        <translation>转写文件…</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Language:</source>
+        <translation>语言：</translation>
+    </message>
+    <message>
+        <source>Chinese:</source>
+        <translation>中文：</translation>
+    </message>
+    <message>
+        <source>Vocabulary:</source>
+        <translation>词汇表：</translation>
+    </message>
+</context>
+<context>
+    <name>DictationWindow</name>
+    <message>
+        <source>Dictation — VoiceBuddy</source>
+        <translation>听写 — VoiceBuddy</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;Edit</source>
+        <translation>编辑(&amp;E)</translation>
+    </message>
+    <message>
+        <source>&amp;Transcribe file…</source>
+        <translation>转写文件(&amp;T)…</translation>
+    </message>
+    <message>
+        <source>&amp;Save as…</source>
+        <translation>另存为(&amp;S)…</translation>
+    </message>
+    <message>
+        <source>&amp;Close</source>
+        <translation>关闭(&amp;C)</translation>
+    </message>
+    <message>
+        <source>&amp;Copy text</source>
+        <translation>复制文字(&amp;C)</translation>
+    </message>
+    <message>
+        <source>C&amp;lear</source>
+        <translation>清空(&amp;L)</translation>
+    </message>
+    <message>
+        <source>Loading the speech model…</source>
+        <translation>正在加载语音模型…</translation>
+    </message>
+    <message>
+        <source>Ready</source>
+        <translation>就绪</translation>
+    </message>
+    <message>
+        <source>No speech model</source>
+        <translation>没有语音模型</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <source>Start  (%1)</source>
+        <translation>开始（%1）</translation>
+    </message>
+    <message>
+        <source>Start or stop dictation; hold %1 to dictate while it is held</source>
+        <translation>开始或停止听写；按住 %1 时只在按住期间听写</translation>
+    </message>
+    <message>
+        <source>Starting the microphone…</source>
+        <translation>正在打开麦克风…</translation>
+    </message>
+    <message>
+        <source>Finishing…</source>
+        <translation>正在收尾…</translation>
+    </message>
+    <message>
+        <source>Listening… speak now</source>
+        <translation>正在听… 请说话</translation>
+    </message>
+    <message>
+        <source>Clean-up not used: %1.</source>
+        <translation>未使用整理结果：%1。</translation>
+    </message>
+    <message>
+        <source>Transcribe audio files</source>
+        <translation>转写音频文件</translation>
+    </message>
+    <message>
+        <source>Audio (%1);;All files (*)</source>
+        <translation>音频 (%1);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Transcribing %1…</source>
+        <translation>正在转写 %1…</translation>
+    </message>
+    <message>
+        <source>Transcribed %1.</source>
+        <translation>已转写 %1。</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1：%2</translation>
+    </message>
+    <message>
+        <source>Copied to the clipboard.</source>
+        <translation>已复制到剪贴板。</translation>
+    </message>
+    <message>
+        <source>Text (*.txt)</source>
+        <translation>文本 (*.txt)</translation>
+    </message>
+    <message>
+        <source>SubRip subtitles (*.srt)</source>
+        <translation>SubRip 字幕 (*.srt)</translation>
+    </message>
+    <message>
+        <source>WebVTT subtitles (*.vtt)</source>
+        <translation>WebVTT 字幕 (*.vtt)</translation>
+    </message>
+    <message>
+        <source>JSON with timestamps (*.json)</source>
+        <translation>带时间戳的 JSON (*.json)</translation>
+    </message>
+    <message>
+        <source>Save the transcript</source>
+        <translation>保存转写结果</translation>
+    </message>
+    <message>
+        <source>Save failed</source>
+        <translation>保存失败</translation>
+    </message>
+    <message>
+        <source>Saved %1</source>
+        <translation>已保存 %1</translation>
+    </message>
+</context>
+<context>
     <name>EngineWorker</name>
     <message>
         <source>%1 Replies are shown, not spoken.</source>
@@ -440,6 +654,14 @@ This cannot be undone.</source>
     <message>
         <source>Just talk: the microphone listens, talking over the reply interrupts it</source>
         <translation>直接说话：麦克风一直在听，在回复时开口即可打断</translation>
+    </message>
+    <message>
+        <source>&amp;Dictation…</source>
+        <translation>听写(&amp;D)…</translation>
+    </message>
+    <message>
+        <source>Speak and the text appears; or transcribe audio files</source>
+        <translation>说话即出文字；也可以转写音频文件</translation>
     </message>
     <message>
         <source>&amp;Stop</source>
@@ -750,6 +972,54 @@ The previous models stay in use.</source>
     <message>
         <source>Hold this key while you speak and release it when you are done. Click the field and press a single key (modifiers are dropped).</source>
         <translation>说话时按住此键，说完后松开。点击此输入框后按下一个键即可设置（修饰键会被忽略）。</translation>
+    </message>
+    <message>
+        <source> ms</source>
+        <translation> 毫秒</translation>
+    </message>
+    <message>
+        <source>Speakers (ignore the character&apos;s own voice)</source>
+        <translation>扬声器（忽略角色自己的声音）</translation>
+    </message>
+    <message>
+        <source>Headset</source>
+        <translation>耳机</translation>
+    </message>
+    <message>
+        <source>Talking over the character &amp;interrupts it</source>
+        <translation>在角色说话时开口即可打断(&amp;I)</translation>
+    </message>
+    <message>
+        <source>Answer only after “Hey &lt;name&gt;”</source>
+        <translation>只在听到“嘿，&lt;名字&gt;”后回答</translation>
+    </message>
+    <message>
+        <source>Hands-free (Conversation ▸ Hands-free)</source>
+        <translation>免提（对话 ▸ 免提）</translation>
+    </message>
+    <message>
+        <source>&amp;End of speech after:</source>
+        <translation>停顿多久算说完(&amp;E)：</translation>
+    </message>
+    <message>
+        <source>How long a pause ends what you say. Longer lets you think mid-sentence.</source>
+        <translation>停顿多久即视为您说完了。设长一些，句中可以停下来思考。</translation>
+    </message>
+    <message>
+        <source>&amp;Sound comes from:</source>
+        <translation>声音来自(&amp;S)：</translation>
+    </message>
+    <message>
+        <source>With speakers the microphone also hears the character; VoiceBuddy then only counts sound clearly louder than that echo as you.</source>
+        <translation>使用扬声器时，麦克风也会听到角色的声音；VoiceBuddy 只把明显比这回声更响的声音当作您。</translation>
+    </message>
+    <message>
+        <source>Stop the reply as soon as you start talking.</source>
+        <translation>您一开口，就立即停止回复。</translation>
+    </message>
+    <message>
+        <source>Hands-free turns must start with “Hey” and the character&apos;s name.</source>
+        <translation>免提时，每句话都要以“嘿”加角色名字开头。</translation>
     </message>
     <message>
         <source>You</source>
