@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import queue
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -15,6 +17,46 @@ from voicebuddy.audio.files import resample, to_mono
 from voicebuddy.audio.playback import load_sounddevice, pick_channels, query_device
 from voicebuddy.audio.types import STT_SAMPLE_RATE, Samples
 from voicebuddy.errors import AudioError
+
+
+@dataclass(frozen=True)
+class InputStream:
+    stream: Any  # a started sounddevice.InputStream
+    rate: int
+    device_name: str
+
+
+def open_input_stream(
+    sd: Any,
+    device: int | str | None,
+    block_ms: int,
+    callback: Callable[[np.ndarray, int, Any, Any], None],
+    finished_callback: Callable[[], None],
+) -> InputStream:
+    """Start float32 capture from `device` at its own rate, mono when it allows.
+
+    Raises AudioError "no_input_device" when it cannot be opened."""
+    info = query_device(sd, device, "input")
+    index = int(info["index"])
+    rate = int(info["default_samplerate"])
+    channels = pick_channels(sd, index, "input", rate, int(info["max_input_channels"]))
+    name = str(info["name"])
+    try:
+        stream = sd.InputStream(
+            samplerate=rate,
+            device=index,
+            channels=channels,
+            dtype="float32",
+            blocksize=max(1, rate * block_ms // 1000),
+            callback=callback,
+            finished_callback=finished_callback,
+        )
+        stream.start()
+    except sd.PortAudioError as exc:
+        raise AudioError(
+            "no_input_device", f"Cannot open the audio input device '{name}': {exc}."
+        ) from exc
+    return InputStream(stream, rate, name)
 
 
 class MicrophoneRecorder:
@@ -60,34 +102,16 @@ class MicrophoneRecorder:
         with self._lock:
             if self._stream is not None:
                 raise RuntimeError("MicrophoneRecorder.start() called while already recording")
-            info = query_device(sd, self._device, "input")
-            index = int(info["index"])
-            rate = int(info["default_samplerate"])
-            channels = pick_channels(sd, index, "input", rate, int(info["max_input_channels"]))
-            self.device_name = str(info["name"])
-            self.sample_rate = rate
             self._blocks = queue.SimpleQueue()
             self._latest = None
             self._frames = 0
             self._stopping = False
             self._error = None
-            try:
-                stream = sd.InputStream(
-                    samplerate=rate,
-                    device=index,
-                    channels=channels,
-                    dtype="float32",
-                    blocksize=max(1, rate * self._block_ms // 1000),
-                    callback=self._callback,
-                    finished_callback=self._on_finished,
-                )
-                stream.start()
-            except sd.PortAudioError as exc:
-                raise AudioError(
-                    "no_input_device",
-                    f"Cannot open the audio input device '{self.device_name}': {exc}.",
-                ) from exc
-            self._stream = stream
+            opened = open_input_stream(
+                sd, self._device, self._block_ms, self._callback, self._on_finished
+            )
+            self.device_name, self.sample_rate = opened.device_name, opened.rate
+            self._stream = opened.stream
 
     def level(self) -> float:
         """RMS of the latest block (0.0 when idle), for a level meter."""

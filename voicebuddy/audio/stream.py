@@ -15,8 +15,9 @@ from typing import Any
 
 import numpy as np
 
+from voicebuddy.audio.capture import open_input_stream
 from voicebuddy.audio.files import to_mono
-from voicebuddy.audio.playback import load_sounddevice, pick_channels, query_device
+from voicebuddy.audio.playback import load_sounddevice
 from voicebuddy.audio.types import STT_SAMPLE_RATE, Samples
 from voicebuddy.errors import AudioError
 
@@ -75,33 +76,18 @@ class MicrophoneStream:
                 return  # stopped while the device was away
             if self._stream is not None:
                 raise RuntimeError("MicrophoneStream.start() called while running")
-            info = query_device(sd, self._device, "input")
-            index = int(info["index"])
-            rate = int(info["default_samplerate"])
-            channels = pick_channels(sd, index, "input", rate, int(info["max_input_channels"]))
-            self.device_name = str(info["name"])
-            self.sample_rate = rate
             self._stopping = False
             self._blocks = queue.SimpleQueue()
-            try:
-                stream = sd.InputStream(
-                    samplerate=rate,
-                    device=index,
-                    channels=channels,
-                    dtype="float32",
-                    blocksize=max(1, rate * self._block_ms // 1000),
-                    callback=self._callback,
-                    finished_callback=self._on_finished,
-                )
-                stream.start()
-            except sd.PortAudioError as exc:
-                raise AudioError(
-                    "no_input_device",
-                    f"Cannot open the audio input device '{self.device_name}': {exc}.",
-                ) from exc
-            self._stream = stream
+            opened = open_input_stream(
+                sd, self._device, self._block_ms, self._callback, self._on_finished
+            )
+            self.device_name, self.sample_rate = opened.device_name, opened.rate
+            self._stream = opened.stream
             self._pump = threading.Thread(
-                target=self._pump_loop, args=(self._blocks, rate), name="mic-pump", daemon=True
+                target=self._pump_loop,
+                args=(self._blocks, opened.rate),
+                name="mic-pump",
+                daemon=True,
             )
             self._pump.start()
 
