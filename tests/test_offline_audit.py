@@ -30,6 +30,8 @@ sys.addaudithook(record)
 from pathlib import Path
 from PySide6.QtWidgets import QApplication
 from voicebuddy.audio.files import load_for_stt
+from voicebuddy.audio.vad import open_vad
+from voicebuddy.dictation import DictationOptions, transcribe_file
 from voicebuddy.characters.card import CharacterCard
 from voicebuddy.characters.card_files import write_card_png
 from voicebuddy.characters.library import import_card
@@ -52,7 +54,8 @@ app, session = window.app, window.session
 audio = load_for_stt(jfk)
 result = app.pipeline(None, session.conversation.character).run_turn(   # a voice turn
     session.conversation, audio=audio)
-dictated = app.speech_to_text().transcribe(audio).text                   # dictation
+dictated = transcribe_file(jfk, app.speech_to_text(), open_vad("silero"),  # dictation
+                           DictationOptions(vocabulary=("VoiceBuddy",))).text
 new = Settings(); new.stt.model = "base"                                 # a model change
 app.reload(new)
 write_card_png(CharacterCard(name="Audit"), None, work / "audit.png")   # a card import
