@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QApplication
 from voicebuddy.app import VoiceBuddy
 from voicebuddy.config import Paths, Settings
 from voicebuddy.gui.app import STYLE
-from voicebuddy.gui.dictation_panel import DictationWindow
+from voicebuddy.gui.dictation_window import DictationWindow
 
 NOTE = "Remind me to send the quarterly report on Friday, and book a table for four at seven."
 

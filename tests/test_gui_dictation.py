@@ -27,7 +27,8 @@ from voicebuddy.config import Paths, Settings, load_settings
 from voicebuddy.dictation import FinalText, PartialText
 from voicebuddy.engines.fakes import FakeChat, FakeSTT
 from voicebuddy.errors import AudioError
-from voicebuddy.gui.dictation_panel import DictationWindow, audio_paths
+from voicebuddy.gui.dictation_panel import audio_paths
+from voicebuddy.gui.dictation_window import DictationWindow
 
 RATE = STT_SAMPLE_RATE
 

@@ -624,7 +624,7 @@ class MainWindow(QMainWindow):
             self.new_conversation()
 
     def show_dictation(self) -> None:
-        from voicebuddy.gui.dictation_panel import DictationWindow
+        from voicebuddy.gui.dictation_window import DictationWindow
 
         if self.hands_free.active:  # one listener at a time: dictation is not for the chat
             self.set_hands_free(False)
