@@ -224,3 +224,19 @@ except ModelError as e:
     code_, message = json.loads(done.stdout)
     assert code_ == "tts_unavailable"
     assert "libespeak-ng1" in message
+
+
+SYSTEM_VOICES = [  # as NSSpeechSynthesizer (macOS) and SAPI (Windows) list them
+    Voice("com.apple.voice.compact.en-US.Samantha", "Samantha", ("en_US",)),
+    Voice("com.apple.voice.compact.zh-CN.Tingting", "Tingting", ("zh_CN",)),
+    Voice("com.apple.voice.compact.zh-TW.Meijia", "Meijia", ("zh_TW",)),
+]
+
+
+@pytest.mark.parametrize(
+    ("requested", "expected"),
+    [("zh", "Tingting"), ("cmn", "Tingting"), ("zh-TW", "Meijia"), ("en", "Samantha")],
+)
+def test_system_voices_resolve_by_language(requested: str, expected: str) -> None:
+    found = resolve_voice(requested, SYSTEM_VOICES)
+    assert found is not None and found.name == expected

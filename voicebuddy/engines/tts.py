@@ -102,6 +102,12 @@ def resolve_voice(requested: str, voices: Sequence[Voice]) -> Voice | None:
         for v in voices:
             if v.id.casefold().rsplit("/", 1)[-1] == tag:
                 return v
+    # The system voices of macOS and Windows name languages "zh_CN", "zh-TW": match "zh".
+    for tag in dict.fromkeys([wanted, primary, "zh" if primary == "cmn" else primary]):
+        for v in voices:
+            spoken = [lang.casefold().replace("_", "-") for lang in v.languages]
+            if tag in spoken or tag in (lang.split("-")[0] for lang in spoken):
+                return v
     return None
 
 
