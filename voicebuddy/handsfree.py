@@ -8,6 +8,7 @@ finished utterances and barge-ins. `HandsFreeTalk` wires it to a microphone and 
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 import time
@@ -284,3 +285,5 @@ class HandsFreeTalk:
                 self._on_turn(result)
             finally:
                 self.listener.reply_ended()
+            with contextlib.suppress(VoiceBuddyError):  # the next turn reports it
+                self.pipeline.prepare(self.conversation)  # read ahead while the user thinks
