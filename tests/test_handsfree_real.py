@@ -232,3 +232,46 @@ def test_a_chinese_question_is_heard_in_chinese_and_answered_with_a_chinese_voic
     tts = talk.talk.pipeline.speech
     assert tts is not None and "cmn" in getattr(tts[0], "voice_id", "")
     assert np.abs(recording[0]).max() > 0.05  # the reply was heard on the speaker
+
+
+def test_hands_free_chat_in_the_terminal(pulse_audio: PulseServer, tmp_path: Path) -> None:
+    """`voicebuddy chat --hands-free`: a spoken question is answered, no key pressed."""
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "voicebuddy", "chat", "--hands-free", "--no-speak",
+         "--seconds", "30"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert process.stderr is not None
+    errors: list[str] = []
+    listening = threading.Event()
+
+    def read_stderr() -> None:
+        assert process.stderr is not None
+        for line in process.stderr:
+            errors.append(line)
+            if line.startswith("(listening"):
+                listening.set()
+
+    reader = threading.Thread(target=read_stderr, daemon=True)
+    reader.start()
+    assert listening.wait(60), "".join(errors)
+    pulse_audio.play_into_mic(espeak(tmp_path, "What is the capital of France?"))
+    deadline = time.monotonic() + 60
+    while not any("you said" in line for line in errors) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    process.terminate()
+    out, _ = process.communicate(timeout=30)
+    reader.join(timeout=5)
+    said = [line for line in errors if line.startswith("(you said:")]
+    assert len(said) == 1, "".join(errors)
+    assert "capital" in said[0].lower()
+    assert out.count("Buddy") >= 1 and len(out.strip().splitlines()) >= 2  # greeting and reply

@@ -125,7 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument(
         "--wake", action="store_true", help='hands-free turns start with "Hey <character>"'
     )
-    chat.add_argument("--seconds", type=_positive, help=argparse.SUPPRESS)  # tests: stop after N s
+    chat.add_argument(
+        "--seconds", type=_positive_seconds, help="hands-free: stop listening after this long"
+    )
 
     characters = command("characters", "list, import, export and show character cards")
     card_commands = characters.add_subparsers(

@@ -382,13 +382,7 @@ def dictate(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
 def _cleaner(app: VoiceBuddy) -> Callable[[str], tuple[str, str]]:
     from voicebuddy.text.cleanup import TextCleaner
 
-    cleaner = TextCleaner(app.chat_model())
-
-    def clean(text: str) -> tuple[str, str]:
-        result = cleaner.clean(text)
-        return result.text, result.reason
-
-    return clean
+    return TextCleaner(app.chat_model())
 
 
 def _dictate_files(

@@ -184,12 +184,7 @@ class DictationOptions:
             language=dictation.language or "auto",
             vocabulary=parse_vocabulary(dictation.vocabulary),
             chinese_script=check_script(dictation.chinese_script),
-            segmenter=SegmenterOptions(
-                threshold=listen.threshold,
-                pre_roll_ms=listen.pre_roll_ms,
-                end_pause_ms=listen.end_pause_ms,
-                min_speech_ms=listen.min_speech_ms,
-            ),
+            segmenter=SegmenterOptions.from_settings(listen),
         )
 
 
@@ -575,16 +570,7 @@ def transcribe_samples(
     finals: list[FinalText] = []
     for index, (start, end) in enumerate(spans):
         check()
-        result = core._script(
-            transcribe_with(
-                stt,
-                audio[start:end],
-                options.whisper_language,
-                prompt=core._prompt,
-                trim_window=False,
-                voiced_s=voiced[index],
-            )
-        )
+        result = core._transcribe(audio[start:end], trim=False, voiced_s=voiced[index])
         segments = shift(result.segments, start / STT_SAMPLE_RATE, end / STT_SAMPLE_RATE)
         final = core._finalize(
             index, segments, result, start / STT_SAMPLE_RATE, end / STT_SAMPLE_RATE

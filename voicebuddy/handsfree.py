@@ -86,12 +86,7 @@ class ListenOptions:
     @classmethod
     def from_settings(cls, listen: ListenSettings) -> ListenOptions:
         return cls(
-            SegmenterOptions(
-                threshold=listen.threshold,
-                pre_roll_ms=listen.pre_roll_ms,
-                end_pause_ms=listen.end_pause_ms,
-                min_speech_ms=listen.min_speech_ms,
-            ),
+            SegmenterOptions.from_settings(listen),
             duplex=listen.duplex,
             barge_in=listen.barge_in,
         )
@@ -195,22 +190,6 @@ class HandsFreeListener:
         self._on_event(ListeningResumed())
 
 
-class UtteranceQueue:
-    """Hands utterances from the microphone thread to the one thread that runs turns."""
-
-    def __init__(self) -> None:
-        self._queue: queue.Queue[HeardUtterance | None] = queue.Queue()
-
-    def put(self, utterance: HeardUtterance) -> None:
-        self._queue.put(utterance)
-
-    def close(self) -> None:
-        self._queue.put(None)
-
-    def get(self, timeout: float | None = None) -> HeardUtterance | None:
-        return self._queue.get(timeout=timeout)
-
-
 class HandsFreeTalk:
     """A hands-free conversation in the terminal (and the tests): microphone → listener →
     one turn at a time on its own thread, with barge-in wired to the pipeline."""
@@ -230,7 +209,8 @@ class HandsFreeTalk:
     ) -> None:
         self.pipeline = pipeline
         self.conversation = conversation
-        self._utterances = UtteranceQueue()
+        # from the microphone thread to the one thread that runs turns; None ends it
+        self._utterances: queue.Queue[HeardUtterance | None] = queue.Queue()
         self.listener = HandsFreeListener(
             vad,
             options,
@@ -262,7 +242,7 @@ class HandsFreeTalk:
         if self._microphone is not None:
             self._microphone.stop()
         self.pipeline.cancel()
-        self._utterances.close()
+        self._utterances.put(None)
         self._thread.join(timeout=30)
 
     def _addressed(self, transcript: str) -> str | None:

@@ -31,6 +31,7 @@ from voicebuddy.events import (
     TurnStarted,
 )
 from voicebuddy.speech_out import PlaybackMonitor, Speaker, SpokenSoFar
+from voicebuddy.text.chinese import has_han
 from voicebuddy.text.prefix import SpeakerLabelFilter
 from voicebuddy.text.sentences import SentenceSplitter
 from voicebuddy.text.transcript import tidy_transcript
@@ -330,10 +331,7 @@ def heard_part(sentences: list[str], spoken: SpokenSoFar) -> str:
             cut = ("" if unspaced else " ").join(units[:count])
             heard.append(cut.rstrip(" ,，、;；:：—-") + "…")
     return "".join(
-        part if i == 0 or _unspaced(heard[i - 1] + part) else " " + part
+        part if i == 0 or has_han(heard[i - 1] + part) else " " + part
         for i, part in enumerate(heard)
     ).strip()
 
-
-def _unspaced(text: str) -> bool:
-    return any("\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" for ch in text)

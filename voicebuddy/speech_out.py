@@ -86,11 +86,6 @@ class Speaker:
         for thread in self._threads:
             thread.join()
 
-    @property
-    def playing(self) -> bool:
-        """A sentence is being played right now."""
-        return self._playing is not None and not self._stopped.is_set()
-
     def spoken_so_far(self) -> SpokenSoFar:
         """What was heard up to now or up to `stop()`."""
         playing = self._playing

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from voicebuddy.audio.files import resample, to_mono
+from voicebuddy.audio.files import resample, rms, to_mono
 from voicebuddy.audio.playback import load_sounddevice, pick_channels, query_device
 from voicebuddy.audio.types import STT_SAMPLE_RATE, Samples
 from voicebuddy.errors import AudioError
@@ -118,8 +118,7 @@ class MicrophoneRecorder:
         block = self._latest
         if block is None or block.size == 0:
             return 0.0
-        mono = to_mono(block)
-        return float(np.sqrt(np.mean(np.square(mono, dtype=np.float64))))
+        return rms(to_mono(block))
 
     def stop(self) -> Samples:
         """Stop recording and return everything captured, as 16 kHz mono float32.

@@ -15,13 +15,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from voicebuddy.audio.files import rms
 from voicebuddy.audio.types import Clip, Samples
 
 _BLOCK_S = 0.01  # envelope resolution
-
-
-def rms(samples: Samples) -> float:
-    return float(np.sqrt(np.mean(np.square(samples, dtype=np.float64)))) if samples.size else 0.0
 
 
 @dataclass(frozen=True)

@@ -68,3 +68,8 @@ def to_mono(frames: np.ndarray) -> Samples:
     if frames.shape[1] == 1:
         return np.ascontiguousarray(frames[:, 0], dtype=np.float32)
     return np.ascontiguousarray(frames.mean(axis=1), dtype=np.float32)
+
+
+def rms(samples: np.ndarray) -> float:
+    """Root mean square of `samples` (0.0 for none): the loudness meters and detectors use."""
+    return float(np.sqrt(np.mean(np.square(samples, dtype=np.float64)))) if samples.size else 0.0

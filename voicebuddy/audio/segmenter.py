@@ -13,6 +13,7 @@ import numpy as np
 
 from voicebuddy.audio.types import STT_SAMPLE_RATE, Samples
 from voicebuddy.audio.vad import VoiceActivityDetector
+from voicebuddy.config import ListenSettings
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,15 @@ class SegmenterOptions:
     min_speech_ms: int = 250  # speech shorter than this (a click, a cough) is dropped
     start_frames: int = 2  # consecutive speech frames that open an utterance
     max_utterance_s: float = 30.0  # longer speech is cut here (whisper's window)
+
+    @classmethod
+    def from_settings(cls, listen: ListenSettings) -> SegmenterOptions:
+        return cls(
+            threshold=listen.threshold,
+            pre_roll_ms=listen.pre_roll_ms,
+            end_pause_ms=listen.end_pause_ms,
+            min_speech_ms=listen.min_speech_ms,
+        )
 
 
 @dataclass(frozen=True)

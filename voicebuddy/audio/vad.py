@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from voicebuddy.audio.files import rms
 from voicebuddy.audio.types import STT_SAMPLE_RATE, Samples
 from voicebuddy.errors import ConfigError
 
@@ -46,8 +47,7 @@ class EnergyVAD:
         return self._frame_samples
 
     def speech_probability(self, frame: Samples) -> float:
-        rms = float(np.sqrt(np.mean(np.square(frame, dtype=np.float64)))) if frame.size else 0.0
-        return 1.0 if rms >= self.rms_threshold else 0.0
+        return 1.0 if rms(frame) >= self.rms_threshold else 0.0
 
     def reset(self) -> None:
         pass

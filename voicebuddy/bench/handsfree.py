@@ -15,7 +15,6 @@ the microphone stream does; the speech boundaries come from the clean clips
 from __future__ import annotations
 
 import argparse
-import statistics
 import threading
 import time
 from collections.abc import Sequence
@@ -27,6 +26,7 @@ from voicebuddy.audio.playback import CollectingSink
 from voicebuddy.audio.types import STT_SAMPLE_RATE, Clip, Samples
 from voicebuddy.audio.vad import open_vad
 from voicebuddy.bench import noise
+from voicebuddy.bench.stats import median
 from voicebuddy.config import ListenSettings
 from voicebuddy.handsfree import (
     BargedIn,
@@ -51,7 +51,7 @@ class HandsFreeFigures:
             if not values:
                 return f"  {name:<22} no measurement"
             return (
-                f"  {name:<22} median {statistics.median(values):.0f} ms, "
+                f"  {name:<22} median {median(values):.0f} ms, "
                 f"min {min(values):.0f}, max {max(values):.0f} ({len(values)} runs)"
             )
 

@@ -18,6 +18,7 @@ from voicebuddy.characters.card import CharacterCard
 from voicebuddy.characters.card_checks import (
     MAX_JSON_BYTES,
     MiB,
+    check_size,
     fail,
     is_safe_relative_path,
     parse_card_json,
@@ -98,13 +99,7 @@ def _files_to_read(archive: zipfile.ZipFile, source: str) -> list[zipfile.ZipInf
                 f"compresses {short(name)} with a method VoiceBuddy does not read",
             )
         limit = MAX_JSON_BYTES if name == CARD_JSON else MAX_MEMBER_BYTES
-        if info.file_size > limit:
-            fail(
-                "card_too_large",
-                source,
-                f"has a file {short(name)} of {size_text(info.file_size)}, "
-                f"more than the {size_text(limit)} VoiceBuddy reads",
-            )
+        check_size(info.file_size, limit, source, f"has a file {short(name)} of")
         if info.file_size > MiB and info.file_size > MAX_RATIO * max(info.compress_size, 1):
             fail(
                 "card_too_large",

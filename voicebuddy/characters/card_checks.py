@@ -66,15 +66,20 @@ def _finite_float(text: str) -> float:
     return value
 
 
-def parse_card_json(raw: bytes, source: str) -> object:
-    """JSON bytes (UTF-8, optional BOM) to Python values, within the size and depth limits."""
-    check_size(len(raw), MAX_JSON_BYTES, source, "holds card JSON of")
+def decode_utf8(raw: bytes, source: str) -> str:
+    """Card bytes as text: UTF-8, with an optional BOM."""
     if raw.startswith(codecs.BOM_UTF8):
         raw = raw[len(codecs.BOM_UTF8) :]
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         fail("card_unreadable", source, f"is not valid UTF-8 text (bad byte at offset {exc.start})")
+
+
+def parse_card_json(raw: bytes, source: str) -> object:
+    """JSON bytes (UTF-8, optional BOM) to Python values, within the size and depth limits."""
+    check_size(len(raw), MAX_JSON_BYTES, source, "holds card JSON of")
+    text = decode_utf8(raw, source)
     try:
         value: object = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
     except RecursionError:

@@ -11,7 +11,6 @@ Keys VoiceBuddy does not map (`your_name`, `turn_template`, ...) are kept in the
 
 from __future__ import annotations
 
-import codecs
 import datetime
 from typing import Any
 
@@ -23,6 +22,7 @@ from voicebuddy.characters.card_checks import (
     MAX_JSON_VALUES,
     MAX_YAML_BYTES,
     check_size,
+    decode_utf8,
     fail,
     short,
 )
@@ -51,12 +51,7 @@ def is_tgw_json(obj: object) -> bool:
 
 def load_yaml(raw: bytes, source: str) -> object:
     check_size(len(raw), MAX_YAML_BYTES, source)
-    if raw.startswith(codecs.BOM_UTF8):
-        raw = raw[len(codecs.BOM_UTF8) :]
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        fail("card_unreadable", source, f"is not valid UTF-8 text (bad byte at offset {exc.start})")
+    text = decode_utf8(raw, source)
     try:
         value = yaml.safe_load(text)
     except yaml.constructor.ConstructorError as exc:

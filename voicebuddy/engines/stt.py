@@ -30,10 +30,8 @@ from voicebuddy.text import hallucinations
 
 GGML_MAGIC = 0x67676D6C
 _MULTILINGUAL_VOCAB = 51865  # English-only models have 51864 tokens
-_FULL_WINDOW = 1500
-_UNSPACED_LANGUAGES = frozenset(
-    {"zh", "ja", "yue", "th", "lo", "my", "km", "bo"}
-)  # encoder frames in whisper's 30 s window (50 per second)
+_FULL_WINDOW = 1500  # encoder frames in whisper's 30 s window (50 per second)
+_UNSPACED_LANGUAGES = frozenset({"zh", "ja", "yue", "th", "lo", "my", "km", "bo"})
 
 
 NO_SPEECH_THOLD = 0.6  # whisper.cpp's default, set explicitly: see the module docstring

@@ -42,6 +42,7 @@ from voicebuddy.dictation import (
     PartialText,
     SourceFactory,
     join_finals,
+    parse_vocabulary,
     shift,
 )
 from voicebuddy.engines.stt import Segment, Transcription
@@ -155,8 +156,6 @@ class DictationWindow(QMainWindow):
 
     # ----- options
     def options(self) -> DictationOptions:
-        from voicebuddy.dictation import parse_vocabulary
-
         listen = self.app.settings.listen
         base = DictationOptions.from_settings(self.app.settings.dictation, listen)
         return replace(

@@ -89,13 +89,7 @@ class DictationWorker(QObject):
         if self._cleaner is None:
             from voicebuddy.text.cleanup import TextCleaner
 
-            cleaner = TextCleaner(self.app.chat_model())
-
-            def clean(text: str) -> tuple[str, str]:
-                result = cleaner.clean(text)
-                return result.text, result.reason
-
-            self._cleaner = clean
+            self._cleaner = TextCleaner(self.app.chat_model())
         return self._cleaner
 
     @Slot(object, bool)
@@ -149,6 +143,7 @@ class DictationWorker(QObject):
         self, paths: Sequence[Path], options: DictationOptions, cleanup: bool
     ) -> None:
         self._cancel.clear()
+        vad: VoiceActivityDetector | None = None  # one for the batch (each file resets it)
         for path in paths:
             name = str(path)
 
@@ -158,10 +153,12 @@ class DictationWorker(QObject):
             try:
                 if self._stt is None:
                     raise VoiceBuddyError("no_stt", "The speech model is not loaded yet.")
+                if vad is None:
+                    vad = self._vad_factory()
                 result = transcribe_file(
                     path,
                     self._stt,
-                    self._vad_factory(),
+                    vad,
                     options,
                     progress,
                     self._cancel,

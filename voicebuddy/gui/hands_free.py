@@ -19,7 +19,6 @@ from voicebuddy.errors import AudioError, VoiceBuddyError
 from voicebuddy.gui.devices import AudioDevices, InputStream
 from voicebuddy.handsfree import (
     HandsFreeListener,
-    ListenEvent,
     ListenOptions,
 )
 
@@ -57,7 +56,7 @@ class HandsFreeController(QObject):
                 ListenOptions.from_settings(listen),
                 on_utterance=self.utterance.emit,
                 on_barge_in=self._stop_reply,
-                on_event=self._on_event,
+                on_event=self.listen_event.emit,
             )
             stream = self._devices.open_stream(
                 input_device, self._feed, self._on_error, self._on_recovered
@@ -94,9 +93,6 @@ class HandsFreeController(QObject):
         listener = self.listener
         if listener is not None:
             listener.feed(samples, captured_at)
-
-    def _on_event(self, event: ListenEvent) -> None:
-        self.listen_event.emit(event)
 
     def _on_error(self, error: AudioError) -> None:
         listener = self.listener

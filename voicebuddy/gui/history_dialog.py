@@ -126,8 +126,7 @@ class HistoryDialog(QDialog):
         if select is None:
             select = self.current_id()
         self.tree.clear()
-        infos = sorted(self._store.conversations(), key=lambda i: i.updated_at, reverse=True)
-        for info in infos:
+        for info in self._store.conversations():  # newest first
             self.tree.addTopLevelItem(self._item(info))
         self._apply_filter()
         match = self._find(select) if select is not None else None

@@ -114,6 +114,11 @@ class TextCleaner:
         self.chat = chat
         self.seed = seed
 
+    def __call__(self, text: str) -> tuple[str, str]:
+        """`clean` as dictation's `Cleaner`: the text and why the model's edit was not used."""
+        result = self.clean(text)
+        return result.text, result.reason
+
     def messages(self, text: str) -> list[Message]:
         return [
             Message("system", SYSTEM),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from voicebuddy.text.chinese import convert, is_chinese
+from voicebuddy.text.chinese import convert, has_han, is_chinese
 
 _SENTENCE = re.compile(r"[^.!?。！？]+[.!?。！？]*")
 
@@ -27,8 +27,7 @@ def collapse_repeats(text: str) -> str:
         kept.append(sentence)
     if len(kept) == len(sentences):
         return text.strip()
-    unspaced = any("\u3400" <= ch <= "\u9fff" for ch in text)
-    return ("" if unspaced else " ").join(kept)
+    return ("" if has_han(text) else " ").join(kept)
 
 
 def tidy_transcript(text: str, language: str, chinese_script: str) -> str:
