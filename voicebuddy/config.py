@@ -115,6 +115,11 @@ class Paths:
     cache_dir: Path
     data_dir: Path
 
+    @property
+    def store_file(self) -> Path:
+        """The conversations' SQLite file."""
+        return self.data_dir / "voicebuddy.sqlite3"
+
     @classmethod
     def default(cls) -> Paths:
         import platformdirs

@@ -10,16 +10,15 @@ jfk's 2.9 s first phrase and its 0.7 s trailing pause ("…Americans. Soam I fel
 Silence and noise between utterances never reach whisper, which is most of what stops phantom
 words; `WhisperCppSTT` stops the rest (see `voicebuddy.text.hallucinations`).
 
-`LiveDictation` runs a `Dictation` on the microphone (`MicrophoneStream`) with a thread of its
-own, so the audio thread only queues; `transcribe_file` does a file, utterances grouped into
-windows of up to `FILE_WINDOW_S`, with progress and cancellation.
+`LiveDictation` runs a `Dictation` on the microphone (`MicrophoneStream`): the audio thread
+only queues, the runtime's engine thread transcribes; `transcribe_file` does a file,
+utterances grouped into windows of up to `FILE_WINDOW_S`, with progress and cancellation.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -39,6 +38,7 @@ from voicebuddy.audio.vad import VoiceActivityDetector
 from voicebuddy.config import DictationSettings, ListenSettings
 from voicebuddy.engines.stt import Segment, SpeechToText, Transcription, transcribe_with
 from voicebuddy.errors import AudioError, ConfigError, VoiceBuddyError
+from voicebuddy.events import Event
 from voicebuddy.text.chinese import check_script, convert, is_chinese
 
 MAX_VOCABULARY_CHARS = 600  # whisper keeps about 220 prompt tokens; more would be cut anyway
@@ -57,18 +57,9 @@ _PRIMERS = {
 }
 
 
-def _now() -> float:
-    return time.monotonic()
-
-
-# ----- events
+# ----- events (see voicebuddy.events: one stream, one base class)
 @dataclass(frozen=True, kw_only=True)
-class DictationEvent:
-    at: float = field(default_factory=_now)  # time.monotonic() when it happened
-
-
-@dataclass(frozen=True, kw_only=True)
-class SpeechDetected(DictationEvent):
+class SpeechDetected(Event):
     """Someone started speaking; an utterance is being collected."""
 
     index: int
@@ -76,7 +67,7 @@ class SpeechDetected(DictationEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
-class PartialText(DictationEvent):
+class PartialText(Event):
     """The utterance being spoken, transcribed so far (it may still change)."""
 
     index: int
@@ -86,7 +77,7 @@ class PartialText(DictationEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
-class FinalText(DictationEvent):
+class FinalText(Event):
     """An utterance transcribed for good; `text` is "" when it was not speech after all
     (the partial text shown for it is to be removed)."""
 
@@ -101,18 +92,12 @@ class FinalText(DictationEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
-class FileProgress(DictationEvent):
+class FileProgress(Event):
     path: str
     fraction: float  # 0.0 to 1.0
 
 
-@dataclass(frozen=True, kw_only=True)
-class DictationFailed(DictationEvent):
-    code: str
-    message: str
-
-
-DictationListener = Callable[[DictationEvent], None]
+DictationListener = Callable[[Event], None]
 Cleaner = Callable[[str], tuple[str, str]]  # text -> (cleaned text, note when it was not used)
 
 
@@ -223,10 +208,10 @@ class Dictation:
     def position_s(self) -> float:
         return self.segmenter.position / STT_SAMPLE_RATE
 
-    def feed(self, samples: Samples, *, partials: bool = True) -> list[DictationEvent]:
+    def feed(self, samples: Samples, *, partials: bool = True) -> list[Event]:
         """Take the next chunk; `partials=False` skips the live transcription this time (the
         caller is behind and catches up first)."""
-        events: list[DictationEvent] = []
+        events: list[Event] = []
         before = self.segmenter.position
         voiced_before = self._vad.speech_frames
         for event in self.segmenter.feed(samples):
@@ -257,9 +242,9 @@ class Dictation:
                     events.append(self._emit(partial))
         return events
 
-    def finish(self) -> list[DictationEvent]:
+    def finish(self) -> list[Event]:
         """The stream ended: the utterance being spoken is transcribed for good."""
-        events: list[DictationEvent] = []
+        events: list[Event] = []
         for event in self.segmenter.flush():
             if isinstance(event, Utterance):
                 events.append(self._emit(self._final(event)))
@@ -271,7 +256,7 @@ class Dictation:
         """Everything dictated so far, for saving (times from the start of the stream)."""
         return join_finals(self.finals, self.options.whisper_language)
 
-    def _emit(self, event: DictationEvent) -> DictationEvent:
+    def _emit(self, event: Event) -> Event:
         if isinstance(event, FinalText):
             self._open = False
             self._last_partial = ""
@@ -281,7 +266,7 @@ class Dictation:
             self.listener(event)
         return event
 
-    def _transcribe(
+    def transcribe(
         self, audio: Samples, trim: bool, voiced_s: float | None = None
     ) -> Transcription:
         result = transcribe_with(
@@ -310,7 +295,7 @@ class Dictation:
         audio = self.segmenter.current()
         if audio.size < STT_SAMPLE_RATE // 4:
             return None
-        text = self._transcribe(audio, trim=True).text.strip()
+        text = self.transcribe(audio, trim=True).text.strip()
         if not text or text == self._last_partial:
             return None
         self._last_partial = text
@@ -326,15 +311,15 @@ class Dictation:
         )
 
     def _final(self, utterance: Utterance) -> FinalText:
-        result = self._transcribe(
+        result = self.transcribe(
             utterance.samples, self.options.final_trim_window, utterance.voiced_ms / 1000
         )
         offset = utterance.start / STT_SAMPLE_RATE
         end = utterance.end / STT_SAMPLE_RATE
         segments = shift(result.segments, offset, end)
-        return self._finalize(self._index, segments, result, offset, end)
+        return self.finalize(self._index, segments, result, offset, end)
 
-    def _finalize(
+    def finalize(
         self,
         index: int,
         segments: tuple[Segment, ...],
@@ -441,10 +426,12 @@ def microphone(device: int | str | None = None) -> SourceFactory:
 
 
 class LiveDictation:
-    """A `Dictation` on a live source, on a thread of its own, from `start()` to `stop()`.
+    """A `Dictation` on a live source from `start()` until `stop()`.
 
-    Events reach `dictation.listener` on that thread. When transcription falls behind the
-    microphone, partial texts are skipped until it has caught up; no audio is dropped.
+    The microphone's thread only queues audio; `run()` transcribes it on the caller's thread
+    (the runtime's engine thread) until `stop()`, and returns once what was said has been
+    transcribed. When transcription falls behind the microphone, partial texts are skipped
+    until it has caught up; no audio is dropped.
     """
 
     def __init__(self, dictation: Dictation, open_source: SourceFactory | None = None) -> None:
@@ -452,64 +439,45 @@ class LiveDictation:
         self._open_source = open_source or microphone()
         self._chunks: queue.SimpleQueue[Samples | None] = queue.SimpleQueue()
         self._source: AudioSource | None = None
-        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
         self.error: VoiceBuddyError | None = None
 
-    @property
-    def running(self) -> bool:
-        return self._thread is not None
-
     def start(self) -> None:
-        if self._thread is not None:
-            raise RuntimeError("LiveDictation.start() called while running")
-        self.error = None
-        self._chunks = queue.SimpleQueue()
+        """Open the source; raises AudioError when there is no microphone."""
         source = self._open_source(self._on_samples, self._on_error)
-        source.start()  # raises AudioError when there is no microphone
-        self._source = source
-        self._thread = threading.Thread(target=self._run, name="dictation", daemon=True)
-        self._thread.start()
+        source.start()
+        with self._lock:
+            self._source = source
 
     def stop(self) -> None:
-        """Stop listening; returns once what was said has been transcribed."""
-        source, self._source = self._source, None
+        """Stop listening (from any thread); `run()` then finishes what was said."""
+        with self._lock:
+            source, self._source = self._source, None
         if source is not None:
             source.stop()
-        thread, self._thread = self._thread, None
-        if thread is not None:
             self._chunks.put(None)
-            thread.join()
 
     def _on_samples(self, samples: Samples, _captured_at: float) -> None:
         self._chunks.put(samples)
 
     def _on_error(self, error: AudioError) -> None:
         self.error = error
-        self._report(error)
         self._chunks.put(None)
 
-    def _report(self, error: VoiceBuddyError) -> None:
-        if self.dictation.listener is not None:
-            self.dictation.listener(DictationFailed(code=error.code, message=error.message))
-
-    def _run(self) -> None:
-        try:
-            while (chunk := self._chunks.get()) is not None:
-                pending = [chunk]
-                while not self._chunks.empty():  # catch up in one go; partials wait
-                    more = self._chunks.get()
-                    if more is None:
-                        self._chunks.put(None)
-                        break
-                    pending.append(more)
-                self.dictation.feed(np.concatenate(pending), partials=self._chunks.empty())
-            self.dictation.finish()
-        except VoiceBuddyError as error:
-            self.error = error
-            self._report(error)
-        except Exception as error:  # a bug must not end dictation silently
-            self.error = VoiceBuddyError("internal_error", f"{type(error).__name__}: {error}")
-            self._report(self.error)
+    def run(self) -> None:
+        """Transcribe until stopped (or the source fails: `error`); raises VoiceBuddyError
+        when transcription fails."""
+        while (chunk := self._chunks.get()) is not None:
+            pending = [chunk]
+            while not self._chunks.empty():  # catch up in one go; partials wait
+                more = self._chunks.get()
+                if more is None:
+                    self._chunks.put(None)
+                    break
+                pending.append(more)
+            self.dictation.feed(np.concatenate(pending), partials=self._chunks.empty())
+        self.stop()
+        self.dictation.finish()
 
 
 # ----- files
@@ -570,9 +538,9 @@ def transcribe_samples(
     finals: list[FinalText] = []
     for index, (start, end) in enumerate(spans):
         check()
-        result = core._transcribe(audio[start:end], trim=False, voiced_s=voiced[index])
+        result = core.transcribe(audio[start:end], trim=False, voiced_s=voiced[index])
         segments = shift(result.segments, start / STT_SAMPLE_RATE, end / STT_SAMPLE_RATE)
-        final = core._finalize(
+        final = core.finalize(
             index, segments, result, start / STT_SAMPLE_RATE, end / STT_SAMPLE_RATE
         )
         if final.text:

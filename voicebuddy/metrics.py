@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from voicebuddy.events import AudioStarted, TokenGenerated, TurnEnded, TurnEvent, TurnStarted
+from voicebuddy.events import AudioStarted, Event, TokenGenerated, TurnEnded, TurnStarted
 
 
 @dataclass
@@ -18,7 +18,7 @@ class TurnMeter:
     first_audio_at: float | None = None
     completion_tokens: int = 0
 
-    def observe(self, event: TurnEvent) -> None:
+    def observe(self, event: Event) -> None:
         if isinstance(event, TurnStarted):
             self.started_at, self.spoken_input = event.at, event.audio_s > 0
             self.first_token_at = self.last_token_at = self.first_audio_at = None

@@ -1,7 +1,7 @@
 """One voice turn: audio -> transcript -> prompt -> streamed reply -> sentences -> speech.
 
-Every stage reports through typed events (`voicebuddy.events`); the GUI, the CLI and the
-benchmarks subscribe to the same bus.
+Every stage reports through typed events (`voicebuddy.events`) handed to `emit`; the runtime
+(`voicebuddy.runtime`) runs turns one at a time on its engine thread and relays the events.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 
 from voicebuddy.audio.types import AudioSink, Samples
 from voicebuddy.characters.assembly import assemble_prompt
-from voicebuddy.characters.prompt import Message, Prompt
 from voicebuddy.conversation import Conversation
 from voicebuddy.engines.llm import ChatModel, Sampling
 from voicebuddy.engines.stt import SpeechToText
@@ -21,15 +20,18 @@ from voicebuddy.engines.tts import TextToSpeech
 from voicebuddy.errors import VoiceBuddyError
 from voicebuddy.events import (
     AudioStarted,
-    Listener,
+    Event,
+    Failed,
+    Notice,
     SentenceReady,
     TokenGenerated,
     TranscriptReady,
     TurnEnded,
-    TurnEvent,
-    TurnFailed,
+    TurnSource,
     TurnStarted,
+    TurnTimings,
 )
+from voicebuddy.messages import Message, Prompt
 from voicebuddy.speech_out import PlaybackMonitor, Speaker, SpokenSoFar
 from voicebuddy.text.chinese import has_han
 from voicebuddy.text.prefix import SpeakerLabelFilter
@@ -37,46 +39,80 @@ from voicebuddy.text.sentences import SentenceSplitter
 from voicebuddy.text.transcript import tidy_transcript
 
 
-class EventBus:
+# ----- what a turn answers
+@dataclass(frozen=True)
+class Audio:
+    """Recorded speech, 16 kHz mono. `speech_ended_at` (time.monotonic()) is when the user
+    stopped talking, if earlier than the turn's start: the turn's clock starts there."""
+
+    samples: Samples
+    speech_ended_at: float | None = None
+    hands_free: bool = False  # cut by the voice detector, not by a key
+
+
+@dataclass(frozen=True)
+class Text:
+    text: str
+
+
+@dataclass(frozen=True)
+class Regenerate:
+    """A new reply to the user's last message."""
+
+
+TurnInput = Audio | Text | Regenerate
+
+
+class CancelToken:
+    """Stops one turn, from any thread, whether it has started yet or not.
+
+    Made when the turn is accepted, so a stop or a barge-in that arrives before the turn begins
+    is not lost. `barge_in` (the user talked over the character) keeps only the part of the
+    reply that was heard; the user's stop keeps everything generated so far."""
+
     def __init__(self) -> None:
-        self._listeners: list[Listener] = []
+        self.event = threading.Event()
+        self.barge_in = False
+        self._hooks: list[Callable[[], None]] = []
         self._lock = threading.Lock()
 
-    def subscribe(self, listener: Listener) -> Callable[[], None]:
+    def cancel(self, *, barge_in: bool = False) -> None:
         with self._lock:
-            self._listeners.append(listener)
+            if self.event.is_set():
+                return
+            self.barge_in = barge_in
+            self.event.set()
+            hooks, self._hooks = self._hooks, []
+        for hook in hooks:
+            hook()
 
-        def unsubscribe() -> None:
-            with self._lock:
-                if listener in self._listeners:
-                    self._listeners.remove(listener)
+    def is_set(self) -> bool:
+        return self.event.is_set()
 
-        return unsubscribe
-
-    def emit(self, event: TurnEvent) -> None:
+    def on_cancel(self, hook: Callable[[], None]) -> None:
+        """Call `hook` when cancelled (at once when it already is)."""
         with self._lock:
-            listeners = list(self._listeners)
-        for listener in listeners:
-            listener(event)
+            if not self.event.is_set():
+                self._hooks.append(hook)
+                return
+        hook()
 
 
 @dataclass(frozen=True)
-class TurnTimings:
-    """Milliseconds from the end of the user's speech (the turn's start)."""
+class TurnRequest:
+    turn_id: int
+    input: TurnInput
+    cancel: CancelToken = field(default_factory=CancelToken)
+    # With the hands-free wake phrase: gets the transcript and returns the words to answer,
+    # or None when the user was not talking to the character (the turn then fails with
+    # "not_addressed" and nothing is stored).
+    transcript_filter: Callable[[str], str | None] | None = None
 
-    stt: float | None
-    llm_first_token: float | None
-    first_audio: float | None
-    total: float
-
-
-@dataclass(frozen=True)
-class TurnResult:
-    transcript: str
-    reply: str
-    language: str
-    interrupted: bool
-    timings: TurnTimings
+    @property
+    def source(self) -> TurnSource:
+        if isinstance(self.input, Audio):
+            return "audio"
+        return "text" if isinstance(self.input, Text) else "regenerate"
 
 
 @dataclass(frozen=True)
@@ -85,10 +121,12 @@ class PipelineOptions:
     reply_reserve: int = 0  # tokens kept free for the reply; 0 means sampling.max_tokens
     first_clause_chars: int = 10  # speak the reply's first clause once it is this long
     chinese_script: str = "simplified"  # how a Chinese transcript is written for the model
+    language: str | None = None  # whisper's language; None: the engine's own
 
 
 class VoicePipeline:
-    """Runs turns one at a time. `speech` is (tts, sink), or None for text-only replies."""
+    """Runs one turn with the engines it is given. `speech` is (tts, sink), or None for
+    text-only replies."""
 
     def __init__(
         self,
@@ -96,36 +134,26 @@ class VoicePipeline:
         chat: ChatModel,
         speech: tuple[TextToSpeech, AudioSink] | None,
         options: PipelineOptions = PipelineOptions(),
-        bus: EventBus | None = None,
+        emit: Callable[[Event], None] = lambda _event: None,
+        playback_monitor: PlaybackMonitor | None = None,
     ) -> None:
         self.stt = stt
         self.chat = chat
         self.speech = speech
         self.options = options
-        self.bus = bus or EventBus()
-        self._turns = 0
-        self._cancel = threading.Event()
-        self._barged_in = False
-        self._speaker: Speaker | None = None
-        self.playback_monitor: PlaybackMonitor | None = None
-
-    def cancel(self, *, barge_in: bool = False) -> None:
-        """Stop generation and speech of the running turn at once (from any thread).
-
-        With `barge_in` (the user started talking over the character) the stored reply is
-        cut to what was heard; otherwise it keeps everything generated so far.
-        """
-        self._barged_in = barge_in
-        self._cancel.set()
-        if self._speaker is not None:
-            self._speaker.stop()
+        self.emit = emit
+        self.playback_monitor = playback_monitor
 
     def prepare(self, conversation: Conversation) -> int:
         """Evaluate now the part of the next prompt that is already known (the character and
         the history), while the user is still talking: the reply then only has to read the
         user's words. Returns the tokens evaluated; 0 when the cache already holds them."""
         placeholder = Message("user", "…")
-        prompt = self._assemble(conversation, [*conversation.messages, placeholder])
+        history = list(conversation.messages)
+        if conversation.awaiting_reply:  # the next words are joined to that message
+            history.pop()
+        history.append(placeholder)
+        prompt = self._assemble(conversation, history)
         user_index = max(i for i, m in enumerate(prompt.messages) if m is placeholder)
         return self.chat.prepare(prompt.messages, user_index)
 
@@ -141,100 +169,103 @@ class VoicePipeline:
             keep_from=conversation.history_start,
         )
 
-    def run_turn(
-        self,
-        conversation: Conversation,
-        *,
-        audio: Samples | None = None,
-        text: str | None = None,
-        language: str | None = None,
-        speech_ended_at: float | None = None,
-        transcript_filter: Callable[[str], str | None] | None = None,
-    ) -> TurnResult:
-        """One turn from the user's audio or typed `text`; with neither, a new reply to the
-        user's last message (regenerate). Raises VoiceBuddyError on failure.
+    def run_turn(self, conversation: Conversation, request: TurnRequest) -> TurnEnded:
+        """One turn; returns its TurnEnded event (also emitted). Raises VoiceBuddyError on
+        failure, after emitting Failed: every turn emits exactly one of the two.
 
-        `speech_ended_at` (time.monotonic()) is when the user stopped talking, if earlier than
-        now: the turn's clock, and so the voice-to-voice latency, starts there.
-
-        `transcript_filter` (hands-free wake phrase) gets the transcript of `audio` and returns
-        the words to answer, or None when the user was not talking to the character: the turn
-        then fails with "not_addressed" and nothing is stored.
-        """
-        self._turns += 1
-        turn_id = self._turns
-        self._cancel.clear()
-        self._barged_in = False
-        audio_s = 0.0 if audio is None else audio.size / 16000
+        A turn cancelled before its reply began still keeps the user's words (transcribed,
+        stored) and ends interrupted without a reply."""
+        audio = request.input if isinstance(request.input, Audio) else None
+        audio_s = 0.0 if audio is None else audio.samples.size / 16000
         started = TurnStarted(
-            turn_id=turn_id, audio_s=audio_s, at=speech_ended_at or time.monotonic()
+            turn_id=request.turn_id,
+            source=request.source,
+            audio_s=audio_s,
+            at=(audio.speech_ended_at if audio else None) or time.monotonic(),
         )
-        self.bus.emit(started)
+        self.emit(started)
         try:
-            return self._run(
-                turn_id, started.at, conversation, audio, text, language, transcript_filter
-            )
+            return self._run(started.at, conversation, request)
         except VoiceBuddyError as error:
-            self.bus.emit(TurnFailed(turn_id=turn_id, code=error.code, message=error.message))
+            self.emit(Failed(turn_id=request.turn_id, code=error.code, message=error.message))
             raise
         except Exception as error:
             message = f"Unexpected error: {type(error).__name__}: {error}"
-            self.bus.emit(TurnFailed(turn_id=turn_id, code="internal_error", message=message))
+            self.emit(Failed(turn_id=request.turn_id, code="internal_error", message=message))
             raise
 
-    def _run(
-        self,
-        turn_id: int,
-        t0: float,
-        conversation: Conversation,
-        audio: Samples | None,
-        text: str | None,
-        language: str | None,
-        transcript_filter: Callable[[str], str | None] | None,
-    ) -> TurnResult:
-        def ms(at: float | None) -> float | None:
-            return None if at is None else (at - t0) * 1000
+    def _user_words(self, t0: float, request: TurnRequest) -> tuple[str, str, float | None]:
+        """The words to answer, the language heard and the transcription's time in ms."""
+        turn_input = request.input
+        if isinstance(turn_input, Text):
+            return turn_input.text.strip(), "", None
+        assert isinstance(turn_input, Audio)
+        if self.stt is None:
+            raise VoiceBuddyError("no_stt", "No speech-to-text model is loaded.")
+        transcription = self.stt.transcribe(turn_input.samples, self.options.language)
+        stt_ms = (time.monotonic() - t0) * 1000
+        detected = transcription.language
+        text = tidy_transcript(transcription.text, detected, self.options.chinese_script)
+        self.emit(
+            TranscriptReady(turn_id=request.turn_id, text=text, language=detected, stt_ms=stt_ms)
+        )
+        if request.transcript_filter is not None and text.strip():
+            addressed = request.transcript_filter(text)
+            if addressed is None:
+                raise VoiceBuddyError(
+                    "not_addressed",
+                    f"Not answered: “{text.strip()}” did not start with the wake phrase.",
+                )
+            text = addressed
+        return text.strip(), detected, stt_ms
 
-        stt_ms: float | None = None
-        detected = ""
-        regenerate = audio is None and text is None
+    def _run(self, t0: float, conversation: Conversation, request: TurnRequest) -> TurnEnded:
+        turn_id, cancel = request.turn_id, request.cancel
+        regenerate = isinstance(request.input, Regenerate)
+        detected, stt_ms = "", None
         if regenerate:
-            if not conversation.messages or conversation.messages[-1].role != "user":
+            if not conversation.awaiting_reply:
                 raise VoiceBuddyError(
                     "nothing_to_answer", "There is no message of yours to answer."
                 )
             text = conversation.messages[-1].content
-        elif audio is not None:
-            if self.stt is None:
-                raise VoiceBuddyError("no_stt", "No speech-to-text model is loaded.")
-            transcription = self.stt.transcribe(audio, language)
-            stt_ms = (time.monotonic() - t0) * 1000
-            detected = transcription.language
-            text = tidy_transcript(transcription.text, detected, self.options.chinese_script)
-            self.bus.emit(
-                TranscriptReady(turn_id=turn_id, text=text, language=detected, stt_ms=stt_ms)
-            )
-            if transcript_filter is not None and text.strip():
-                addressed = transcript_filter(text)
-                if addressed is None:
-                    raise VoiceBuddyError(
-                        "not_addressed",
-                        f"Not answered: “{text.strip()}” did not start with the wake phrase.",
-                    )
-                text = addressed
-        text = (text or "").strip()
-        if not text:
-            raise VoiceBuddyError("no_speech", "No speech was recognised; nothing to answer.")
-
-        history = (
-            conversation.messages if regenerate else [*conversation.messages, Message("user", text)]
-        )
-        sampling = self.options.sampling
+        else:
+            text, detected, stt_ms = self._user_words(t0, request)
+            if not text:
+                raise VoiceBuddyError("no_speech", "No speech was recognised; nothing to answer.")
+        if not regenerate and cancel.is_set():  # stopped before the reply began
+            stored = conversation.add_user_words(text)  # the words are kept, with no reply
+            return self._ended(t0, request, text, stored.content, "", detected, stt_ms)
+        history = conversation.messages if regenerate else conversation.with_user_words(text)
         prompt = self._assemble(conversation, history)
         conversation.history_start = prompt.dropped
+        user_text = history[-1].content
         if not regenerate:
-            conversation.append("user", text)
+            conversation.add_user_words(text)
+        if cancel.is_set():
+            return self._ended(t0, request, text, user_text, "", detected, stt_ms)
+        reply, first_token_at, first_audio_at = self._reply(turn_id, conversation, prompt, cancel)
+        if reply:
+            conversation.append("assistant", reply, cancel.is_set())
+        stats = self.chat.last_stats
+        return self._ended(
+            t0,
+            request,
+            text,
+            user_text,
+            reply,
+            detected,
+            stt_ms,
+            first_token_at,
+            first_audio_at,
+            (stats.prompt_tokens, stats.completion_tokens),
+        )
 
+    def _reply(
+        self, turn_id: int, conversation: Conversation, prompt: Prompt, cancel: CancelToken
+    ) -> tuple[str, float | None, float | None]:
+        """Generate and speak the reply; returns it (cut to what was heard after a barge-in),
+        with the times of the first token and the first audio."""
         first_token_at: float | None = None
         first_audio_at: list[float] = []
         speaker = None
@@ -245,74 +276,91 @@ class VoicePipeline:
                 event = AudioStarted(turn_id=turn_id, sentence_index=index)
                 if not first_audio_at:
                     first_audio_at.append(event.at)
-                self.bus.emit(event)
+                self.emit(event)
 
             def on_speech_error(error: VoiceBuddyError) -> None:
-                self.bus.emit(TurnFailed(turn_id=turn_id, code=error.code, message=error.message))
+                self.emit(
+                    Notice(turn_id=turn_id, code=error.code, message=error.message, topic="speaker")
+                )
 
-            speaker = self._speaker = Speaker(
-                tts, sink, on_audio_start, on_speech_error, self.playback_monitor
-            )
+            speaker = Speaker(tts, sink, on_audio_start, on_speech_error, self.playback_monitor)
+            cancel.on_cancel(speaker.stop)
 
         splitter = SentenceSplitter(first_clause_chars=self.options.first_clause_chars)
         reply_parts: list[str] = []
         sentences: list[str] = []
-        sentence_index = 0
 
         def hand_on(new: list[str]) -> None:
-            nonlocal sentence_index
             for sentence in new:
+                index = len(sentences)
                 sentences.append(sentence)
-                self.bus.emit(SentenceReady(turn_id=turn_id, index=sentence_index, text=sentence))
+                self.emit(SentenceReady(turn_id=turn_id, index=index, text=sentence))
                 if speaker is not None:
-                    speaker.say(sentence_index, sentence)
-                sentence_index += 1
+                    speaker.say(index, sentence)
 
         def take(piece: str) -> None:
             if piece:
                 reply_parts.append(piece)
-                self.bus.emit(TokenGenerated(turn_id=turn_id, text=piece))
+                self.emit(TokenGenerated(turn_id=turn_id, text=piece))
                 hand_on(splitter.feed(piece))
 
         label = SpeakerLabelFilter(conversation.character.display_name)
         stops = [f"\n{conversation.user_name}:", f"\n{conversation.user_name.upper()}:"]
+        sampling = self.options.sampling
         try:
-            for piece in self.chat.stream_reply(prompt.messages, sampling, stops, self._cancel):
+            for piece in self.chat.stream_reply(prompt.messages, sampling, stops, cancel.event):
                 if first_token_at is None:
                     first_token_at = time.monotonic()
                 take(label.feed(piece))
             take(label.flush())
-            if not self._cancel.is_set():
+            if not cancel.is_set():
                 hand_on(splitter.flush())
         finally:
             if speaker is not None:
                 speaker.finish()
                 speaker.wait()
-                self._speaker = None
 
         reply = "".join(reply_parts).strip()
-        interrupted = self._cancel.is_set()
-        if interrupted and self._barged_in and speaker is not None:
+        if cancel.is_set() and cancel.barge_in and speaker is not None:
             reply = heard_part(sentences, speaker.spoken_so_far())
-        if reply:
-            conversation.append("assistant", reply, interrupted)
-        stats = self.chat.last_stats
+        return reply, first_token_at, (first_audio_at[0] if first_audio_at else None)
+
+    def _ended(
+        self,
+        t0: float,
+        request: TurnRequest,
+        transcript: str,
+        user_text: str,
+        reply: str,
+        language: str,
+        stt_ms: float | None,
+        first_token_at: float | None = None,
+        first_audio_at: float | None = None,
+        tokens: tuple[int, int] = (0, 0),
+    ) -> TurnEnded:
+        def ms(at: float | None) -> float | None:
+            return None if at is None else (at - t0) * 1000
+
+        now = time.monotonic()
         ended = TurnEnded(
-            turn_id=turn_id,
-            transcript=text,
+            turn_id=request.turn_id,
+            at=now,
+            transcript=transcript,
             reply=reply,
-            interrupted=interrupted,
-            prompt_tokens=stats.prompt_tokens,
-            completion_tokens=stats.completion_tokens,
+            language=language,
+            interrupted=request.cancel.is_set(),
+            prompt_tokens=tokens[0],
+            completion_tokens=tokens[1],
+            timings=TurnTimings(
+                stt=stt_ms,
+                llm_first_token=ms(first_token_at),
+                first_audio=ms(first_audio_at),
+                total=(now - t0) * 1000,
+            ),
+            user_text=user_text,
         )
-        self.bus.emit(ended)
-        timings = TurnTimings(
-            stt=stt_ms,
-            llm_first_token=ms(first_token_at),
-            first_audio=ms(first_audio_at[0] if first_audio_at else None),
-            total=(ended.at - t0) * 1000,
-        )
-        return TurnResult(text, reply, detected, interrupted, timings)
+        self.emit(ended)
+        return ended
 
 
 def heard_part(sentences: list[str], spoken: SpokenSoFar) -> str:
@@ -334,4 +382,3 @@ def heard_part(sentences: list[str], spoken: SpokenSoFar) -> str:
         part if i == 0 or has_han(heard[i - 1] + part) else " " + part
         for i, part in enumerate(heard)
     ).strip()
-

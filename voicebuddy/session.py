@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 from voicebuddy.characters.character import Character
-from voicebuddy.characters.prompt import Message
 from voicebuddy.conversation import Conversation
+from voicebuddy.errors import VoiceBuddyError
+from voicebuddy.messages import Message
 from voicebuddy.storage import Store
 
 
 class ChatSession:
-    """The open conversation. Edits and deletions go to the store as well as to the list."""
+    """The open conversation, kept in the store: it is the conversation's `MessageLog`."""
 
     def __init__(self, store: Store, conversation: Conversation, conversation_id: int) -> None:
         self.store = store
         self.conversation = conversation
         self.conversation_id = conversation_id
-        self.greeting_index = 0
-        conversation.recorder = self._save
+        conversation.log = self
 
     @classmethod
     def new(cls, store: Store, character: Character, user_name: str) -> ChatSession:
@@ -29,6 +30,7 @@ class ChatSession:
         if greeting:
             conversation.append("assistant", greeting)
         store.set_setting("last_character", character.name)
+        store.set_setting("last_conversation", str(conversation_id))
         return session
 
     @classmethod
@@ -52,42 +54,32 @@ class ChatSession:
             return cls.new(store, character, user_name)
         return cls.open(store, last.id, character, user_name)
 
-    def _save(self, message: Message) -> Message:
+    # ----- MessageLog
+    def added(self, message: Message) -> Message:
         row = self.store.add_message(
             self.conversation_id, message.role, message.content, message.interrupted
         )
         self.store.set_setting("last_conversation", str(self.conversation_id))
         return dataclasses.replace(message, id=row)
 
-    def edit(self, index: int, content: str) -> Message:
-        message = self.conversation.replace(index, content)
+    def changed(self, message: Message) -> None:
         if message.id is not None:
-            self.store.update_message(message.id, content)
-        return message
+            self.store.update_message(message.id, message.content)
 
-    def delete(self, index: int) -> None:
-        message = self.conversation.remove(index)
+    def removed(self, message: Message) -> None:
         if message.id is not None:
             self.store.delete_message(message.id)
 
-    def can_cycle_greeting(self) -> bool:
-        """Before the user's first reply, the character's greeting can be swapped."""
-        messages = self.conversation.messages
-        alternates = len(self.conversation.character.card.alternate_greetings)
-        return alternates > 0 and len(messages) == 1 and messages[0].role == "assistant"
 
-    def next_greeting(self) -> bool:
-        """Show the character's next greeting instead of the current one."""
-        if not self.can_cycle_greeting():
-            return False
-        self.greeting_index += 1
-        self.edit(0, self.conversation.greeting(self.greeting_index))
-        return True
-
-    def drop_last_reply(self) -> bool:
-        """Remove the character's last reply, so it can be generated again."""
-        messages = self.conversation.messages
-        if len(messages) < 2 or messages[-1].role != "assistant" or messages[-2].role != "user":
-            return False
-        self.delete(len(messages) - 1)
-        return True
+def restore(
+    store: Store, find: Callable[[str], Character], character: str, user_name: str
+) -> ChatSession:
+    """The conversation that was open last time, else `character`'s last one."""
+    last = store.get_setting("last_conversation")
+    if last is not None and last.isdigit():
+        try:
+            info = store.conversation(int(last))
+            return ChatSession.open(store, info.id, find(info.character), user_name)
+        except VoiceBuddyError:
+            pass  # deleted, or its character is gone: start from the default character
+    return ChatSession.resume(store, find(character), user_name)

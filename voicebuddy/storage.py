@@ -1,16 +1,17 @@
 """Conversations kept in one SQLite file, and their export as Markdown or JSON.
 
-One connection is shared by the GUI thread and a worker thread, so every call takes a lock.
+One connection is shared by the threads that use it, so every call takes a lock.
 Every write commits at once: a message that was added survives a crash right after.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -200,7 +201,19 @@ class Store:
         self.path = path
         self._connection = _connect(path)
         self._lock = threading.Lock()
+        self._closed = False
         self._last_time = 0.0
+
+    @contextlib.contextmanager
+    def _open(self) -> Iterator[None]:
+        """The lock, for a call on the open store; after `close()` every call is refused, so
+        nothing can be written once the app has let go of the file."""
+        with self._lock:
+            if self._closed:
+                raise VoiceBuddyError(
+                    "store_closed", f"The conversation store {self.path} is closed."
+                )
+            yield
 
     def _now(self) -> float:
         # Strictly increasing, so "newest updated first" holds even on a coarse clock.
@@ -208,7 +221,7 @@ class Store:
         return self._last_time
 
     def create_conversation(self, character: str, title: str = "") -> int:
-        with self._lock:
+        with self._open():
             now = self._now()
             cursor = self._connection.execute(
                 "INSERT INTO conversations (character, title, created_at, updated_at)"
@@ -221,7 +234,7 @@ class Store:
         self, conversation_id: int, role: str, content: str, interrupted: bool = False
     ) -> int:
         _check_role(role)
-        with self._lock, self._transaction():
+        with self._open(), self._transaction():
             now = self._now()
             self._touch(conversation_id, now)
             cursor = self._connection.execute(
@@ -233,7 +246,7 @@ class Store:
 
     def update_message(self, message_id: int, content: str) -> None:
         """Replace a message's text; an unknown id raises VoiceBuddyError("message_not_found")."""
-        with self._lock, self._transaction():
+        with self._open(), self._transaction():
             row = self._connection.execute(
                 "UPDATE messages SET content = ? WHERE id = ? RETURNING conversation_id",
                 (content, message_id),
@@ -246,7 +259,7 @@ class Store:
 
     def delete_message(self, message_id: int) -> None:
         """Remove a message; an unknown id is ignored."""
-        with self._lock, self._transaction():
+        with self._open(), self._transaction():
             row = self._connection.execute(
                 "DELETE FROM messages WHERE id = ? RETURNING conversation_id", (message_id,)
             ).fetchone()
@@ -254,7 +267,7 @@ class Store:
                 self._touch(row[0], self._now())
 
     def messages(self, conversation_id: int) -> list[StoredMessage]:
-        with self._lock:
+        with self._open():
             rows = self._connection.execute(
                 "SELECT id, conversation_id, role, content, created_at, interrupted"
                 " FROM messages WHERE conversation_id = ? ORDER BY id",
@@ -273,7 +286,7 @@ class Store:
         ]
 
     def conversation(self, conversation_id: int) -> ConversationInfo:
-        with self._lock:
+        with self._open():
             row = self._connection.execute(
                 _CONVERSATION_QUERY + " WHERE c.id = ?", (conversation_id,)
             ).fetchone()
@@ -299,13 +312,13 @@ class Store:
         if limit is not None:
             query += " LIMIT ?"
             params.append(limit)
-        with self._lock:
+        with self._open():
             rows = self._connection.execute(query, params).fetchall()
         return [_conversation_from_row(row) for row in rows]
 
     def rename_conversation(self, conversation_id: int, title: str) -> None:
         """Set the title; an empty title brings back the automatic one. Does not bump updated_at."""
-        with self._lock:
+        with self._open():
             cursor = self._connection.execute(
                 "UPDATE conversations SET title = ? WHERE id = ?", (title.strip(), conversation_id)
             )
@@ -314,18 +327,18 @@ class Store:
 
     def delete_conversation(self, conversation_id: int) -> None:
         """Remove a conversation and its messages; an unknown id is ignored."""
-        with self._lock:
+        with self._open():
             self._connection.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
 
     def get_setting(self, key: str) -> str | None:
-        with self._lock:
+        with self._open():
             row = self._connection.execute(
                 "SELECT value FROM settings WHERE key = ?", (key,)
             ).fetchone()
         return None if row is None else str(row[0])
 
     def set_setting(self, key: str, value: str) -> None:
-        with self._lock:
+        with self._open():
             self._connection.execute(
                 "INSERT INTO settings (key, value) VALUES (?, ?)"
                 " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -334,7 +347,9 @@ class Store:
 
     def close(self) -> None:
         with self._lock:
-            self._connection.close()
+            if not self._closed:
+                self._closed = True
+                self._connection.close()
 
     def _touch(self, conversation_id: int, now: float) -> None:
         cursor = self._connection.execute(

@@ -18,8 +18,8 @@ from collections.abc import Callable, Sequence
 from voicebuddy.characters.card import CharacterCard
 from voicebuddy.characters.lorebook import ActivatedLore, activate, deepest_scan
 from voicebuddy.characters.macros import MacroContext, expand
-from voicebuddy.characters.prompt import Message, Prompt, TokenCounter
 from voicebuddy.errors import VoiceBuddyError
+from voicebuddy.messages import Message, Prompt, TokenCounter
 
 DEFAULT_SYSTEM_PROMPT = "You are {{char}}. Stay in character."
 # When history must be dropped, drop down to this share of the budget, so that the next

@@ -9,10 +9,10 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 
 from voicebuddy.audio.types import STT_SAMPLE_RATE, Clip, Samples
-from voicebuddy.characters.prompt import Message
 from voicebuddy.engines.llm import ReplyStats, Sampling
 from voicebuddy.engines.stt import Segment, Transcription
 from voicebuddy.engines.tts import Voice
+from voicebuddy.messages import Message
 
 
 class FakeTTS:

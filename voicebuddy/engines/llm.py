@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from voicebuddy.characters.prompt import Message
 from voicebuddy.errors import ModelError
+from voicebuddy.messages import Message
 from voicebuddy.models.gguf import check_lora_fits, read_gguf_header
 
 # Used only when a GGUF carries no chat template of its own.
@@ -187,10 +187,9 @@ class LlamaCppChat:
         self.has_own_template = "tokenizer.chat_template" in metadata
         template = metadata.get("tokenizer.chat_template") or CHATML_TEMPLATE
         eos_id, bos_id = self._llama.token_eos(), self._llama.token_bos()
-        detok = self._llama._model.token_get_text
-        self._eos_text = detok(eos_id) if eos_id != -1 else ""
+        self._eos_text = self._token_text(eos_id)
         self._formatter = chat_formatter(
-            template, self._eos_text, detok(bos_id) if bos_id != -1 else "", settings.model_path
+            template, self._eos_text, self._token_text(bos_id), settings.model_path
         )
         self.model_path = settings.model_path
         self._name = settings.model_path.stem
@@ -198,9 +197,19 @@ class LlamaCppChat:
         # llama.cpp contexts are not thread-safe; one reply at a time.
         self._lock = threading.Lock()
 
+    def _token_text(self, token: int) -> str:
+        if token == -1:
+            return ""
+        return self._llama.detokenize([token], special=True).decode("utf-8", errors="replace")
+
     @property
     def name(self) -> str:
         return self._name
+
+    @property
+    def llama(self) -> Any:
+        """The llama-cpp-python object itself (the bench compares it with this engine)."""
+        return self._llama
 
     @property
     def context_size(self) -> int:
@@ -233,7 +242,7 @@ class LlamaCppChat:
         fixed = probes[0][: _common_prefix(*probes)]
         with self._lock:
             llama = self._llama
-            reused = _common_prefix(llama._input_ids[: llama.n_tokens].tolist(), fixed)
+            reused = _common_prefix(cached_tokens(llama), fixed)
             if reused == len(fixed):
                 return 0
             llama.n_tokens = reused  # eval() drops the cache beyond this point
@@ -250,8 +259,7 @@ class LlamaCppChat:
         tokens = self.tokenize(messages)
         stops = [s for s in (*stop, self._eos_text) if s]
         with self._lock:
-            cached = self._llama._input_ids[: self._llama.n_tokens].tolist()
-            reused = _common_prefix(cached, tokens)
+            reused = _common_prefix(cached_tokens(self._llama), tokens)
             self._last = stats = ReplyStats(prompt_tokens=len(tokens), reused_tokens=reused)
             pieces = self._llama.create_completion(
                 prompt=tokens,
@@ -275,6 +283,14 @@ class LlamaCppChat:
             finally:
                 pieces.close()  # type: ignore[attr-defined]
                 stats.completion_tokens = max(0, int(self._llama.n_tokens) - len(tokens))
+
+
+def cached_tokens(llama: Any) -> list[int]:
+    """The tokens whose evaluation llama.cpp's context holds now. llama-cpp-python 0.3 keeps
+    them only in its private `_input_ids` (valid up to `n_tokens`) and offers no public way
+    to them; reading them is what lets a turn reuse the evaluated prompt. The one place that
+    touches the library's private state."""
+    return list(llama._input_ids[: llama.n_tokens].tolist())
 
 
 def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:

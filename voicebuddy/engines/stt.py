@@ -191,7 +191,7 @@ class WhisperCppSTT:
             raise ModelError(
                 "stt_load_failed", f"whisper.cpp could not load {model_path}: {exc}"
             ) from None
-        self._context = getattr(self._model, "_ctx", None)
+        self._context, _params = whisper_internals(self._model)
         if self._context is None:
             raise ModelError("stt_load_failed", f"whisper.cpp could not load {model_path}.")
         self._lock = threading.Lock()  # a whisper context runs one transcription at a time
@@ -212,6 +212,11 @@ class WhisperCppSTT:
     @property
     def multilingual(self) -> bool:
         return self.header.multilingual
+
+    @property
+    def model(self) -> Any:
+        """The pywhispercpp Model itself (the bench compares it with this engine)."""
+        return self._model
 
     def _check_language(self, language: str) -> str:
         language = (language or "auto").strip().lower()
@@ -312,6 +317,21 @@ class WhisperCppSTT:
             if not hallucinations.is_phantom(c.text, here, prompt):
                 kept.append(c)
         return tuple(kept)
+
+
+def whisper_internals(model: Any) -> tuple[Any, dict[str, Any]]:
+    """A pywhispercpp Model's whisper.cpp context and the parameters it was made with.
+
+    pywhispercpp 1.5 keeps both private (`_ctx`, `_context_params` with the names in
+    `_CONTEXT_PARAM_KEYS`) and offers no public way to them: the context is needed for the
+    detected language (whisper_full_lang_id), the parameters to build an identical raw model
+    for the bench's comparison. The one place that touches the library's private state."""
+    import pywhispercpp.model as pwm
+
+    params = getattr(model, "_context_params", None)
+    keys = getattr(pwm, "_CONTEXT_PARAM_KEYS", ())
+    context_params = {k: getattr(params, k) for k in keys} if params is not None else {}
+    return getattr(model, "_ctx", None), context_params
 
 
 def _default_vad() -> VoiceActivityDetector:

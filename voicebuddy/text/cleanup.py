@@ -15,9 +15,9 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from voicebuddy.characters.prompt import Message
 from voicebuddy.engines.llm import ChatModel, Sampling
 from voicebuddy.errors import VoiceBuddyError
+from voicebuddy.messages import Message
 
 SYSTEM = (
     "You correct dictated text. The user's message holds a transcript between <transcript> "

@@ -2,19 +2,16 @@
 talking; talking over the character interrupts it (barge-in).
 
 `HandsFreeListener` is fed microphone audio and told about playback; it calls back with
-finished utterances and barge-ins. `HandsFreeTalk` wires it to a microphone and a
-`VoicePipeline` for the terminal; the GUI wires the same listener to its worker.
+finished utterances and barge-ins, on the microphone's thread. The runtime
+(`voicebuddy.runtime`) wires it to the microphone and to its turns, for every front end.
 """
 
 from __future__ import annotations
 
-import contextlib
-import queue
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -28,47 +25,8 @@ from voicebuddy.audio.segmenter import (
 from voicebuddy.audio.types import STT_SAMPLE_RATE, Clip, Samples
 from voicebuddy.audio.vad import VoiceActivityDetector
 from voicebuddy.config import ListenSettings
-from voicebuddy.conversation import Conversation
-from voicebuddy.errors import AudioError, VoiceBuddyError
-from voicebuddy.pipeline import TurnResult, VoicePipeline
-from voicebuddy.wake import strip_wake_phrase
-
-if TYPE_CHECKING:
-    from voicebuddy.audio.stream import MicrophoneStream
-
-
-@dataclass(frozen=True, kw_only=True)
-class ListenEvent:
-    at: float = field(default_factory=time.monotonic)
-
-
-@dataclass(frozen=True, kw_only=True)
-class SpeechBegan(ListenEvent):
-    started_at: float  # when the speech began, by the microphone's clock
-
-
-@dataclass(frozen=True, kw_only=True)
-class UtteranceHeard(ListenEvent):
-    duration_s: float
-    speech_ended_at: float  # the end of the last speech frame
-    detection_delay_ms: float  # from the end of speech to this event
-
-
-@dataclass(frozen=True, kw_only=True)
-class BargedIn(ListenEvent):
-    speech_started_at: float
-    reaction_ms: float  # from the start of the user's speech to the stop of the reply
-
-
-@dataclass(frozen=True, kw_only=True)
-class ListeningFailed(ListenEvent):
-    code: str
-    message: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class ListeningResumed(ListenEvent):
-    """The microphone is back after a ListeningFailed."""
+from voicebuddy.errors import AudioError
+from voicebuddy.events import BargedIn, Event, Notice, SpeechBegan, UtteranceHeard
 
 
 @dataclass(frozen=True)
@@ -100,7 +58,7 @@ class HandsFreeListener:
         *,
         on_utterance: Callable[[HeardUtterance], None],
         on_barge_in: Callable[[], None],
-        on_event: Callable[[ListenEvent], None] = lambda _event: None,
+        on_event: Callable[[Event], None] = lambda _event: None,
     ) -> None:
         self.options = options
         self._segmenter = UtteranceSegmenter(vad, options.segmenter)
@@ -184,86 +142,9 @@ class HandsFreeListener:
         for event in self._segmenter.flush():  # what was said before the gap is kept
             if isinstance(event, Utterance):
                 self._heard(event)
-        self._on_event(ListeningFailed(code=error.code, message=error.message))
+        self._on_event(Notice(code=error.code, message=error.message, topic="microphone"))
 
     def resumed(self) -> None:
-        self._on_event(ListeningResumed())
-
-
-class HandsFreeTalk:
-    """A hands-free conversation in the terminal (and the tests): microphone → listener →
-    one turn at a time on its own thread, with barge-in wired to the pipeline."""
-
-    def __init__(
-        self,
-        pipeline: VoicePipeline,
-        conversation: Conversation,
-        vad: VoiceActivityDetector,
-        options: ListenOptions,
-        *,
-        device: int | str | None = None,
-        wake_names: list[str] | None = None,
-        on_turn: Callable[[TurnResult], None] = lambda _result: None,
-        on_error: Callable[[VoiceBuddyError], None] = lambda _error: None,
-        on_event: Callable[[ListenEvent], None] = lambda _event: None,
-    ) -> None:
-        self.pipeline = pipeline
-        self.conversation = conversation
-        # from the microphone thread to the one thread that runs turns; None ends it
-        self._utterances: queue.Queue[HeardUtterance | None] = queue.Queue()
-        self.listener = HandsFreeListener(
-            vad,
-            options,
-            on_utterance=self._utterances.put,
-            on_barge_in=lambda: pipeline.cancel(barge_in=True),
-            on_event=on_event,
+        self._on_event(
+            Notice(code="microphone_back", message="The microphone is back.", topic="microphone")
         )
-        pipeline.playback_monitor = self.listener.playback
-        self._wake_names = wake_names
-        self._on_turn = on_turn
-        self._on_error = on_error
-        self._device = device
-        self._microphone: MicrophoneStream | None = None
-        self._thread = threading.Thread(target=self._run_turns, name="hands-free", daemon=True)
-
-    def start(self) -> None:
-        from voicebuddy.audio.stream import MicrophoneStream
-
-        self._microphone = MicrophoneStream(
-            self.listener.feed,
-            device=self._device,
-            on_error=self.listener.fail,
-            on_recovered=self.listener.resumed,
-        )
-        self._microphone.start()
-        self._thread.start()
-
-    def stop(self) -> None:
-        if self._microphone is not None:
-            self._microphone.stop()
-        self.pipeline.cancel()
-        self._utterances.put(None)
-        self._thread.join(timeout=30)
-
-    def _addressed(self, transcript: str) -> str | None:
-        assert self._wake_names is not None
-        return strip_wake_phrase(transcript, self._wake_names)
-
-    def _run_turns(self) -> None:
-        while (utterance := self._utterances.get()) is not None:
-            self.listener.reply_started()
-            try:
-                result = self.pipeline.run_turn(
-                    self.conversation,
-                    audio=utterance.samples,
-                    speech_ended_at=utterance.speech_ended_at,
-                    transcript_filter=self._addressed if self._wake_names else None,
-                )
-            except VoiceBuddyError as error:
-                self._on_error(error)
-            else:
-                self._on_turn(result)
-            finally:
-                self.listener.reply_ended()
-            with contextlib.suppress(VoiceBuddyError):  # the next turn reports it
-                self.pipeline.prepare(self.conversation)  # read ahead while the user thinks

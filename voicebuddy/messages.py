@@ -1,4 +1,5 @@
-"""Chat messages and the prompt made of them (assembly itself is in `assembly.py`)."""
+"""Chat messages and the prompt made of them: below both the chat engine and the characters
+(prompt assembly is in `voicebuddy.characters.assembly`)."""
 
 from __future__ import annotations
 

@@ -1,16 +1,20 @@
-"""Composition: settings -> models -> engines -> pipeline. Engines load on first use."""
+"""Settings -> models -> engines. Engines load on first use and stay while their settings do.
+
+`Engines` is used by one thread only: the runtime's engine thread, or the only thread of a
+one-shot command (`voicebuddy transcribe`, the bench). Nothing here locks.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from voicebuddy.audio.types import AudioSink
+from voicebuddy.audio.vad import VoiceActivityDetector, open_vad
 from voicebuddy.characters.character import BUNDLED_DIR, Character, find_character
 from voicebuddy.config import LlmSettings, Paths, Settings
-from voicebuddy.conversation import Conversation
 from voicebuddy.engines.llm import (
     ChatModel,
     LlamaCppChat,
@@ -24,8 +28,8 @@ from voicebuddy.errors import ModelError
 from voicebuddy.models.ct2 import Ct2Source
 from voicebuddy.models.defaults import STT_MODEL_NAMES, default_llm_path, default_stt_source
 from voicebuddy.models.whisper_convert import ensure_ggml
-from voicebuddy.pipeline import EventBus, PipelineOptions, VoicePipeline
-from voicebuddy.storage import Store
+
+_SPEECH_MODELS_KEPT = 2  # the conversation's and the dictation's, when their languages differ
 
 
 def resolve_llm_path(settings: Settings) -> Path:
@@ -45,6 +49,15 @@ def with_speech_language(settings: Settings, character: Character | None) -> Set
     language = settings.stt.language.strip()
     if not language:
         language = (character.voice.language if character else "") or "en"
+    return with_stt_language(settings, language)
+
+
+def dictation_settings(settings: Settings) -> Settings:
+    """The settings with whisper listening for the dictation's language."""
+    return with_stt_language(settings, settings.dictation.language.strip() or "auto")
+
+
+def with_stt_language(settings: Settings, language: str) -> Settings:
     return dataclasses.replace(settings, stt=dataclasses.replace(settings.stt, language=language))
 
 
@@ -65,7 +78,7 @@ def resolve_stt_path(settings: Settings, cache_dir: Path) -> Path:
     return path
 
 
-def _engine_fields(llm: LlmSettings) -> tuple[object, ...]:
+def _chat_fields(llm: LlmSettings) -> tuple[object, ...]:
     """The LLM settings that need a new model object (sampling ones do not)."""
     return (llm.model, llm.context_size, llm.gpu_layers, llm.lora, llm.threads, llm.seed)
 
@@ -110,43 +123,69 @@ class EngineLoaders:
     chat: Callable[[Settings, Paths], ChatModel] = load_chat_model
     stt: Callable[[Settings, Paths], SpeechToText] = load_speech_to_text
     tts: Callable[[str | None, int | None], TextToSpeech] = load_text_to_speech
+    vad: Callable[[str], VoiceActivityDetector] = open_vad
 
 
-@dataclass
-class VoiceBuddy:
-    settings: Settings
-    paths: Paths
-    bus: EventBus = field(default_factory=EventBus)
-    loaders: EngineLoaders = field(default_factory=EngineLoaders)
-    _chat: ChatModel | None = None
-    _stt: SpeechToText | None = None
-    _tts: TextToSpeech | None = None
-    _tts_key: tuple[str | None, int | None] = (None, None)
-    _stt_key: tuple[object, ...] = ()
+def character_folders(paths: Paths) -> list[Path]:
+    """Where characters are looked for: the user's own first, then the bundled ones."""
+    return [paths.data_dir / "characters", BUNDLED_DIR]
 
-    def character_folders(self) -> list[Path]:
-        return [self.paths.data_dir / "characters", BUNDLED_DIR]
 
-    def character(self, name: str | None = None) -> Character:
-        return find_character(name or self.settings.chat.character, self.character_folders())
+def find(paths: Paths, name: str) -> Character:
+    return find_character(name, character_folders(paths))
 
-    def chat_model(self) -> ChatModel:
+
+def sampling(settings: Settings) -> Sampling:
+    llm = settings.llm
+    return Sampling(
+        temperature=llm.temperature,
+        top_p=llm.top_p,
+        repeat_penalty=llm.repeat_penalty,
+        max_tokens=llm.max_reply_tokens,
+        seed=None if llm.seed < 0 else llm.seed,
+    )
+
+
+def _stt_key(effective: Settings) -> tuple[object, ...]:
+    return (stt_model_name(effective), *dataclasses.astuple(effective.stt))
+
+
+class Engines:
+    """The chat model, the speech models (the conversation's and the dictation's) and the
+    voice, each loaded on first use for the current settings."""
+
+    def __init__(
+        self, settings: Settings, paths: Paths, loaders: EngineLoaders | None = None
+    ) -> None:
+        self.settings = settings
+        self.paths = paths
+        self.loaders = loaders or EngineLoaders()
+        self._chat: ChatModel | None = None
+        self._stt: OrderedDict[tuple[object, ...], SpeechToText] = OrderedDict()
+        self._tts: TextToSpeech | None = None
+        self._tts_key: tuple[str | None, int | None] = (None, None)
+
+    def chat(self) -> ChatModel:
         if self._chat is None:
             self._chat = self.loaders.chat(self.settings, self.paths)
         return self._chat
 
-    def stt_model_path(self, character: Character | None = None) -> Path:
-        return resolve_stt_path(
-            with_speech_language(self.settings, character), self.paths.cache_dir
-        )
+    def speech_to_text(self, effective: Settings) -> SpeechToText:
+        """Whisper for `effective` (the settings with the language to hear); the two most
+        recently used are kept."""
+        key = _stt_key(effective)
+        stt = self._stt.get(key)
+        if stt is None:
+            stt = self.loaders.stt(effective, self.paths)
+            self._stt[key] = stt
+            while len(self._stt) > _SPEECH_MODELS_KEPT:
+                self._stt.popitem(last=False)
+        self._stt.move_to_end(key)
+        return stt
 
-    def speech_to_text(self, character: Character | None = None) -> SpeechToText:
+    def stt_for(self, character: Character | None) -> SpeechToText:
         """Whisper for the language `character` speaks (see `with_speech_language`)."""
-        effective = with_speech_language(self.settings, character)
-        key = (stt_model_name(effective), *dataclasses.astuple(effective.stt))
-        if self._stt is None or self._stt_key != key:
-            self._stt, self._stt_key = self.loaders.stt(effective, self.paths), key
-        return self._stt
+        return self.speech_to_text(with_speech_language(self.settings, character))
 
     def text_to_speech(self, character: Character | None = None) -> TextToSpeech:
         """The voice of the settings, else the character's own."""
@@ -157,55 +196,33 @@ class VoiceBuddy:
             self._tts, self._tts_key = self.loaders.tts(*key), key
         return self._tts
 
+    def voice_detector(self) -> VoiceActivityDetector:
+        """A new detector (each listener keeps its own state)."""
+        return self.loaders.vad(self.settings.listen.vad)
+
     def sampling(self) -> Sampling:
-        llm = self.settings.llm
-        return Sampling(
-            temperature=llm.temperature,
-            top_p=llm.top_p,
-            repeat_penalty=llm.repeat_penalty,
-            max_tokens=llm.max_reply_tokens,
-            seed=None if llm.seed < 0 else llm.seed,
-        )
+        return sampling(self.settings)
 
-    def pipeline(
-        self, sink: AudioSink | None, character: Character, with_stt: bool = True
-    ) -> VoicePipeline:
-        speech = (self.text_to_speech(character), sink) if sink is not None else None
-        return VoicePipeline(
-            self.speech_to_text(character) if with_stt else None,
-            self.chat_model(),
-            speech,
-            PipelineOptions(
-                sampling=self.sampling(), chinese_script=self.settings.dictation.chinese_script
-            ),
-            self.bus,
-        )
-
-    def store(self) -> Store:
-        return Store(self.paths.data_dir / "voicebuddy.sqlite3")
-
-    def reload(self, new: Settings, character: Character | None = None) -> None:
+    def reload(self, new: Settings, character: Character | None) -> None:
         """Switch to `new` settings, loading only the engines they change.
 
-        All new engines are built before any is swapped in: if one fails, the old ones stay
-        and the error is raised.
-        """
-        candidate = VoiceBuddy(new, self.paths, self.bus, self.loaders)
-        if _engine_fields(new.llm) == _engine_fields(self.settings.llm):
-            candidate._chat = self._chat
-        candidate._stt, candidate._stt_key = self._stt, self._stt_key
-        candidate.chat_model()
-        candidate.speech_to_text(character)  # reloads only if the effective settings changed
+        Every new engine is built before any is swapped in: if one fails, the old ones stay
+        and the error is raised."""
+        chat = self._chat if _chat_fields(new.llm) == _chat_fields(self.settings.llm) else None
+        if chat is None:
+            chat = self.loaders.chat(new, self.paths)
+        effective = with_speech_language(new, character)
+        key = _stt_key(effective)
+        stt = self._stt.get(key) or self.loaders.stt(effective, self.paths)
         self.settings = new
-        self._chat, self._stt, self._stt_key = candidate._chat, candidate._stt, candidate._stt_key
+        self._chat = chat
+        self._stt = OrderedDict({key: stt})
 
-    def describe_models(self) -> str:
+    def describe(self, character: Character | None) -> str:
         parts = []
         if self._chat is not None:
             parts.append(self._chat.name)
-        if self._stt is not None and self._stt_key:
-            parts.append(f"whisper {self._stt_key[0]}")
+        key = _stt_key(with_speech_language(self.settings, character))
+        if key in self._stt:
+            parts.append(f"whisper {key[0]}")
         return " · ".join(parts)
-
-    def new_conversation(self, character: Character) -> Conversation:
-        return Conversation.start(character, self.settings.chat.user_name)

@@ -1,0 +1,495 @@
+"""The conversation runtime: engines, turns, listening and dictation, for every front end.
+
+One engine thread does all engine work, in the order it was asked for (`Inbox`). Front ends
+call `Runtime`'s methods from any thread; none of them waits for the engine thread, and what
+happens comes back as events (`subscribe`). Stopping is immediate: every turn has a
+`CancelToken` from the moment it is accepted, so a stop or a barge-in that lands before the
+turn begins still stops it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import dataclasses
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+import voicebuddy.runtime.commands as c
+from voicebuddy.audio.listener import HeardUtterance
+from voicebuddy.audio.types import STT_SAMPLE_RATE, AudioSink
+from voicebuddy.config import Paths, Settings
+from voicebuddy.dictation import DictationOptions
+from voicebuddy.errors import AudioError, VoiceBuddyError
+from voicebuddy.events import (
+    AudioStarted,
+    Event,
+    Failed,
+    Listener,
+    Notice,
+    TranscriptReady,
+    TurnStarted,
+)
+from voicebuddy.pipeline import Audio, PipelineOptions, TurnInput, VoicePipeline
+from voicebuddy.runtime.conversations import Conversations
+from voicebuddy.runtime.devices import AudioDevices, Devices
+from voicebuddy.runtime.dictation_jobs import DictationJobs
+from voicebuddy.runtime.engines import EngineLoaders, Engines
+from voicebuddy.runtime.events import HandsFreeChanged, ModelsLoaded
+from voicebuddy.runtime.inbox import Inbox
+from voicebuddy.runtime.microphones import HandsFree, PushToTalk
+from voicebuddy.runtime.state import State, StateMachine
+from voicebuddy.runtime.turns import PendingTurns, TurnTicket, run_turn
+from voicebuddy.storage import Store
+
+MIN_PRESS_S = 0.2  # a shorter recording is a slip of the key, not speech
+
+
+class Runtime:
+    """Owns the engines (on its engine thread), the open conversation, the turn queue, the
+    state (see `voicebuddy.runtime.state`) and the microphones.
+
+    `store` None keeps the conversation in memory only. `push_to_talk` opens a microphone
+    for the talk key; `speak` opens the speaker (`settings.tts.speak_replies` also counts).
+    `engines` is for the bench, which measures the same engines afterwards on its own thread.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        paths: Paths,
+        *,
+        store: Store | None = None,
+        loaders: EngineLoaders | None = None,
+        devices: Devices | None = None,
+        push_to_talk: bool = True,
+        speak: bool = True,
+        engines: Engines | None = None,
+    ) -> None:
+        self.paths = paths
+        self._settings = copy.deepcopy(settings)  # never changed in place: a snapshot
+        self._store = store
+        self._engines = engines or Engines(self._settings, paths, loaders)
+        self._devices: Devices = devices or AudioDevices()
+        self._wants_microphone = push_to_talk
+        self._speak = speak
+        self._listeners: list[Listener] = []
+        self._listeners_lock = threading.Lock()
+        self._inbox: Inbox[c.Command] = Inbox()
+        self._machine = StateMachine(self._emit, self._inbox.wake)
+        self._turns = PendingTurns()
+        self._press_lock = threading.Lock()
+        self._ready = False  # the models of the last successful load are in use
+        self._conversations = Conversations(
+            store, paths, self._emit, lambda: self._settings.chat.user_name
+        )
+        self._prepared = -1  # the conversation's version the read-ahead has seen
+        self._sink: AudioSink | None = None
+        self._working = False  # the engine thread is doing something (or reading ahead)
+        self._push = PushToTalk()
+        self._hands_free = HandsFree(self._devices, self._heard, self.barge_in, self._emit)
+        self._dictation = DictationJobs(
+            self._engines, self._devices, self._emit, self._machine.enter
+        )
+        self._thread = threading.Thread(target=self._loop, name="engines", daemon=True)
+
+    # ----- front ends' side: any thread, never waits for the engines
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """`listener` gets every event, on the thread it happens on; keep it short."""
+        with self._listeners_lock:
+            self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with self._listeners_lock:
+                if listener in self._listeners:
+                    self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def start(self, opening: c.Opening | None = "last") -> Future[ModelsLoaded]:
+        """Start the engine thread: it opens a conversation (the last one, or a new one) and
+        loads the models. The future holds ModelsLoaded, or raises the load's
+        VoiceBuddyError. With `opening` None (dictation only) nothing is loaded yet."""
+        load = c.Load(self._settings, opening)
+        if opening is not None:
+            self._inbox.put(load)
+        else:
+            self._machine.enter(State.IDLE)
+            load.done.set_result(ModelsLoaded(description="", voices=(), voice="", can_talk=False))
+        self._thread.start()
+        return load.done
+
+    @property
+    def state(self) -> State:
+        return self._machine.state
+
+    @property
+    def settings(self) -> Settings:
+        """The settings in use (a copy: change it and `reload` it)."""
+        return copy.deepcopy(self._settings)
+
+    @property
+    def can_talk(self) -> bool:
+        return self._push.available
+
+    @property
+    def hands_free(self) -> bool:
+        return self._hands_free.active
+
+    @property
+    def busy(self) -> bool:
+        """A turn is queued or under way, or the talk key is held."""
+        return bool(self._turns) or self._push.recording or self.state is not State.IDLE
+
+    def submit(self, turn_input: TurnInput) -> TurnTicket:
+        """Queue a turn: typed text, recorded audio, or Regenerate (the last reply again)."""
+        turn = self._turns.accept(turn_input, self._settings)
+        self._inbox.put(turn)
+        return TurnTicket(turn.request.turn_id, turn.done)
+
+    def talk_pressed(self) -> None:
+        """The talk key went down: start recording (not in hands-free mode or while busy)."""
+        with self._press_lock:
+            if self._turns.closed or self._hands_free.active or self._push.recording:
+                return
+            if self.state is not State.IDLE or not self._push.available:
+                return
+            try:
+                self._push.start()
+            except AudioError as error:
+                self._emit(Notice(code=error.code, message=error.message, topic="microphone"))
+                return
+        self._inbox.put(c.Press())
+
+    def talk_released(self) -> TurnTicket | None:
+        """The talk key went up: what was said becomes a turn (None: nothing to answer)."""
+        ended_at = time.monotonic()
+        problem = self._push.error
+        audio = self._push.stop()
+        if audio is None:
+            return None
+        if problem is not None:
+            kept = f"{problem.message} What was recorded is kept."
+            self._emit(
+                Notice(
+                    code="recording_kept", message=kept, topic="microphone", cause=problem.message
+                )
+            )
+        if audio.size < MIN_PRESS_S * STT_SAMPLE_RATE:
+            message = "Too short: hold the key while you speak."
+            self._emit(Notice(code="too_short", message=message, topic="turn"))
+            self._inbox.put(c.Release(None))
+            return None
+        turn = self._turns.accept(Audio(audio, ended_at), self._settings)
+        self._inbox.put(c.Release(turn))
+        return TurnTicket(turn.request.turn_id, turn.done)
+
+    def input_level(self) -> float:
+        """The talk key's recording level (RMS of the latest block; 0.0 when not recording)."""
+        return self._push.level()
+
+    def stop(self) -> None:
+        """The user's stop: every queued or running turn ends now (keeping what was said and
+        what was generated); a recording in progress is dropped."""
+        self._turns.cancel_all(barge_in=False)
+        if self._push.recording:
+            self._push.discard()
+            self._inbox.put(c.Release(None))
+
+    def barge_in(self) -> None:
+        """The user talked over the character: the reply stops, keeping what was heard."""
+        self._turns.cancel_all(barge_in=True)
+
+    def reload(self, settings: Settings) -> Future[ModelsLoaded]:
+        """Switch to `settings` between turns; the old engines stay if a new one fails."""
+        load = c.Load(copy.deepcopy(settings))
+        self._inbox.put(load)
+        return load.done
+
+    def open_character(self, name: str) -> None:
+        self._inbox.put(c.OpenCharacter(name))
+
+    def open_conversation(self, conversation_id: int) -> None:
+        self._inbox.put(c.OpenConversation(conversation_id))
+
+    def new_conversation(self) -> None:
+        self._inbox.put(c.NewConversation())
+
+    def edit_message(self, index: int, text: str) -> None:
+        self._inbox.put(c.EditMessage(index, text))
+
+    def delete_message(self, index: int) -> None:
+        self._inbox.put(c.DeleteMessage(index))
+
+    def next_greeting(self) -> None:
+        self._inbox.put(c.NextGreeting())
+
+    def set_hands_free(self, on: bool) -> None:
+        self._inbox.put(c.SetHandsFree(on))
+
+    def prepare_dictation(self, settings: Settings) -> None:
+        """Load the speech model for `settings.dictation` (DictationReady or Failed)."""
+        self._inbox.put(c.PrepareDictation(copy.deepcopy(settings)))
+
+    def start_dictation(self, options: DictationOptions, cleanup: bool = False) -> None:
+        self._inbox.put(self._dictation.request(options, cleanup))
+
+    def stop_dictation(self) -> None:
+        """Stop listening; DictationStopped follows once the last words are transcribed."""
+        self._dictation.stop_live()
+
+    def transcribe_files(
+        self, paths: Sequence[Path], options: DictationOptions, cleanup: bool = False
+    ) -> None:
+        self._dictation.files_cancel.clear()
+        self._inbox.put(c.TranscribeFiles(tuple(paths), options, cleanup))
+
+    def cancel_files(self) -> None:
+        self._dictation.files_cancel.set()
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Stop everything, let the engine thread finish, then close the store: nothing is
+        written after this returns."""
+        with self._press_lock:
+            if self._turns.closed:
+                return
+            self._turns.closed = True
+        self._turns.cancel_all(barge_in=False)
+        self._push.discard()
+        self._hands_free.stop()
+        self._dictation.stop_live()
+        self._dictation.files_cancel.set()
+        self._inbox.put(c.Close())
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+        if self._store is not None:
+            self._store.close()
+
+    def wait_until_idle(self, timeout: float) -> bool:
+        """Whether the runtime went idle with nothing queued within `timeout` (tests, CLI)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            quiet = not self._working and not self._inbox.items()
+            if quiet and not self.busy:
+                return True
+            time.sleep(0.005)
+        return False
+
+    # ----- the callers' threads
+    def _heard(self, utterance: HeardUtterance) -> None:
+        """A hands-free utterance (on the microphone's thread)."""
+        try:
+            audio = Audio(utterance.samples, utterance.speech_ended_at, hands_free=True)
+            turn = self._turns.accept(audio, self._settings)
+        except VoiceBuddyError:
+            return  # closing
+        self._hands_free.reply_started()  # from now on, talking over it is a barge-in
+        self._inbox.put(turn)
+
+    def _emit(self, event: Event) -> None:
+        with self._listeners_lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener(event)
+
+    def _on_turn_event(self, event: Event) -> None:
+        """The pipeline's events (engine and speaking threads): the state follows them."""
+        if isinstance(event, TurnStarted):
+            self._machine.enter(State.TRANSCRIBING if event.source == "audio" else State.THINKING)
+        elif isinstance(event, TranscriptReady):
+            self._machine.enter(State.THINKING)
+        elif isinstance(event, AudioStarted):
+            self._machine.enter(State.SPEAKING)
+        self._emit(event)
+
+    # ----- the engine thread
+    def _runnable(self, command: c.Command) -> bool:
+        if self.state is State.LISTENING:  # the user is talking: only their release runs
+            return isinstance(command, c.Release | c.Close)
+        return True
+
+    def _loop(self) -> None:
+        conversations, dictation = self._conversations, self._dictation
+        handlers: dict[type, Callable[[Any], None]] = {
+            c.Load: self._load,
+            c.Turn: self._turn,
+            c.Press: lambda _command: self._machine.enter(State.LISTENING),
+            c.Release: self._release,
+            c.OpenCharacter: conversations.open_character,
+            c.OpenConversation: conversations.open_conversation,
+            c.NewConversation: conversations.new,
+            c.EditMessage: conversations.edit,
+            c.DeleteMessage: conversations.delete,
+            c.NextGreeting: conversations.next_greeting,
+            c.SetHandsFree: self._set_hands_free,
+            c.PrepareDictation: dictation.prepare,
+            c.StartDictation: self._start_dictation,
+            c.TranscribeFiles: dictation.transcribe_files,
+        }
+        while True:
+            command = self._inbox.take(self._runnable, block=False)
+            if command is None:
+                self._read_ahead()  # the one place: only when nothing else is waiting
+                self._working = False
+                command = self._inbox.take(self._runnable)
+            assert command is not None
+            self._working = True
+            if isinstance(command, c.Close):
+                self._finish()
+                return
+            try:
+                handlers[type(command)](command)
+            except Exception as error:  # a bug must not end the engine thread silently
+                message = f"Unexpected error: {type(error).__name__}: {error}"
+                self._emit(Failed(code="internal_error", message=message, about="command"))
+                self._machine.recover()
+
+    def _finish(self) -> None:
+        self._hands_free.stop()
+        if self._sink is not None:
+            self._sink.close()
+            self._sink = None
+        self._machine.enter(State.CLOSED)
+
+    def _read_ahead(self) -> None:
+        """Read the known part of the next prompt into the model's cache (see
+        VoicePipeline.prepare), while the user is idle or talking."""
+        conversation = self._conversations.current
+        version = self._conversations.version
+        if version == self._prepared or not self._ready or conversation is None:
+            return
+        self._working, self._prepared = True, version
+        engines = self._engines
+        options = PipelineOptions(sampling=engines.sampling())
+        with contextlib.suppress(VoiceBuddyError):  # the turn itself will report it
+            VoicePipeline(None, engines.chat(), None, options).prepare(conversation)
+
+    # ----- loading
+    def _load(self, command: c.Load) -> None:
+        """Open the first conversation (once), load the engines, open the devices; the state
+        is back to IDLE before ModelsLoaded or Failed is told."""
+        self._machine.enter(State.LOADING)
+        try:
+            loaded = self._load_engines(command)
+        except VoiceBuddyError as error:
+            self._machine.enter(State.IDLE)
+            self._emit(Failed(code=error.code, message=error.message, about="load"))
+            command.done.set_exception(error)
+            return
+        except Exception as error:
+            self._machine.enter(State.IDLE)
+            command.done.set_exception(error)
+            raise
+        self._machine.enter(State.IDLE)
+        self._emit(loaded)
+        command.done.set_result(loaded)
+
+    def _load_engines(self, command: c.Load) -> ModelsLoaded:
+        if command.opening is not None:
+            chat = command.settings.chat
+            self._conversations.open_first(command.opening, chat.character, chat.user_name)
+        current = self._conversations.current
+        character = current.character if current else None
+        self._engines.reload(command.settings, character)
+        tts = self._engines.text_to_speech(character)
+        self._settings = command.settings
+        self._open_devices()
+        self._ready, self._prepared = True, -1
+        return ModelsLoaded(
+            description=self._engines.describe(character),
+            voices=tuple(tts.voices()),
+            voice=tts.voice_id,
+            can_talk=self._push.available,
+        )
+
+    def _open_devices(self) -> None:
+        settings = self._settings
+        if self._sink is not None:
+            self._sink.close()
+            self._sink = None
+        notice = Notice(code="speaker_ready", message="", topic="speaker")
+        if self._speak and settings.tts.speak_replies:
+            try:
+                self._sink = self._devices.open_speaker(settings.audio.output_device)
+            except AudioError as error:
+                message = f"{error.message} Replies are shown, not spoken."
+                notice = Notice(
+                    code="not_spoken", message=message, topic="speaker", cause=error.message
+                )
+        self._emit(notice)
+        if not self._wants_microphone:
+            return
+        notice = Notice(code="microphone_ready", message="", topic="microphone")
+        try:
+            self._push.use(self._devices.open_microphone(settings.audio.input_device))
+        except AudioError as error:
+            self._push.use(None)
+            message = f"{error.message} Text-only mode: type your messages."
+            notice = Notice(
+                code="text_only", message=message, topic="microphone", cause=error.message
+            )
+        self._emit(notice)
+
+    # ----- turns
+    def _release(self, command: c.Release) -> None:
+        if command.turn is None:
+            self._machine.enter(State.IDLE)
+            return
+        self._machine.enter(State.TRANSCRIBING)
+        self._turn(command.turn)
+
+    def _turn(self, turn: c.Turn) -> None:
+        self._hands_free.reply_started()  # talking over any reply interrupts it
+        try:
+            ended = run_turn(
+                turn,
+                self._conversations.current,
+                self._engines,
+                self._sink,
+                self._hands_free.playback,
+                self._on_turn_event,
+                self._conversations.changed,
+            )
+        except VoiceBuddyError as error:
+            turn.done.set_exception(error)
+        except Exception as error:
+            turn.done.set_exception(
+                VoiceBuddyError("internal_error", f"{type(error).__name__}: {error}")
+            )
+        else:
+            turn.done.set_result(ended)
+        finally:
+            if not self._turns.ended(turn.request.turn_id):
+                self._hands_free.reply_ended()  # no utterance waits: a barge-in means nothing
+            self._conversations.changed()
+            self._machine.enter(State.IDLE)
+
+    # ----- listening
+    def _set_hands_free(self, command: c.SetHandsFree) -> None:
+        if command.on and not self._hands_free.active:
+            settings = self._settings
+            try:
+                vad = self._engines.voice_detector()
+                self._hands_free.start(settings.listen, settings.audio.input_device, vad)
+            except VoiceBuddyError as error:
+                failed = Failed(
+                    code=error.code, message=error.message, about="command", subject="hands_free"
+                )
+                self._emit(HandsFreeChanged(on=False))
+                self._emit(failed)
+                return
+        elif not command.on:
+            self._hands_free.stop()
+        mode = "hands_free" if command.on else "push"
+        listen = dataclasses.replace(self._settings.listen, mode=mode)
+        self._settings = dataclasses.replace(self._settings, listen=listen)
+        self._emit(HandsFreeChanged(on=command.on))
+
+    def _start_dictation(self, command: c.StartDictation) -> None:
+        if self._hands_free.active:  # one listener at a time
+            self._set_hands_free(c.SetHandsFree(False))
+        self._dictation.run_live(command, self._settings.audio.input_device)
