@@ -22,20 +22,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from voicebuddy.audio.listener import HandsFreeListener, HeardUtterance, ListenOptions
 from voicebuddy.audio.playback import CollectingSink
 from voicebuddy.audio.types import STT_SAMPLE_RATE, Clip, Samples
 from voicebuddy.audio.vad import open_vad
 from voicebuddy.bench import noise
 from voicebuddy.bench.stats import median
 from voicebuddy.config import ListenSettings
-from voicebuddy.handsfree import (
-    BargedIn,
-    HandsFreeListener,
-    HeardUtterance,
-    ListenEvent,
-    ListenOptions,
-    UtteranceHeard,
-)
+from voicebuddy.events import BargedIn, Event, UtteranceHeard
 
 BLOCK = STT_SAMPLE_RATE // 50
 
@@ -85,7 +79,7 @@ def measure(runs: int, listen: ListenSettings | None = None) -> HandsFreeFigures
     end_of_speech: list[float] = []
     barge_in: list[float] = []
     for _ in range(runs):
-        events: list[ListenEvent] = []
+        events: list[Event] = []
         heard: list[HeardUtterance] = []
         listener = HandsFreeListener(
             open_vad(listen.vad),

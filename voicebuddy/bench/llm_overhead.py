@@ -18,10 +18,10 @@ from typing import Any
 from voicebuddy.bench.spy import Call, recording_calls
 from voicebuddy.bench.stats import alternate, median, ratio_of_medians
 from voicebuddy.characters.assembly import assemble_prompt
-from voicebuddy.characters.prompt import Message
 from voicebuddy.conversation import Conversation
 from voicebuddy.engines.llm import LlamaCppChat, Sampling
 from voicebuddy.errors import VoiceBuddyError
+from voicebuddy.messages import Message
 
 SEED = 1234
 
@@ -126,7 +126,7 @@ def measure_llm(
     chat: LlamaCppChat, messages: list[Message], sampling: Sampling, stops: list[str], pairs: int
 ) -> LlmOverhead:
     sampling = dataclasses.replace(sampling, seed=SEED if sampling.seed is None else sampling.seed)
-    llama: Any = chat._llama  # its reset() and __getstate__() carry no annotations
+    llama: Any = chat.llama  # its reset() and __getstate__() carry no annotations
     with recording_calls(llama, "create_completion") as calls:
         llama.reset()
         _timed(chat.stream_reply(messages, sampling, stops), time.perf_counter())  # warm-up

@@ -7,15 +7,13 @@ child processes.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-from voicebuddy.app import EngineLoaders, VoiceBuddy, resolve_llm_path, stt_model_name
-from voicebuddy.app import with_speech_language as speech_settings
 from voicebuddy.bench import clips, machine
 from voicebuddy.bench.llm_overhead import bench_prompt, measure_llm
 from voicebuddy.bench.report import render
@@ -25,9 +23,18 @@ from voicebuddy.bench.timed_tts import TimedTTS, load_timed_tts
 from voicebuddy.bench.tts_latency import measure_tts
 from voicebuddy.bench.turns import latency_summary, run_turns
 from voicebuddy.config import Paths, Settings
+from voicebuddy.conversation import Conversation
 from voicebuddy.engines.llm import LlamaCppChat
 from voicebuddy.engines.stt import WhisperCppSTT
 from voicebuddy.errors import VoiceBuddyError
+from voicebuddy.runtime.engines import (
+    EngineLoaders,
+    Engines,
+    find,
+    resolve_llm_path,
+    stt_model_name,
+)
+from voicebuddy.runtime.engines import with_speech_language as speech_settings
 
 
 @dataclass(frozen=True)
@@ -50,17 +57,24 @@ def _progress(what: str) -> None:
     print(f"bench: {what}", file=sys.stderr, flush=True)
 
 
-def run(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
-    from voicebuddy.cli import global_flags
-
-    reps = repetitions(args.runs, args.quick)
+def run(
+    runs: int,
+    quick: bool,
+    json_out: Path | None,
+    settings: Settings,
+    paths: Paths,
+    child_flags: list[str],
+) -> int:
+    """The whole bench; `child_flags` are the flags that the start-up measurement's child
+    processes get again."""
+    reps = repetitions(runs, quick)
     notes: list[str] = []
     started = datetime.now(UTC)
     about = machine.machine()
-    app = VoiceBuddy(settings, paths, loaders=EngineLoaders(tts=load_timed_tts))
-    character = app.character()
+    engines = Engines(settings, paths, EngineLoaders(tts=load_timed_tts))
+    character = find(paths, settings.chat.character)
     _progress("loading the models")
-    stt, chat, tts = app.speech_to_text(character), app.chat_model(), app.text_to_speech(character)
+    stt, chat, tts = engines.stt_for(character), engines.chat(), engines.text_to_speech(character)
     if not (
         isinstance(stt, WhisperCppSTT)
         and isinstance(chat, LlamaCppChat)
@@ -74,7 +88,8 @@ def run(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
     elif not reps.long_turn:
         notes.append("quick run: no voice turn with jfk.wav, fewer repetitions.")
 
-    turns = run_turns(app, character, asked, reps.turns, jfk if reps.long_turn else None, _progress)
+    long_clip = jfk if reps.long_turn else None
+    turns = run_turns(engines, settings, paths, asked, reps.turns, long_clip, _progress, tts)
     peak_rss = machine.peak_rss_mb()
 
     stt_results = {}
@@ -82,15 +97,14 @@ def run(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
         _progress(f"STT overhead on {clip.name}")
         stt_results[role] = measure_stt(stt, clip, reps.stt_pairs)
     _progress("LLM overhead")
-    sampling = app.sampling()
-    messages, stops = bench_prompt(
-        chat, app.new_conversation(character), asked[1].text, sampling.max_tokens
-    )
+    sampling = engines.sampling()
+    conversation = Conversation.start(character, settings.chat.user_name)
+    messages, stops = bench_prompt(chat, conversation, asked[1].text, sampling.max_tokens)
     llm = measure_llm(chat, messages, sampling, stops, reps.llm_pairs)
     _progress("TTS")
     tts_result = measure_tts(tts.engine, reps.tts)
     _progress("start-up")
-    startup = measure_startup(global_flags(args), reps.launches)
+    startup = measure_startup(child_flags, reps.launches)
 
     effective = speech_settings(settings, character)
     data: dict[str, Any] = {
@@ -119,6 +133,6 @@ def run(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
         "notes": notes,
     }
     print(render(data))
-    if args.json is not None:
-        args.json.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", "utf-8")
+    if json_out is not None:
+        json_out.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", "utf-8")
     return 0

@@ -15,7 +15,7 @@ from typing import Any
 from voicebuddy.bench.clips import SpeechClip
 from voicebuddy.bench.spy import plain, recording_calls
 from voicebuddy.bench.stats import alternate, median, ratio_of_medians
-from voicebuddy.engines.stt import WhisperCppSTT
+from voicebuddy.engines.stt import WhisperCppSTT, whisper_internals
 from voicebuddy.errors import VoiceBuddyError
 
 _COMPARABLE = (bool, int, float, str, type(None), dict, tuple, list)
@@ -56,8 +56,7 @@ def raw_model_like(model: Any) -> Any:
     """A new pywhispercpp `Model` of the same file, built with the same parameters."""
     import pywhispercpp.model as pwm
 
-    keys = getattr(pwm, "_CONTEXT_PARAM_KEYS", ())
-    context: Any = {k: getattr(model._context_params, k) for k in keys}
+    context: Any = whisper_internals(model)[1]
     return pwm.Model(
         str(model.model_path),
         redirect_whispercpp_logs_to=None,
@@ -67,7 +66,7 @@ def raw_model_like(model: Any) -> Any:
 
 
 def measure_stt(stt: WhisperCppSTT, clip: SpeechClip, pairs: int) -> SttOverhead:
-    model = stt._model
+    model = stt.model
     samples = clip.for_stt()
     with recording_calls(model, "transcribe") as calls:
         stt.transcribe(samples)  # also the warm-up of VoiceBuddy's side

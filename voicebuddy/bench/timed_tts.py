@@ -5,9 +5,9 @@ from __future__ import annotations
 import threading
 import time
 
-from voicebuddy.app import load_text_to_speech
 from voicebuddy.audio.types import Clip
 from voicebuddy.engines.tts import TextToSpeech, Voice
+from voicebuddy.runtime.engines import load_text_to_speech
 
 
 class TimedTTS:

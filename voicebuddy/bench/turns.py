@@ -1,9 +1,10 @@
-"""Voice-to-voice latency: spoken questions through the real recorder, pipeline and output pace.
+"""Voice-to-voice latency: spoken questions through the real recorder, runtime and output pace.
 
 Each turn plays a clip into `FileMicrophone` in real time, hands what `stop()` returns to the
-pipeline with the moment the last block arrived as `speech_ended_at`, and speaks the reply into
-a `PacedSink`, so a turn ends when its speech would have and the next one starts on a quiet
-machine. The first turn of the process is reported apart, as "cold".
+conversation runtime (the one every front end drives) with the moment the last block arrived
+as `speech_ended_at`, and speaks the reply into a `PacedSink`, so a turn ends when its speech
+would have and the next one starts on a quiet machine. The first turn of the process is
+reported apart, as "cold".
 """
 
 from __future__ import annotations
@@ -13,25 +14,29 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from voicebuddy.app import VoiceBuddy
+from voicebuddy.audio.types import AudioSink
 from voicebuddy.bench.accuracy import word_error_rate
 from voicebuddy.bench.clips import SpeechClip
 from voicebuddy.bench.devices import FileMicrophone, PacedSink
 from voicebuddy.bench.stats import median, percentile
 from voicebuddy.bench.timed_tts import TimedTTS
-from voicebuddy.characters.character import Character
-from voicebuddy.errors import VoiceBuddyError
+from voicebuddy.config import Paths, Settings
+from voicebuddy.errors import AudioError, VoiceBuddyError
 from voicebuddy.events import (
     AudioStarted,
+    Event,
+    Failed,
+    Notice,
     SentenceReady,
     TokenGenerated,
     TranscriptReady,
     TurnEnded,
-    TurnEvent,
-    TurnFailed,
     TurnStarted,
 )
 from voicebuddy.metrics import TurnMeter
+from voicebuddy.runtime import Audio, Runtime
+from voicebuddy.runtime.devices import AudioDevices, PushToTalkMicrophone
+from voicebuddy.runtime.engines import Engines
 
 # Where a turn's time goes, in order: each is a moment, in ms after the end of the speech.
 STAGES = (
@@ -93,7 +98,7 @@ def _round(value: float | None) -> float | None:
 
 
 def stage_marks(
-    events: Sequence[TurnEvent], stopped_at: float, synth_calls: Sequence[tuple[float, float]]
+    events: Sequence[Event], stopped_at: float, synth_calls: Sequence[tuple[float, float]]
 ) -> dict[str, float]:
     """The moments of `STAGES` reached in one turn, in ms after its start (the speech's end)."""
     started = next(e for e in events if isinstance(e, TurnStarted))
@@ -155,43 +160,57 @@ def latency_summary(report: TurnsReport) -> dict[str, object]:
     }
 
 
+class _PacedOutput(AudioDevices):
+    def __init__(self, sink: PacedSink) -> None:
+        self.sink = sink
+
+    def open_speaker(self, name: str) -> AudioSink:
+        return self.sink
+
+    def open_microphone(self, name: str) -> PushToTalkMicrophone:
+        raise AudioError("no_input_device", "The bench records from files.")
+
+
 class _EventLog:
     def __init__(self) -> None:
-        self._events: list[TurnEvent] = []
+        self._events: list[Event] = []
         self._lock = threading.Lock()
 
-    def __call__(self, event: TurnEvent) -> None:
+    def __call__(self, event: Event) -> None:
         with self._lock:
             self._events.append(event)
 
-    def take(self) -> list[TurnEvent]:
+    def take(self) -> list[Event]:
         with self._lock:
             events, self._events = self._events, []
         return events
 
 
 def run_turns(
-    app: VoiceBuddy,
-    character: Character,
+    engines: Engines,
+    settings: Settings,
+    paths: Paths,
     clips: Sequence[SpeechClip],
     runs: int,
     long_clip: SpeechClip | None = None,
     progress: Callable[[str], None] = lambda _: None,
+    timed: TimedTTS | None = None,
 ) -> TurnsReport:
     """A cold turn, then `runs` measured turns cycling through `clips`, then one `long_clip`
-    turn."""
-    tts = app.text_to_speech(character)
-    timed = tts if isinstance(tts, TimedTTS) else None
+    turn, through a runtime on `engines` (which the caller may use again once this returns).
+    `timed` is the voice those engines speak with, when it notes its synthesis times."""
     sink = PacedSink()
-    pipeline = app.pipeline(sink, character)
+    runtime = Runtime(
+        settings, paths, devices=_PacedOutput(sink), push_to_talk=False, engines=engines
+    )
     log = _EventLog()
-    unsubscribe = app.bus.subscribe(log)
+    runtime.subscribe(log)
+    runtime.start(opening="new").result()
     microphones: dict[str, FileMicrophone] = {}
-    conversation = app.new_conversation(character)
     restarts = 0
 
     def turn(clip: SpeechClip) -> TurnRecord:
-        nonlocal conversation, restarts
+        nonlocal restarts
         microphone = microphones.get(clip.name) or FileMicrophone(clip.clip, clip.name)
         microphones[clip.name] = microphone
         record = TurnRecord(clip.name, clip.duration_s, clip.text)
@@ -199,14 +218,14 @@ def run_turns(
         stopped_at = time.monotonic()
         log.take()
         try:
-            result = pipeline.run_turn(conversation, audio=audio, speech_ended_at=ended_at)
-            record.transcript, record.reply = result.transcript, result.reply
+            ended = runtime.submit(Audio(audio, ended_at)).wait()
+            record.transcript, record.reply = ended.transcript, ended.reply
         except VoiceBuddyError as error:
             record.error = f"{error.code}: {error.message}"
         events = log.take()
-        failures = [e.message for e in events if isinstance(e, TurnFailed)]
-        if failures and not record.error:
-            record.error = "; ".join(failures)
+        problems = [e.message for e in events if isinstance(e, Failed | Notice) and e.message]
+        if problems and not record.error:
+            record.error = "; ".join(problems)
         meter = TurnMeter()
         for event in events:
             meter.observe(event)
@@ -217,8 +236,8 @@ def run_turns(
         if any(isinstance(e, TurnStarted) for e in events):
             calls = timed.calls_since(ended_at) if timed is not None else []
             record.marks = stage_marks(events, stopped_at, calls)
-        if record.prompt_tokens > app.chat_model().context_size * RESTART_SHARE:
-            conversation = app.new_conversation(character)
+        if record.prompt_tokens > engines.chat().context_size * RESTART_SHARE:
+            runtime.new_conversation()
             restarts += 1
         return record
 
@@ -237,6 +256,5 @@ def run_turns(
             progress(f"long turn ({long_clip.name}, {long_clip.duration_s:.0f} s)")
             long = turn(long_clip)
     finally:
-        unsubscribe()
-        sink.close()
+        runtime.close()
     return TurnsReport(cold, warm, long, restarts)

@@ -1,29 +1,30 @@
-"""The `voicebuddy` command line. Every user error is one line on stderr and exit code 2."""
+"""The command line's flags: one parser for `voicebuddy` and its commands, and the flags a
+child `voicebuddy` gets again (the bench starts some)."""
 
 from __future__ import annotations
 
 import argparse
-import json
-import sys
-from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from voicebuddy import netguard
-from voicebuddy.config import Paths, Settings, load_settings_or_defaults
-from voicebuddy.errors import ConfigError, VoiceBuddyError
+from voicebuddy.config import Settings
+from voicebuddy.errors import ConfigError
 
 EXIT_USAGE = 2
 
 
-class _Parser(argparse.ArgumentParser):
+class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
 
+    def actions(self) -> list[argparse.Action]:
+        # argparse keeps its actions in a private list and offers no public way to them.
+        return list(self._actions)
 
-def _common_options() -> _Parser:
+
+def _common_options() -> Parser:
     """Options accepted before and after the subcommand (`voicebuddy --language zh chat`)."""
-    common = _Parser(add_help=False, argument_default=argparse.SUPPRESS)
+    common = Parser(add_help=False, argument_default=argparse.SUPPRESS)
     common.add_argument("--config", type=Path, help="config file (default: platform config dir)")
     common.add_argument("--llm-model", metavar="GGUF", help="language model file")
     common.add_argument("--lora", metavar="GGUF", help="LoRA adapter for the language model")
@@ -61,7 +62,7 @@ def _positive_seconds(text: str) -> float:
 def global_flags(args: argparse.Namespace) -> list[str]:
     """The global options given in `args`, as flags again (for a child `voicebuddy`)."""
     flags: list[str] = []
-    for action in _common_options()._actions:
+    for action in _common_options().actions():
         value = getattr(args, action.dest, None)
         if action.option_strings and value is not None:
             flags += [action.option_strings[0], str(value)]
@@ -70,8 +71,8 @@ def global_flags(args: argparse.Namespace) -> list[str]:
 
 def build_parser() -> argparse.ArgumentParser:
     common = _common_options()
-    parser = _Parser(prog="voicebuddy", description="An offline voice companion.", parents=[common])
-    commands = parser.add_subparsers(dest="command", parser_class=_Parser)
+    parser = Parser(prog="voicebuddy", description="An offline voice companion.", parents=[common])
+    commands = parser.add_subparsers(dest="command", parser_class=Parser)
 
     def command(name: str, help: str) -> argparse.ArgumentParser:
         return commands.add_parser(name, help=help, parents=[common])
@@ -131,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     characters = command("characters", "list, import, export and show character cards")
     card_commands = characters.add_subparsers(
-        dest="card_command", required=True, parser_class=_Parser
+        dest="card_command", required=True, parser_class=Parser
     )
     card_commands.add_parser("list", help="every character, bundled and your own")
     card_import = card_commands.add_parser("import", help="copy a card into your characters")
@@ -145,6 +146,21 @@ def build_parser() -> argparse.ArgumentParser:
     card_show = card_commands.add_parser("show", help="a character's card, or its prompt")
     card_show.add_argument("name")
     card_show.add_argument("--prompt", action="store_true", help="print the assembled prompt")
+    history = command("history", "the conversations kept on this machine")
+    history_commands = history.add_subparsers(
+        dest="history_command", required=True, parser_class=Parser
+    )
+    history_list = history_commands.add_parser("list", help="every conversation, newest first")
+    history_list.add_argument("--json", action="store_true", help="print them as JSON")
+    history_show = history_commands.add_parser("show", help="one conversation's messages")
+    history_show.add_argument("id", type=_positive, help="its id (see `history list`)")
+    history_show.add_argument("--json", action="store_true", help="print it as JSON")
+    history_export = history_commands.add_parser("export", help="one conversation as a file")
+    history_export.add_argument("id", type=_positive, help="its id (see `history list`)")
+    history_export.add_argument("--format", choices=("md", "json"), default="md")
+    history_export.add_argument(
+        "--output", type=Path, metavar="FILE", help="write here instead of printing"
+    )
     bench = command("bench", "measure latency, engine overhead, memory and start-up")
     bench.add_argument("--json", type=Path, metavar="OUT", help="also write the figures here")
     bench.add_argument(
@@ -182,43 +198,3 @@ def apply_overrides(settings: Settings, args: argparse.Namespace) -> None:
         settings.stt.model = model
     if option("character"):
         settings.chat.character = option("character")
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    netguard.install()
-    args = build_parser().parse_args(argv)
-    try:
-        paths = Paths.default()
-        if getattr(args, "config", None):
-            paths = Paths(args.config, paths.cache_dir, paths.data_dir)
-        settings, problem = load_settings_or_defaults(paths.config_file)
-        if problem:
-            print(f"voicebuddy: warning: {problem}", file=sys.stderr)
-        apply_overrides(settings, args)
-        from voicebuddy import commands
-
-        handlers: dict[str, Callable[[argparse.Namespace, Settings, Paths], int]] = {
-            "turn": commands.turn,
-            "transcribe": commands.transcribe,
-            "dictate": commands.dictate,
-            "say": commands.say,
-            "chat": commands.chat,
-            "models": commands.models,
-            "voices": commands.voices,
-            "characters": commands.characters,
-            "bench": commands.bench,
-        }
-        if args.command in (None, "gui"):
-            from voicebuddy.gui.app import run
-
-            return run(settings, paths, problem)
-        return handlers[args.command](args, settings, paths)
-    except VoiceBuddyError as error:
-        print(f"voicebuddy: {error.message}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        return 130
-
-
-def print_json(data: object) -> None:
-    print(json.dumps(data, ensure_ascii=False, indent=2))
