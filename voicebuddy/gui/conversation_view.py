@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from voicebuddy.characters.prompt import Message
 from voicebuddy.gui.i18n import arg
+from voicebuddy.messages import Message
 from voicebuddy.text.markup import message_html
 
 

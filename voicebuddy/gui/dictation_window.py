@@ -1,4 +1,5 @@
-"""The Dictation window: the panel, its menus, and the worker that transcribes.
+"""The Dictation window: the panel and its menus, over the conversation runtime (which
+transcribes on its engine thread; its events come back through `RuntimeBridge`).
 
 See `voicebuddy.gui.dictation_panel` for what the user sees and does.
 """
@@ -11,14 +12,13 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt, QThread, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
     QDragEnterEvent,
     QDragMoveEvent,
     QDropEvent,
-    QKeyEvent,
     QKeySequence,
 )
 from PySide6.QtWidgets import (
@@ -32,21 +32,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from voicebuddy.app import VoiceBuddy
-from voicebuddy.config import save_settings
+from voicebuddy.config import Settings, save_settings
 from voicebuddy.dictation import (
-    DictationEvent,
-    DictationFailed,
     DictationOptions,
+    FileProgress,
     FinalText,
     PartialText,
-    SourceFactory,
     join_finals,
     parse_vocabulary,
     shift,
 )
 from voicebuddy.engines.stt import Segment, Transcription
 from voicebuddy.errors import VoiceBuddyError
+from voicebuddy.events import Event, Failed, Handlers
+from voicebuddy.gui.bridge import RuntimeBridge
 from voicebuddy.gui.dictation_panel import (
     AUDIO_SUFFIXES,
     COPY_SHORTCUT,
@@ -56,38 +55,30 @@ from voicebuddy.gui.dictation_panel import (
     DictationPanel,
     audio_paths,
 )
-from voicebuddy.gui.dictation_worker import DictationWorker, VadFactory
+from voicebuddy.gui.hold_key import HoldKey
 from voicebuddy.gui.i18n import arg
+from voicebuddy.runtime import Runtime
+from voicebuddy.runtime.events import (
+    DictationReady,
+    DictationStarted,
+    DictationStopped,
+    FileTranscribed,
+)
 from voicebuddy.text.subtitles import FORMATS, write_transcript
 
 
-def _qapp() -> QApplication:
-    app = QApplication.instance()
-    assert isinstance(app, QApplication), "create the QApplication first"
-    return app
-
-
 class DictationWindow(QMainWindow):
-    request_load = Signal(object)  # Settings
-    request_live = Signal(object, bool)  # DictationOptions, cleanup
-    request_files = Signal(object, object, bool)  # paths, DictationOptions, cleanup
-
-    def __init__(
-        self,
-        app: VoiceBuddy,
-        parent: QWidget | None = None,
-        *,
-        open_source: SourceFactory | None = None,
-        vad_factory: VadFactory | None = None,
-    ) -> None:
+    def __init__(self, runtime: Runtime, settings: Settings, parent: QWidget | None = None) -> None:
+        """`settings` are the window's: the dictation options chosen here change them."""
         super().__init__(parent)
         self.setWindowFlag(Qt.WindowType.Window, True)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
-        self.app = app
+        self.runtime = runtime
+        self.settings = settings
         self.setWindowTitle(self.tr("Dictation — VoiceBuddy"))
         self.resize(720, 560)
         self.setAcceptDrops(True)
-        d = app.settings.dictation
+        d = self.settings.dictation
         self.panel = DictationPanel(d.language or "auto", d.vocabulary, d.chinese_script, d.cleanup)
         self.setCentralWidget(self.panel)
         self._finals: list[FinalText] = []  # this session's, times from its start
@@ -111,24 +102,26 @@ class DictationWindow(QMainWindow):
         self.panel.language.currentIndexChanged.connect(self._language_changed)
         self._build_menus()
 
-        self._thread = QThread(self)
-        self._thread.setObjectName("dictation")
-        self.worker = DictationWorker(app, open_source, vad_factory)
-        self.worker.moveToThread(self._thread)
-        self.request_load.connect(self.worker.load)
-        self.request_live.connect(self.worker.start_live)
-        self.request_files.connect(self.worker.transcribe_files)
-        self.worker.dictation_event.connect(self.on_event)
-        self.worker.ready.connect(self.on_ready)
-        self.worker.load_failed.connect(self.on_load_failed)
-        self.worker.live_started.connect(self.on_live_started)
-        self.worker.live_stopped.connect(self.on_live_stopped)
-        self.worker.live_failed.connect(self.on_live_failed)
-        self.worker.file_progress.connect(self.on_file_progress)
-        self.worker.file_done.connect(self.on_file_done)
-        self.worker.file_failed.connect(self.on_file_failed)
-        self._thread.start()
-        _qapp().installEventFilter(self)
+        self.hold_key = HoldKey(
+            self,
+            self._hold_key_name,
+            lambda: isinstance(QApplication.focusWidget(), QLineEdit | QComboBox),
+        )
+        self.hold_key.pressed.connect(self._hold_pressed)
+        self.hold_key.released.connect(self._hold_released)
+        self.handlers = (
+            Handlers()
+            .on(DictationReady, lambda e: self.on_ready(e.model))
+            .on(DictationStarted, lambda _e: self.on_live_started())
+            .on(DictationStopped, lambda e: self.on_live_stopped(e.transcription))
+            .on(PartialText, self.on_event)
+            .on(FinalText, self.on_event)
+            .on(FileProgress, lambda e: self.on_file_progress(e.path, e.fraction))
+            .on(FileTranscribed, lambda e: self.on_file_done(e.path, e.transcription))
+            .on(Failed, self._failed)
+        )
+        self.bridge = RuntimeBridge(runtime, self)
+        self.bridge.relayed.connect(self.handlers)
         self._update()
         self._load()
 
@@ -156,8 +149,8 @@ class DictationWindow(QMainWindow):
 
     # ----- options
     def options(self) -> DictationOptions:
-        listen = self.app.settings.listen
-        base = DictationOptions.from_settings(self.app.settings.dictation, listen)
+        listen = self.settings.listen
+        base = DictationOptions.from_settings(self.settings.dictation, listen)
         return replace(
             base,
             language=str(self.panel.language.currentData()),
@@ -166,7 +159,7 @@ class DictationWindow(QMainWindow):
         )
 
     def _remember_options(self) -> None:
-        d = self.app.settings.dictation
+        d = self.settings.dictation
         chosen = (
             str(self.panel.language.currentData()),
             self.panel.vocabulary.text().strip(),
@@ -182,7 +175,7 @@ class DictationWindow(QMainWindow):
         self._remember_options()
         self.panel.state_label.setText(self.tr("Loading the speech model…"))
         self._update()
-        self.request_load.emit(self.app.settings)
+        self.runtime.prepare_dictation(self.settings)
 
     def _language_changed(self) -> None:
         if not self._live:
@@ -227,7 +220,7 @@ class DictationWindow(QMainWindow):
         self.copy_action.setEnabled(has_text)
 
     def _hold_key_name(self) -> str:
-        return self.app.settings.chat.hold_key or "Space"
+        return self.settings.chat.hold_key or "Space"
 
     # ----- live dictation
     def toggle(self) -> None:
@@ -250,7 +243,7 @@ class DictationWindow(QMainWindow):
         self.panel.status.setText("")
         self.panel.state_label.setText(self.tr("Starting the microphone…"))
         self._update()
-        self.request_live.emit(options, self.panel.cleanup.isChecked())
+        self.runtime.start_dictation(options, self.panel.cleanup.isChecked())
 
     def stop(self) -> None:
         if not self._live:
@@ -259,21 +252,25 @@ class DictationWindow(QMainWindow):
         self._stopping = True
         self.panel.state_label.setText(self.tr("Finishing…"))
         self._update()
-        self.worker.stop_live()
+        self.runtime.stop_dictation()
 
     def on_live_started(self) -> None:
         if self._live:
             self.panel.state_label.setText(self.tr("Listening… speak now"))
         else:  # stopped before the microphone was open
             self._stopping = True
-            self.worker.stop_live()
+            self.runtime.stop_dictation()
         self._update()
 
-    def on_live_failed(self, message: str) -> None:
-        self._live = False
-        self.panel.state_label.setText(self.tr("Ready"))
-        self.panel.status.setText(message)
-        self._update()
+    def _failed(self, event: Failed) -> None:
+        if event.about == "file":
+            self.on_file_failed(event.subject, event.message)
+        elif event.about == "dictation" and not self._ready:
+            self.on_load_failed(event.message)
+        elif event.about == "dictation":
+            self.panel.status.setText(event.message)
+            if self._live:  # the microphone failed, or could not be opened
+                self.stop()
 
     def on_live_stopped(self, _transcription: Transcription) -> None:
         """The session's last final text came before this (signals arrive in order)."""
@@ -284,7 +281,7 @@ class DictationWindow(QMainWindow):
         self.panel.state_label.setText(self.tr("Ready"))
         self._update()
 
-    def on_event(self, event: DictationEvent) -> None:
+    def on_event(self, event: Event) -> None:
         if isinstance(event, PartialText):
             self.panel.show_partial(event.text)
         elif isinstance(event, FinalText):
@@ -295,10 +292,6 @@ class DictationWindow(QMainWindow):
                     self.panel.status.setText(
                         arg(self.tr("Clean-up not used: %1."), event.cleanup_note)
                     )
-        elif isinstance(event, DictationFailed):
-            self.panel.status.setText(event.message)
-            if self._live:
-                self.stop()
         self._update()
 
     def _add(self, transcription: Transcription) -> None:
@@ -340,10 +333,10 @@ class DictationWindow(QMainWindow):
         self.panel.show_progress(True)
         self.panel.status.setText("")
         self._update()
-        self.request_files.emit(paths, options, self.panel.cleanup.isChecked())
+        self.runtime.transcribe_files(paths, options, self.panel.cleanup.isChecked())
 
     def cancel_files(self) -> None:
-        self.worker.cancel_files()
+        self.runtime.cancel_files()
 
     def on_file_progress(self, path: str, fraction: float) -> None:
         self.panel.file_label.setText(Path(path).name)
@@ -449,32 +442,7 @@ class DictationWindow(QMainWindow):
         self._segments, self._offset, self._language, self._finals = [], 0.0, "", []
         self._update()
 
-    # ----- the hold key
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        kind = event.type()
-        if kind == QEvent.Type.Close and watched is not self and watched is self.parent():
-            self.close()  # the main window is closing: so does dictation, and its thread
-            self.shutdown()
-            return False
-        if (
-            kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease)
-            and self.isActiveWindow()
-            and isinstance(event, QKeyEvent)
-            and self._is_hold_key(event)
-            and not isinstance(QApplication.focusWidget(), QLineEdit | QComboBox)
-        ):
-            if not event.isAutoRepeat():
-                if kind == QEvent.Type.KeyPress:
-                    self._hold_pressed()
-                else:
-                    self._hold_released()
-            return True
-        return super().eventFilter(watched, event)
-
-    def _is_hold_key(self, event: QKeyEvent) -> bool:
-        wanted = QKeySequence(self._hold_key_name()).toString()
-        return bool(wanted) and QKeySequence(event.key()).toString() == wanted
-
+    # ----- the hold key (pressed: start; released after HOLD_S: stop, as push-to-talk)
     def _hold_pressed(self) -> None:
         if self._live:
             self._started_by_hold = False
@@ -495,19 +463,14 @@ class DictationWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._live:
             self.stop()
-        self.worker.cancel_files()
+        self.runtime.cancel_files()
         if self._settings_changed:
             with contextlib.suppress(OSError):
-                save_settings(self.app.settings, self.app.paths.config_file)
+                save_settings(self.settings, self.runtime.paths.config_file)
             self._settings_changed = False
         super().closeEvent(event)
 
     def shutdown(self) -> None:
-        """End the worker thread (the window is going away for good)."""
-        if not self._thread.isRunning():
-            return
-        _qapp().removeEventFilter(self)
-        self.worker.cancel_files()
-        self.worker.shutdown()
-        self._thread.quit()
-        self._thread.wait(10_000)
+        """The window is going away for good: no more keys or events."""
+        self.hold_key.detach()
+        self.bridge.detach()

@@ -29,6 +29,7 @@ class TalkState(Enum):
     TRANSCRIBING = str(QT_TRANSLATE_NOOP("TalkState", "Transcribing…"))
     THINKING = str(QT_TRANSLATE_NOOP("TalkState", "Thinking…"))
     SPEAKING = str(QT_TRANSLATE_NOOP("TalkState", "Speaking…"))
+    DICTATING = str(QT_TRANSLATE_NOOP("TalkState", "Dictating…"))
 
     @property
     def text(self) -> str:

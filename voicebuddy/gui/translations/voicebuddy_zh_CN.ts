@@ -351,13 +351,6 @@
     </message>
 </context>
 <context>
-    <name>EngineWorker</name>
-    <message>
-        <source>%1 Replies are shown, not spoken.</source>
-        <translation>%1 回复只显示，不朗读。</translation>
-    </message>
-</context>
-<context>
     <name>HistoryDialog</name>
     <message>
         <source>Markdown (*.md)</source>
@@ -576,26 +569,6 @@ This cannot be undone.</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <source>Loading models…</source>
-        <translation>正在加载模型…</translation>
-    </message>
-    <message>
-        <source>The language and speech models in use</source>
-        <translation>正在使用的语言模型和语音模型</translation>
-    </message>
-    <message>
-        <source>Tokens per second of the last reply</source>
-        <translation>上一条回复每秒生成的词元数</translation>
-    </message>
-    <message>
-        <source>End of your speech to the first sound of the reply</source>
-        <translation>从你说完话到回复发出第一个声音的时间</translation>
-    </message>
-    <message>
-        <source>Memory this process uses</source>
-        <translation>此进程占用的内存</translation>
-    </message>
-    <message>
         <source>&amp;Conversation</source>
         <translation>对话(&amp;C)</translation>
     </message>
@@ -700,12 +673,16 @@ This cannot be undone.</source>
         <translation>%1 纯文字模式：请输入消息。</translation>
     </message>
     <message>
-        <source>Too short: hold the key while you speak.</source>
-        <translation>太短了：说话时请按住按键。</translation>
+        <source>%1 Replies are shown, not spoken.</source>
+        <translation>%1 回复只显示，不朗读。</translation>
     </message>
     <message>
         <source>%1 What was recorded is kept.</source>
         <translation>%1 已录下的内容会保留。</translation>
+    </message>
+    <message>
+        <source>Too short: hold the key while you speak.</source>
+        <translation>太短了：说话时请按住按键。</translation>
     </message>
     <message>
         <source>Hands-free: just talk. Talking over %1 interrupts.</source>
@@ -724,20 +701,8 @@ This cannot be undone.</source>
         <translation>麦克风已恢复。</translation>
     </message>
     <message>
-        <source>voice-to-voice %1 ms</source>
-        <translation>语音到语音 %1 毫秒</translation>
-    </message>
-    <message>
-        <source>%1 tokens/s</source>
-        <translation>%1 词元/秒</translation>
-    </message>
-    <message>
         <source>I didn&apos;t catch that; hold the key while you speak.</source>
         <translation>我没听清；说话时请按住按键。</translation>
-    </message>
-    <message>
-        <source>No models loaded</source>
-        <translation>未加载模型</translation>
     </message>
     <message>
         <source>Model not loaded</source>
@@ -750,10 +715,6 @@ The previous models stay in use.</source>
         <translation>%1
 
 将继续使用之前的模型。</translation>
-    </message>
-    <message>
-        <source>%1 MB</source>
-        <translation>%1 MB</translation>
     </message>
     <message>
         <source>Edit message</source>
@@ -1135,6 +1096,45 @@ The previous models stay in use.</source>
     </message>
 </context>
 <context>
+    <name>StatusFigures</name>
+    <message>
+        <source>Loading models…</source>
+        <translation>正在加载模型…</translation>
+    </message>
+    <message>
+        <source>The language and speech models in use</source>
+        <translation>正在使用的语言模型和语音模型</translation>
+    </message>
+    <message>
+        <source>Tokens per second of the last reply</source>
+        <translation>上一条回复每秒生成的词元数</translation>
+    </message>
+    <message>
+        <source>End of your speech to the first sound of the reply</source>
+        <translation>从你说完话到回复发出第一个声音的时间</translation>
+    </message>
+    <message>
+        <source>Memory this process uses</source>
+        <translation>此进程占用的内存</translation>
+    </message>
+    <message>
+        <source>%1 MB</source>
+        <translation>%1 MB</translation>
+    </message>
+    <message>
+        <source>No models loaded</source>
+        <translation>未加载模型</translation>
+    </message>
+    <message>
+        <source>%1 tokens/s</source>
+        <translation>%1 词元/秒</translation>
+    </message>
+    <message>
+        <source>voice-to-voice %1 ms</source>
+        <translation>语音到语音 %1 毫秒</translation>
+    </message>
+</context>
+<context>
     <name>TalkPanel</name>
     <message>
         <source>Conversation state</source>
@@ -1202,6 +1202,10 @@ The previous models stay in use.</source>
     <message>
         <source>Speaking…</source>
         <translation>正在说话…</translation>
+    </message>
+    <message>
+        <source>Dictating…</source>
+        <translation>听写中…</translation>
     </message>
 </context>
 </TS>

@@ -1,4 +1,4 @@
-"""Start the desktop app: the QApplication, the look, and the last conversation."""
+"""Start the desktop app: the QApplication, the look, the runtime and the window."""
 
 from __future__ import annotations
 
@@ -9,16 +9,18 @@ from PySide6.QtCore import QObject, QTimer, Slot
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from voicebuddy.app import EngineLoaders, VoiceBuddy
 from voicebuddy.bench import probe
 from voicebuddy.characters.character import ASSETS_DIR
 from voicebuddy.config import Paths, Settings
 from voicebuddy.errors import VoiceBuddyError
+from voicebuddy.events import Event, Failed
 from voicebuddy.gui import i18n
-from voicebuddy.gui.devices import AudioDevices
 from voicebuddy.gui.main_window import MainWindow
 from voicebuddy.gui.talk_panel import TalkState
-from voicebuddy.session import ChatSession
+from voicebuddy.runtime import Runtime
+from voicebuddy.runtime.devices import Devices
+from voicebuddy.runtime.engines import EngineLoaders
+from voicebuddy.runtime.events import ModelsLoaded
 from voicebuddy.storage import Store
 
 # Colours come from the palette, so the bubbles follow the system's light or dark scheme.
@@ -31,30 +33,19 @@ STYLE = """
 """
 
 
-def restore_session(app: VoiceBuddy, store: Store) -> ChatSession:
-    """The conversation that was open last time, else the configured character's last one."""
-    user = app.settings.chat.user_name
-    last = store.get_setting("last_conversation")
-    if last is not None and last.isdigit():
-        try:
-            info = store.conversation(int(last))
-            return ChatSession.open(store, info.id, app.character(info.character), user)
-        except VoiceBuddyError:
-            pass  # deleted, or its character is gone: start from the default character
-    return ChatSession.resume(store, app.character(), user)
-
-
 def create_window(
     settings: Settings,
     paths: Paths,
     loaders: EngineLoaders | None = None,
-    devices: AudioDevices | None = None,
+    devices: Devices | None = None,
 ) -> MainWindow:
-    """The main window on the last conversation; engines start loading in the background."""
-    app = VoiceBuddy(settings, paths, loaders=loaders or EngineLoaders())
-    store = app.store()
-    window = MainWindow(app, store, restore_session(app, store), devices)
+    """The main window on the last conversation; the runtime opens it and loads the models
+    in the background. A damaged store raises VoiceBuddyError."""
+    store = Store(paths.store_file)
+    runtime = Runtime(settings, paths, store=store, loaders=loaders, devices=devices)
+    window = MainWindow(runtime, store)
     window.setWindowIcon(QIcon(str(ASSETS_DIR / "icon.png")))
+    runtime.start(opening="last")
     return window
 
 
@@ -98,22 +89,29 @@ def run(settings: Settings, paths: Paths, config_problem: str = "") -> int:
 class StartupProbe(QObject):
     """Prints the start-up milestones (`voicebuddy.bench.probe`), then closes the app.
 
-    A QObject of the GUI thread, so the worker's signals reach it queued, after the window's
-    own handlers (connected earlier) have run.
+    Connected to the window's event relay after the window itself, so the window has handled
+    an event before the probe looks at it.
     """
 
     def __init__(self, qt: QApplication, window: MainWindow) -> None:
         super().__init__(window)
         self._qt, self._window = qt, window
-        window.worker.ready.connect(self.models_ready)
-        window.worker.load_failed.connect(self.load_failed)
+        window.bridge.relayed.connect(self.on_event)
 
     @Slot()
     def window_shown(self) -> None:
         print(probe.line("window"), flush=True)
 
     @Slot(object)
-    def models_ready(self, _ready: object) -> None:
+    def on_event(self, event: Event) -> None:
+        if isinstance(event, ModelsLoaded):
+            QTimer.singleShot(0, self._models_ready)  # once the state has followed
+        elif isinstance(event, Failed) and event.about == "load":
+            print(probe.line("failed", event.message), flush=True)
+            self._window.close()
+            self._qt.exit(1)
+
+    def _models_ready(self) -> None:
         state = self._window.talk.state
         if state is TalkState.READY:
             print(probe.line("ready"), flush=True)
@@ -123,9 +121,3 @@ class StartupProbe(QObject):
             )
         self._window.close()
         self._qt.quit()
-
-    @Slot(str)
-    def load_failed(self, message: str) -> None:
-        print(probe.line("failed", message), flush=True)
-        self._window.close()
-        self._qt.exit(1)
