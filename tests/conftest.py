@@ -13,12 +13,6 @@ from pathlib import Path
 import pytest
 from pulse import PulseServer
 
-from voicebuddy.bench.accuracy import word_error_rate
-
-FIXTURES = Path(__file__).parent / "fixtures"
-
-__all__ = ["FIXTURES", "word_error_rate"]
-
 
 @pytest.fixture(scope="session")
 def ggml_model(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:

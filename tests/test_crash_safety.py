@@ -20,24 +20,24 @@ import sys
 from pathlib import Path
 from voicebuddy.characters.character import BUNDLED_DIR, find_character
 from voicebuddy.engines.fakes import FakeChat
-from voicebuddy.pipeline import VoicePipeline
+from voicebuddy.pipeline import Text, TurnRequest, VoicePipeline
 from voicebuddy.session import ChatSession
 from voicebuddy.storage import Store
 
+class Reporting(ChatSession):
+    def added(self, message):
+        message = super().added(message)
+        print(f"final {message.id} {message.role}", flush=True)
+        return message
+
 store = Store(Path(sys.argv[1]))
-session = ChatSession.resume(store, find_character("Rowan", [BUNDLED_DIR]), "Ann")
-saved = session.conversation.recorder
-def report(message):
-    message = saved(message)
-    print(f"final {message.id} {message.role}", flush=True)
-    return message
-session.conversation.recorder = report
+session = Reporting.resume(store, find_character("Rowan", [BUNDLED_DIR]), "Ann")
 chat = FakeChat("*smiles* A long and winding answer. " * 6, delay_s=0.002)
 pipeline = VoicePipeline(None, chat, None)
 turn = 0
 while True:
     turn += 1
-    pipeline.run_turn(session.conversation, text=f"question {turn}")
+    pipeline.run_turn(session.conversation, TurnRequest(turn, Text(f"question {turn}")))
 """
 
 

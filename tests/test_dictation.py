@@ -13,15 +13,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import FIXTURES, word_error_rate
+from testdata import FIXTURES, word_error_rate
 
 from voicebuddy.audio.types import STT_SAMPLE_RATE, Samples
 from voicebuddy.audio.vad import EnergyVAD
 from voicebuddy.dictation import (
     Dictation,
     DictationCancelled,
-    DictationEvent,
-    DictationFailed,
     DictationOptions,
     FinalText,
     LiveDictation,
@@ -35,6 +33,7 @@ from voicebuddy.dictation import (
 from voicebuddy.engines.fakes import FakeChat, FakeSTT
 from voicebuddy.engines.stt import Segment, Transcription
 from voicebuddy.errors import AudioError, ConfigError
+from voicebuddy.events import Event
 from voicebuddy.text.cleanup import TextCleaner, judge, polish, remove_fillers
 from voicebuddy.text.subtitles import render, write_transcript
 
@@ -91,8 +90,8 @@ class ScriptedSTT:
         return Transcription((Segment(0.2, seconds - 0.1, text),), self.language)
 
 
-def events_of(dictation: Dictation, audio: Samples, chunk_s: float = 0.1) -> list[DictationEvent]:
-    events: list[DictationEvent] = []
+def events_of(dictation: Dictation, audio: Samples, chunk_s: float = 0.1) -> list[Event]:
+    events: list[Event] = []
     step = round(chunk_s * RATE)
     for i in range(0, audio.size, step):
         events += dictation.feed(audio[i : i + step])
@@ -106,7 +105,7 @@ def options(**kw: object) -> DictationOptions:
 # ----- the core, with fakes
 def test_partials_while_speaking_then_a_final_with_absolute_times() -> None:
     stt = ScriptedSTT()
-    seen: list[DictationEvent] = []
+    seen: list[Event] = []
     dictation = Dictation(stt, EnergyVAD(), options(language="en"), listener=seen.append)
     audio = np.concatenate([quiet(1.0), tone(3.0), quiet(1.5), tone(1.2), quiet(1.0)])
     events = events_of(dictation, audio)
@@ -254,11 +253,19 @@ class FakeMic:
         self.done.set()
 
 
-def test_live_dictation_runs_on_its_own_thread_and_finishes_on_stop() -> None:
-    seen: list[DictationEvent] = []
+def run_live(live: LiveDictation) -> threading.Thread:
+    """`live.run()` on a thread of its own, as the runtime's engine thread runs it."""
+    live.start()
+    thread = threading.Thread(target=live.run, name="engines")
+    thread.start()
+    return thread
+
+
+def test_live_dictation_transcribes_on_the_runners_thread_and_finishes_on_stop() -> None:
+    seen: list[Event] = []
     threads: set[str] = set()
 
-    def listen(event: DictationEvent) -> None:
+    def listen(event: Event) -> None:
         threads.add(threading.current_thread().name)
         seen.append(event)
 
@@ -270,30 +277,29 @@ def test_live_dictation_runs_on_its_own_thread_and_finishes_on_stop() -> None:
         return mics[-1]
 
     live = LiveDictation(Dictation(ScriptedSTT(), EnergyVAD(), listener=listen), open_mic)
-    live.start()
+    runner = run_live(live)
     assert mics[0].done.wait(10)
     live.stop()
-    assert not live.running and live.error is None
-    assert threads == {"dictation"}
+    runner.join(10)
+    assert not runner.is_alive() and live.error is None
+    assert threads == {"engines"}
     assert isinstance(seen[0], SpeechDetected)
     finals = [e for e in seen if isinstance(e, FinalText)]
     assert len(finals) == 1 and finals[0].text
 
 
 def test_live_dictation_reports_a_failed_microphone() -> None:
-    seen: list[DictationEvent] = []
+    seen: list[Event] = []
 
     def open_mic(on_samples: Callable[[Samples, float], None], on_error: object) -> FakeMic:
         return FakeMic(tone(0.5), on_samples, on_error, fail=True)  # type: ignore[arg-type]
 
     live = LiveDictation(Dictation(ScriptedSTT(), EnergyVAD(), listener=seen.append), open_mic)
-    live.start()
-    deadline = time.monotonic() + 10
-    while live.error is None and time.monotonic() < deadline:
-        time.sleep(0.01)
-    live.stop()
+    runner = run_live(live)
+    runner.join(10)  # run() ends by itself when the microphone fails
+    assert not runner.is_alive()
     assert live.error is not None and live.error.code == "input_device_failed"
-    assert any(isinstance(e, DictationFailed) for e in seen)
+    assert any(isinstance(e, FinalText) for e in seen)  # what was said before is kept
 
 
 # ----- files
@@ -567,7 +573,7 @@ def test_live_dictation_on_the_virtual_microphone(
     from voicebuddy.engines.stt import WhisperCppSTT
 
     assert isinstance(pulse_audio, PulseServer)
-    seen: list[DictationEvent] = []
+    seen: list[Event] = []
     dictation = Dictation(
         WhisperCppSTT(ggml_tiny_en),
         silero,
@@ -575,13 +581,14 @@ def test_live_dictation_on_the_virtual_microphone(
         listener=seen.append,  # type: ignore[arg-type]
     )
     live = LiveDictation(dictation, microphone())
-    live.start()
+    runner = run_live(live)
     try:
         time.sleep(0.5)
         pulse_audio.play_into_mic(FIXTURES / "jfk.wav")
         time.sleep(1.5)  # the end-of-speech pause
     finally:
         live.stop()
+        runner.join(60)
     assert live.error is None
     text = " ".join(e.text for e in seen if isinstance(e, FinalText))
     assert word_error_rate(JFK, text) < 0.15, text

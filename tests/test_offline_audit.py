@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
+from testdata import FIXTURES
 
 SCRIPT = r"""
 import json, sys
@@ -29,15 +29,17 @@ sys.addaudithook(record)
 
 from pathlib import Path
 from PySide6.QtWidgets import QApplication
+import threading
 from voicebuddy.audio.files import load_for_stt
-from voicebuddy.audio.vad import open_vad
-from voicebuddy.dictation import DictationOptions, transcribe_file
+from voicebuddy.dictation import DictationOptions
 from voicebuddy.characters.card import CharacterCard
 from voicebuddy.characters.card_files import write_card_png
 from voicebuddy.characters.library import import_card
 from voicebuddy.config import Paths, Settings
-from voicebuddy.gui.app import create_window
+from voicebuddy.gui.launch import create_window
 from voicebuddy.gui.talk_panel import TalkState
+from voicebuddy.runtime import Audio
+from voicebuddy.runtime.events import FileTranscribed
 
 work, jfk = Path(sys.argv[1]), Path(sys.argv[2])
 qt = QApplication([])
@@ -50,14 +52,17 @@ def wait(cond):
     while not cond() and time.monotonic() < end:
         qt.processEvents(); time.sleep(0.01)
 wait(lambda: window.talk.state is TalkState.READY)
-app, session = window.app, window.session
-audio = load_for_stt(jfk)
-result = app.pipeline(None, session.conversation.character).run_turn(   # a voice turn
-    session.conversation, audio=audio)
-dictated = transcribe_file(jfk, app.speech_to_text(), open_vad("silero"),  # dictation
-                           DictationOptions(vocabulary=("VoiceBuddy",))).text
-new = Settings(); new.stt.model = "base"                                 # a model change
-app.reload(new)
+runtime = window.runtime
+result = runtime.submit(Audio(load_for_stt(jfk))).wait(120)           # a voice turn
+files = []
+done = threading.Event()
+runtime.subscribe(lambda e: (files.append(e), done.set()) if isinstance(e, FileTranscribed) else 0)
+runtime.prepare_dictation(Settings())                                  # dictation
+runtime.transcribe_files([jfk], DictationOptions(vocabulary=("VoiceBuddy",)))
+done.wait(120)
+dictated = files[0].transcription.text
+new = Settings(); new.stt.model = "base"                               # a model change
+runtime.reload(new).result(120)
 write_card_png(CharacterCard(name="Audit"), None, work / "audit.png")   # a card import
 imported = import_card(work / "audit.png", work / "data" / "characters")
 window.close()

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import FIXTURES, word_error_rate
 from pulse import PulseServer
+from testdata import FIXTURES, word_error_rate
 
 JFK = FIXTURES / "jfk.wav"
 JFK_TEXT = (
@@ -76,6 +76,6 @@ def test_voice_chat_records_the_microphone(pulse_audio: PulseServer, tmp_path: P
     chat.stdin.close()
     assert chat.wait(timeout=300) == 0, chat.stderr.read() if chat.stderr else ""
     reader.join(5)
-    text = "".join(output)
-    said = text.split("(you said: ", 1)[1].split(")\n", 1)[0]
+    assert chat.stderr is not None
+    said = chat.stderr.read().split("(you said: ", 1)[1].split(")\n", 1)[0]
     assert word_error_rate(JFK_TEXT, said) <= 0.15, said

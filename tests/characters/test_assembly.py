@@ -14,8 +14,8 @@ from voicebuddy.characters.assembly import (
 )
 from voicebuddy.characters.card import CharacterCard, Lorebook, LoreEntry
 from voicebuddy.characters.macros import MacroContext
-from voicebuddy.characters.prompt import Message
 from voicebuddy.errors import VoiceBuddyError
+from voicebuddy.messages import Message
 
 BOOK = Lorebook(
     entries=[

@@ -3,100 +3,20 @@
 from __future__ import annotations
 
 import json
-import os
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-from collections.abc import Iterator
-from pathlib import Path
-
-import numpy as np
 import pytest
+from fake_devices import FakeDevices
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 from pytestqt.qtbot import QtBot
+from windows import REPLY, WINDOWS, bubble_texts, open_window, settled
 
-from voicebuddy.app import EngineLoaders
-from voicebuddy.audio.playback import CollectingSink
-from voicebuddy.audio.types import AudioSink, Samples
 from voicebuddy.config import Paths, Settings
 from voicebuddy.engines.fakes import FakeChat, FakeSTT, FakeTTS
-from voicebuddy.errors import AudioError
-from voicebuddy.gui.app import create_window
-from voicebuddy.gui.devices import Recorder
-from voicebuddy.gui.main_window import MainWindow
+from voicebuddy.gui.launch import create_window
 from voicebuddy.gui.talk_panel import TalkState
+from voicebuddy.runtime.engines import EngineLoaders
 from voicebuddy.storage import Store
-
-REPLY = "*smiles* Hello there! Nice to hear you."
-
-
-class FakeRecorder:
-    def __init__(self) -> None:
-        self.error: AudioError | None = None
-        self.recording = False
-
-    def start(self) -> None:
-        self.recording = True
-
-    def stop(self) -> Samples:
-        self.recording = False
-        return (0.2 * np.sin(np.arange(32_000, dtype=np.float32) / 7)).astype(np.float32)
-
-    def level(self) -> float:
-        return 0.1 if self.recording else 0.0
-
-
-class FakeDevices:
-    def __init__(self, microphone: bool = True) -> None:
-        self.microphone = microphone
-        self.recorder = FakeRecorder()
-        self.sink = CollectingSink()
-
-    def open_microphone(self, name: str) -> Recorder:
-        if not self.microphone:
-            raise AudioError("no_input_device", "No microphone was found.")
-        return self.recorder
-
-    def open_speaker(self, name: str) -> AudioSink:
-        return self.sink
-
-
-# Windows stay referenced until closed: a window that Python collects while its engine
-# thread runs would take the thread down with it.
-WINDOWS: list[MainWindow] = []
-
-
-@pytest.fixture(autouse=True)
-def close_windows() -> Iterator[None]:
-    yield
-    while WINDOWS:
-        WINDOWS.pop().close()
-
-
-@pytest.fixture
-def paths(tmp_path: Path) -> Paths:
-    return Paths(tmp_path / "config.toml", tmp_path / "cache", tmp_path / "data")
-
-
-def open_window(
-    qtbot: QtBot, paths: Paths, chat: FakeChat | None = None, devices: FakeDevices | None = None
-) -> tuple[MainWindow, FakeDevices]:
-    devices = devices or FakeDevices()
-    chat = chat or FakeChat(REPLY)
-    loaders = EngineLoaders(
-        chat=lambda s, p: chat, stt=lambda s, p: FakeSTT("how are you"), tts=lambda v, r: FakeTTS()
-    )
-    window = create_window(Settings(), paths, loaders, devices)  # type: ignore[arg-type]
-    qtbot.addWidget(window)
-    window.show()
-    WINDOWS.append(window)
-    qtbot.waitUntil(lambda: window.talk.state is TalkState.READY, timeout=10_000)
-    return window, devices
-
-
-def bubble_texts(window: MainWindow) -> list[tuple[str, str]]:
-    return [(b.role, b.text) for b in window.view.bubbles]
 
 
 def test_window_opens_on_the_greeting_and_a_typed_message_gets_a_streamed_reply(
@@ -117,8 +37,8 @@ def test_window_opens_on_the_greeting_and_a_typed_message_gets_a_streamed_reply(
     html = window.view.bubbles[2].body.text()
     assert "<i>" in html and "smiles" in html and "*" not in html  # the action, in italics
     assert len(devices.sink.clips) == 2  # "Hello there!" and "Nice to hear you."
-    assert "tokens/s" in window.speed_label.text()
-    stored = Store(paths.data_dir / "voicebuddy.sqlite3")
+    assert "tokens/s" in window.figures.speed.text()
+    stored = Store(paths.store_file)
     (info,) = stored.conversations()
     assert [(m.role, m.content) for m in stored.messages(info.id)][1:] == [
         ("user", "Hello!"),
@@ -134,9 +54,10 @@ def test_holding_space_records_and_answers_the_speech(qtbot: QtBot, paths: Paths
     qtbot.waitActive(window)
     window.view.setFocus()
     qtbot.keyPress(window, Qt.Key.Key_Space)
-    assert devices.recorder.recording and window.talk.state is TalkState.LISTENING
+    assert devices.recorder.recording
+    qtbot.waitUntil(lambda: window.talk.state is TalkState.LISTENING)
     qtbot.keyRelease(window, Qt.Key.Key_Space)
-    qtbot.waitUntil(lambda: window.talk.state is TalkState.READY and len(window.view.bubbles) == 3)
+    qtbot.waitUntil(lambda: settled(window, 3))
     assert bubble_texts(window)[1] == ("user", "how are you")
     assert states[:4] == [
         TalkState.LISTENING,
@@ -144,7 +65,7 @@ def test_holding_space_records_and_answers_the_speech(qtbot: QtBot, paths: Paths
         TalkState.THINKING,
         TalkState.SPEAKING,
     ]
-    assert "voice-to-voice" in window.latency_label.text()
+    assert "voice-to-voice" in window.figures.latency.text()
 
 
 def test_space_types_in_the_text_box_once_there_is_text(qtbot: QtBot, paths: Paths) -> None:
@@ -166,7 +87,7 @@ def test_escape_stops_a_long_reply(qtbot: QtBot, paths: Paths) -> None:
     qtbot.waitActive(window)
     qtbot.keyClick(window, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: window.talk.state is TalkState.READY, timeout=5000)
-    last = window.session.conversation.messages[-1]
+    last = window.messages[-1]
     assert last.role == "assistant" and last.interrupted
     assert len(last.content) < len(chat.reply.strip())
     assert "interrupted" in window.view.bubbles[-1].body.text()
@@ -178,7 +99,7 @@ def test_regenerate_edit_and_delete_change_the_stored_conversation(
     chat = FakeChat("First answer.")
     window, _ = open_window(qtbot, paths, chat)
     window.send_text("question")
-    qtbot.waitUntil(lambda: window.talk.state is TalkState.READY and len(window.view.bubbles) == 3)
+    qtbot.waitUntil(lambda: settled(window, 3))
     chat.reply = "Second answer."
     window.regenerate_action.trigger()
     qtbot.waitUntil(
@@ -189,11 +110,13 @@ def test_regenerate_edit_and_delete_change_the_stored_conversation(
     )
     monkeypatch.setattr(QInputDialog, "getMultiLineText", lambda *a, **k: ("better question", True))
     window.view.bubbles[1].edit_requested.emit(1)
+    qtbot.waitUntil(lambda: bubble_texts(window)[1] == ("user", "better question"))
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     window.view.bubbles[0].delete_requested.emit(0)
-    assert bubble_texts(window) == [("user", "better question"), ("assistant", "Second answer.")]
-    store = Store(paths.data_dir / "voicebuddy.sqlite3")
-    messages = store.messages(window.session.conversation_id)
+    expected = [("user", "better question"), ("assistant", "Second answer.")]
+    qtbot.waitUntil(lambda: bubble_texts(window) == expected)
+    store = Store(paths.store_file)
+    messages = store.messages(window.conversation_id)
     assert [(m.role, m.content) for m in messages] == [
         ("user", "better question"),
         ("assistant", "Second answer."),
@@ -203,12 +126,12 @@ def test_regenerate_edit_and_delete_change_the_stored_conversation(
 def test_the_conversation_comes_back_after_a_restart(qtbot: QtBot, paths: Paths) -> None:
     window, _ = open_window(qtbot, paths)
     window.send_text("remember me")
-    qtbot.waitUntil(lambda: window.talk.state is TalkState.READY and len(window.view.bubbles) == 3)
+    qtbot.waitUntil(lambda: settled(window, 3))
     window.close()
     again, _ = open_window(qtbot, paths)
     assert bubble_texts(again)[1:] == [("user", "remember me"), ("assistant", REPLY)]
     again.new_action.trigger()
-    assert len(again.view.bubbles) == 1  # a new conversation starts with the greeting
+    qtbot.waitUntil(lambda: len(again.view.bubbles) == 1)  # a new one starts with the greeting
 
 
 def test_without_a_microphone_the_window_is_text_only(qtbot: QtBot, paths: Paths) -> None:
@@ -244,7 +167,7 @@ def test_a_bad_model_in_settings_gives_a_message_and_keeps_the_old_one(
 
     devices = FakeDevices()
     loaders = EngineLoaders(chat=load_chat, stt=lambda s, p: FakeSTT(), tts=lambda v, r: FakeTTS())
-    window = create_window(Settings(), paths, loaders, devices)  # type: ignore[arg-type]
+    window = create_window(Settings(), paths, loaders, devices)
     WINDOWS.append(window)
     window.show()
     qtbot.waitUntil(lambda: window.talk.state is TalkState.READY)
@@ -257,15 +180,15 @@ def test_a_bad_model_in_settings_gives_a_message_and_keeps_the_old_one(
     window.settings_action.trigger()
     qtbot.waitUntil(lambda: bool(warnings) and window.talk.state is TalkState.READY)
     assert "broken.gguf is not a GGUF model file" in warnings[0]
-    assert window.app.settings.llm.model == "" and not paths.config_file.exists()
+    assert window.runtime.settings.llm.model == "" and not paths.config_file.exists()
     window.send_text("still there?")  # the old model still answers
-    qtbot.waitUntil(lambda: len(window.view.bubbles) == 3)
+    qtbot.waitUntil(lambda: settled(window, 3))
 
     chosen.llm.model, chosen.llm.temperature, chosen.chat.user_name = "", 0.3, "Ann"
     window.settings_action.trigger()
     qtbot.waitUntil(lambda: paths.config_file.exists() and window.talk.state is TalkState.READY)
     assert 'user_name = "Ann"' in paths.config_file.read_text()
-    assert window.app.settings.llm.temperature == 0.3
+    assert window.runtime.settings.llm.temperature == 0.3
 
 
 def test_switching_character_opens_its_conversation(
@@ -279,37 +202,37 @@ def test_switching_character_opens_its_conversation(
     (folder / "mira.json").write_text(json.dumps(card))
     window, _ = open_window(qtbot, paths)
     window.send_text("hello Buddy")
-    qtbot.waitUntil(lambda: window.talk.state is TalkState.READY and len(window.view.bubbles) == 3)
+    qtbot.waitUntil(lambda: settled(window, 3))
     pick = {"name": "Mira"}
     monkeypatch.setattr(character_picker.CharacterPicker, "exec", lambda self: True)
     monkeypatch.setattr(
         character_picker.CharacterPicker, "selected_name", lambda self: pick["name"]
     )
     window.character_action.trigger()
-    assert window.character_name.text() == "Mira"
+    qtbot.waitUntil(lambda: window.character_name.text() == "Mira")
     assert bubble_texts(window) == [("assistant", "*waves* Hi User!")]
     pick["name"] = "Buddy"
     window.character_action.trigger()
+    qtbot.waitUntil(lambda: window.character_name.text() == "Buddy")
     assert bubble_texts(window)[1] == ("user", "hello Buddy")  # Buddy's last conversation
     mira_id = window.store.last_conversation("Mira")
     assert mira_id is not None
     window.open_conversation(mira_id.id)  # as the history dialog does
-    assert window.character_name.text() == "Mira"
+    qtbot.waitUntil(lambda: window.character_name.text() == "Mira")
 
 
 def test_alternate_greetings_cycle_until_the_first_reply(qtbot: QtBot, paths: Paths) -> None:
     window, _ = open_window(qtbot, paths)
-    from voicebuddy.session import ChatSession
-
-    rowan = window.app.character("Rowan")
-    window._switch(ChatSession.new(window.store, rowan, "User"))
+    window.runtime.open_character("Rowan")  # no conversation yet: a new one
+    qtbot.waitUntil(lambda: window.character_name.text() == "Rowan")
     first = bubble_texts(window)[0][1]
     assert window.greeting_action.isEnabled()
     window.greeting_action.trigger()
+    qtbot.waitUntil(lambda: bubble_texts(window)[0][1] != first)
     second = bubble_texts(window)[0][1]
-    assert second != first and second.startswith("*waves a dusty atlas*")
-    stored = window.store.messages(window.session.conversation_id)
+    assert second.startswith("*waves a dusty atlas*")
+    stored = window.store.messages(window.conversation_id)
     assert [m.content for m in stored] == [second]
     window.send_text("hi")
-    qtbot.waitUntil(lambda: window.talk.state is TalkState.READY and len(window.view.bubbles) == 3)
+    qtbot.waitUntil(lambda: settled(window, 3))
     assert not window.greeting_action.isEnabled()

@@ -12,27 +12,26 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import word_error_rate
 from pulse import PulseServer
-from test_cli import espeak
+from speech import espeak
+from testdata import word_error_rate
 
-from voicebuddy.app import VoiceBuddy
 from voicebuddy.audio.files import write_wav
-from voicebuddy.audio.playback import SpeakerSink
 from voicebuddy.audio.types import Clip
-from voicebuddy.audio.vad import open_vad
 from voicebuddy.bench import noise
 from voicebuddy.config import Paths, Settings
-from voicebuddy.errors import VoiceBuddyError
-from voicebuddy.events import AudioStarted, TranscriptReady, TurnEnded, TurnEvent
-from voicebuddy.handsfree import (
+from voicebuddy.events import (
+    AudioStarted,
     BargedIn,
-    HandsFreeTalk,
-    ListenEvent,
-    ListenOptions,
+    Event,
+    Failed,
+    TranscriptReady,
+    TurnEnded,
     UtteranceHeard,
 )
-from voicebuddy.pipeline import TurnResult
+from voicebuddy.runtime import Runtime
+from voicebuddy.runtime.events import ConversationChanged, HandsFreeChanged, ModelsLoaded
+from voicebuddy.storage import Store
 
 pytestmark = [pytest.mark.real, pytest.mark.slow]
 INTERRUPTION = "Sorry to interrupt you, but what is the weather like today?"
@@ -40,62 +39,65 @@ INTERRUPTION = "Sorry to interrupt you, but what is the weather like today?"
 
 @dataclass
 class Talk:
-    talk: HandsFreeTalk
-    app: VoiceBuddy
-    results: list[TurnResult] = field(default_factory=list)
-    errors: list[VoiceBuddyError] = field(default_factory=list)
-    heard: list[ListenEvent] = field(default_factory=list)
-    turn_events: list[TurnEvent] = field(default_factory=list)
-    turn_done: threading.Condition = field(default_factory=threading.Condition)
+    """A hands-free conversation on the runtime, as the terminal and the window hold one."""
+
+    runtime: Runtime
+    events: list[Event] = field(default_factory=list)
+    changed: threading.Condition = field(default_factory=threading.Condition)
+
+    def __call__(self, event: Event) -> None:
+        with self.changed:
+            self.events.append(event)
+            self.changed.notify_all()
+
+    @property
+    def results(self) -> list[TurnEnded]:
+        return self.of(TurnEnded)
+
+    @property
+    def errors(self) -> list[Failed]:
+        return self.of(Failed)
+
+    def messages(self) -> list[tuple[str, str, bool]]:
+        changes = self.of(ConversationChanged)
+        return [(m.role, m.content, m.interrupted) for m in changes[-1].messages] if changes else []
 
     def wait_for_turns(self, count: int, timeout: float = 90) -> None:
-        with self.turn_done:
-            ok = self.turn_done.wait_for(
+        with self.changed:
+            ok = self.changed.wait_for(
                 lambda: len(self.results) + len(self.errors) >= count, timeout
             )
         assert ok, f"{count} turns expected, got {self.results} and errors {self.errors}"
 
     def of(self, kind: type) -> list:  # type: ignore[type-arg]
-        return [e for e in [*self.heard, *self.turn_events] if isinstance(e, kind)]
+        with self.changed:
+            return [e for e in self.events if isinstance(e, kind)]
 
 
-def start_talk(tmp_path: Path, stt_model: Path, character: str = "Buddy", **listen: object) -> Talk:
+def start_talk(
+    tmp_path: Path,
+    stt_model: Path,
+    character: str = "Buddy",
+    reply_tokens: int = 48,
+    **listen: object,
+) -> Talk:
     settings = Settings()
     settings.stt.model = str(stt_model)
     settings.llm.seed = 5
-    settings.llm.max_reply_tokens = 48
+    settings.llm.max_reply_tokens = reply_tokens
+    settings.chat.character = character
     for key, value in listen.items():
         setattr(settings.listen, key, value)
-    app = VoiceBuddy(settings, Paths(tmp_path / "c.toml", tmp_path / "cache", tmp_path / "data"))
-    chosen = app.character(character)
-    pipeline = app.pipeline(SpeakerSink(), chosen)
-    conversation = app.new_conversation(chosen)
-    holder: list[Talk] = []
-
-    def on_turn(result: TurnResult) -> None:
-        with holder[0].turn_done:
-            holder[0].results.append(result)
-            holder[0].turn_done.notify_all()
-
-    def on_error(error: VoiceBuddyError) -> None:
-        with holder[0].turn_done:
-            holder[0].errors.append(error)
-            holder[0].turn_done.notify_all()
-
-    talk = HandsFreeTalk(
-        pipeline,
-        conversation,
-        open_vad(settings.listen.vad),
-        ListenOptions.from_settings(settings.listen),
-        on_turn=on_turn,
-        on_error=on_error,
-        on_event=lambda e: holder[0].heard.append(e),
-    )
-    holder.append(Talk(talk, app))
-    app.bus.subscribe(holder[0].turn_events.append)
-    pipeline.prepare(conversation)
-    talk.start()
-    return holder[0]
+    paths = Paths(tmp_path / "c.toml", tmp_path / "cache", tmp_path / "data")
+    runtime = Runtime(settings, paths, store=Store(paths.store_file), push_to_talk=False)
+    talk = Talk(runtime)
+    runtime.subscribe(talk)
+    runtime.start(opening="new").result()
+    runtime.set_hands_free(True)
+    with talk.changed:
+        assert talk.changed.wait_for(lambda: talk.of(HandsFreeChanged), 10)
+    assert runtime.hands_free, talk.errors
+    return talk
 
 
 @pytest.fixture
@@ -103,7 +105,7 @@ def talk_factory(pulse_audio: PulseServer) -> Iterator[list[Talk]]:
     started: list[Talk] = []
     yield started
     for talk in started:
-        talk.talk.stop()
+        talk.runtime.close()
 
 
 def test_three_hands_free_turns_without_a_key(
@@ -126,7 +128,7 @@ def test_three_hands_free_turns_without_a_key(
     for result, question in zip(talk.results, questions, strict=True):
         assert word_error_rate(question, result.transcript) <= 0.5, result.transcript
         assert result.reply and result.timings.first_audio is not None
-    users = [m.content for m in talk.talk.conversation.messages if m.role == "user"]
+    users = [content for role, content, _ in talk.messages() if role == "user"]
     assert users == [r.transcript for r in talk.results]
     delays = [e.detection_delay_ms for e in talk.of(UtteranceHeard)]
     print(f"end-of-speech detection delays (ms): {[round(d) for d in delays]}")
@@ -136,11 +138,7 @@ def test_three_hands_free_turns_without_a_key(
 def test_talking_over_the_reply_stops_it_and_keeps_what_was_heard(
     pulse_audio: PulseServer, tmp_path: Path, ggml_tiny_en: Path, talk_factory: list[Talk]
 ) -> None:
-    talk = start_talk(tmp_path, ggml_tiny_en)
-    talk.app.settings.llm.max_reply_tokens = 160
-    talk.talk.pipeline.options = type(talk.talk.pipeline.options)(
-        sampling=talk.app.sampling()
-    )  # a long reply, so there is something to interrupt
+    talk = start_talk(tmp_path, ggml_tiny_en, reply_tokens=160)  # something to interrupt
     talk_factory.append(talk)
     question = espeak(tmp_path, "Please tell me a long story about a dragon.")
     (tmp_path / "user").mkdir()
@@ -160,9 +158,8 @@ def test_talking_over_the_reply_stops_it_and_keeps_what_was_heard(
     assert word_error_rate(INTERRUPTION, second.transcript) <= 0.25, second.transcript
     barge = talk.of(BargedIn)
     assert len(barge) == 1
-    messages = talk.talk.conversation.messages
-    cut = next(m for m in messages if m.role == "assistant" and m.interrupted)
-    assert cut.content == first.reply and len(cut.content) > 0
+    cut = next(c for role, c, interrupted in talk.messages() if role == "assistant" and interrupted)
+    assert cut == first.reply and len(cut) > 0
     ended_first = talk.of(TurnEnded)[0]
     stop_ms = (ended_first.at - barge[0].at) * 1000
     print(
@@ -198,7 +195,7 @@ def test_silence_and_noise_produce_no_turn(
         pulse_audio.play_into_mic(tmp_path / f"{kind}.wav")
     time.sleep(1.5)  # longer than the end-of-speech pause
     assert talk.results == []
-    assert [e.code for e in talk.errors] == []
+    assert talk.errors == []
     assert talk.of(TranscriptReady) == []
 
 
@@ -229,8 +226,8 @@ def test_a_chinese_question_is_heard_in_chinese_and_answered_with_a_chinese_voic
     assert result.language == "zh"
     assert any("\u4e00" <= ch <= "\u9fff" for ch in result.transcript), result.transcript
     assert any("\u4e00" <= ch <= "\u9fff" for ch in result.reply), result.reply
-    tts = talk.talk.pipeline.speech
-    assert tts is not None and "cmn" in getattr(tts[0], "voice_id", "")
+    (loaded,) = talk.of(ModelsLoaded)
+    assert "cmn" in loaded.voice
     assert np.abs(recording[0]).max() > 0.05  # the reply was heard on the speaker
 
 

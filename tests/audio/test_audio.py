@@ -15,14 +15,15 @@ import numpy as np
 import pytest
 import soundfile as sf
 from pulse import PulseServer
+from testdata import FIXTURES
 
 from voicebuddy.audio.files import load_for_stt, read_audio, resample, write_wav
 from voicebuddy.audio.playback import CollectingSink, WavFileSink
 from voicebuddy.audio.types import STT_SAMPLE_RATE, Clip
 from voicebuddy.errors import AudioError
 
-JFK = Path(__file__).parent / "fixtures" / "jfk.wav"
-REPO = Path(__file__).resolve().parent.parent
+JFK = FIXTURES / "jfk.wav"
+REPO = Path(__file__).resolve().parents[2]
 
 
 def tone(freq: float, seconds: float, rate: int, amplitude: float = 0.5) -> np.ndarray:

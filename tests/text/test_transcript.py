@@ -8,7 +8,7 @@ from voicebuddy.characters.card import CharacterCard
 from voicebuddy.characters.character import Character
 from voicebuddy.conversation import Conversation
 from voicebuddy.engines.fakes import FakeChat, FakeSTT
-from voicebuddy.pipeline import PipelineOptions, VoicePipeline
+from voicebuddy.pipeline import Audio, PipelineOptions, TurnRequest, VoicePipeline
 from voicebuddy.text.transcript import collapse_repeats, tidy_transcript
 
 
@@ -45,6 +45,6 @@ def test_the_pipeline_answers_the_tidied_transcript() -> None:
     )
     conversation = Conversation.start(Character(CharacterCard(name="林晓")), "Ann")
     audio = (0.2 * np.sin(np.arange(16_000) / 5)).astype(np.float32)
-    result = pipeline.run_turn(conversation, audio=audio)
+    result = pipeline.run_turn(conversation, TurnRequest(1, Audio(audio)))
     assert result.transcript == "我们去哪里？"
     assert conversation.messages[-2].content == "我们去哪里？"

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import FIXTURES, word_error_rate
 from pulse import PulseServer
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer
 from pytestqt.qtbot import QtBot
+from testdata import FIXTURES, word_error_rate
 
 from voicebuddy.config import Paths, Settings
-from voicebuddy.gui.app import create_window
+from voicebuddy.gui.launch import create_window
 from voicebuddy.gui.main_window import MainWindow
 from voicebuddy.gui.talk_panel import TalkState
 from voicebuddy.storage import Store
@@ -77,7 +77,7 @@ def test_hold_space_speak_release_and_hear_the_reply(
     with pulse_audio.record_speaker() as heard:
         watch.start()
         qtbot.keyPress(window, Qt.Key.Key_Space)
-        assert window.talk.state is TalkState.LISTENING
+        qtbot.waitUntil(lambda: window.talk.state is TalkState.LISTENING, timeout=5_000)
         player = subprocess.Popen(
             ["paplay", "--device=micfeed", str(FIXTURES / "jfk.wav")], env=pulse_audio.env
         )
@@ -95,9 +95,34 @@ def test_hold_space_speak_release_and_hear_the_reply(
     assert reply[0] == "assistant" and reply[1].strip()
     (samples,) = heard
     assert (np.abs(samples) > 0.02).sum() / 16_000 > 0.3, "the reply was not heard"
-    assert "voice-to-voice" in window.latency_label.text()
+    assert "voice-to-voice" in window.figures.latency.text()
 
-    store = Store(window.app.paths.data_dir / "voicebuddy.sqlite3")
-    stored = [(m.role, m.content) for m in store.messages(window.session.conversation_id)]
+    store = Store(window.runtime.paths.store_file)
+    stored = [(m.role, m.content) for m in store.messages(window.conversation_id)]
     assert stored[-2:] == [user, reply]
     assert watch.longest_ms < 250, f"the window froze for {watch.longest_ms:.0f} ms"
+
+
+@pytest.mark.real
+@pytest.mark.slow
+def test_hands_free_in_the_window_answers_a_spoken_question(
+    qtbot: QtBot, window: MainWindow, pulse_audio: PulseServer, tmp_path: Path
+) -> None:
+    """The same hands-free listening as `voicebuddy chat --hands-free`, in the window."""
+    from speech import espeak
+
+    window.hands_free_action.trigger()
+    qtbot.waitUntil(lambda: window.runtime.hands_free, timeout=10_000)
+    before = len(window.view.bubbles)
+    with pulse_audio.record_speaker() as heard:
+        pulse_audio.play_into_mic(espeak(tmp_path, "What is the capital of France?"))
+        qtbot.waitUntil(
+            lambda: window.talk.state is TalkState.READY
+            and len(window.view.bubbles) >= before + 2,
+            timeout=120_000,
+        )
+    user, reply = [(b.role, b.text) for b in window.view.bubbles[-2:]]
+    assert user[0] == "user" and "capital" in user[1].lower(), user
+    assert reply[0] == "assistant" and reply[1].strip()
+    (samples,) = heard
+    assert np.abs(samples).max() > 0.05, "the reply was not heard"

@@ -9,11 +9,11 @@ import pytest
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from voicebuddy.app import EngineLoaders
 from voicebuddy.cli import main
 from voicebuddy.engines.fakes import FakeChat, FakeSTT, FakeTTS
-from voicebuddy.gui import app as gui_app
+from voicebuddy.gui import launch as gui_app
 from voicebuddy.gui.main_window import MainWindow
+from voicebuddy.runtime.engines import EngineLoaders
 
 BROKEN_CONFIG = "[llm]\ncontext_size = 4096\n[stt\nmodel = 'base'\n"
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import FIXTURES, word_error_rate
+from testdata import FIXTURES, word_error_rate
 
 from voicebuddy.errors import ModelError
 from voicebuddy.models import defaults

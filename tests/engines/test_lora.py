@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 from gguf_file import lora_adapter, write_gguf
 
-from voicebuddy.app import VoiceBuddy
 from voicebuddy.config import Paths, Settings
 from voicebuddy.engines.llm import LlamaCppChat, LlamaSettings
 from voicebuddy.errors import ModelError
 from voicebuddy.models.defaults import default_llm_path
 from voicebuddy.models.gguf import read_gguf_header
+from voicebuddy.runtime.engines import Engines
 
 
 def test_the_header_reader_reads_what_was_written(tmp_path: Path) -> None:
@@ -70,10 +70,10 @@ def test_a_fitting_lora_loads_and_a_wrong_one_keeps_the_old_model(tmp_path: Path
     settings = Settings()
     settings.llm.max_reply_tokens = 8
     settings.llm.lora = str(lora_adapter(tmp_path / "fits.gguf", "llama", 576))
-    app = VoiceBuddy(settings, Paths(tmp_path / "c.toml", tmp_path / "cache", tmp_path / "data"))
-    chat = app.chat_model()  # loads with the (all-zero) adapter applied
+    engines = Engines(settings, Paths(tmp_path / "c.toml", tmp_path / "cache", tmp_path / "data"))
+    chat = engines.chat()  # loads with the (all-zero) adapter applied
     wrong = dataclasses.replace(settings, llm=dataclasses.replace(settings.llm))
     wrong.llm.lora = str(lora_adapter(tmp_path / "other.gguf", "qwen2", 896))
     with pytest.raises(ModelError, match="made for a qwen2 model"):
-        app.reload(wrong)
-    assert app.chat_model() is chat and app.settings.llm.lora == settings.llm.lora
+        engines.reload(wrong, None)
+    assert engines.chat() is chat and engines.settings.llm.lora == settings.llm.lora

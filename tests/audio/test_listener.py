@@ -1,34 +1,16 @@
-"""Hands-free listening, barge-in, the echo gate and the wake phrase, with fakes (fast)."""
+"""Hands-free listening: utterances, barge-in and the echo gate, with a simple detector (fast)."""
 
 from __future__ import annotations
-
-import threading
-import time
 
 import numpy as np
 import pytest
 
 from voicebuddy.audio.echo import EchoGate
-from voicebuddy.audio.playback import CollectingSink
+from voicebuddy.audio.listener import HandsFreeListener, HeardUtterance, ListenOptions
 from voicebuddy.audio.segmenter import SegmenterOptions
 from voicebuddy.audio.types import Clip
 from voicebuddy.audio.vad import EnergyVAD
-from voicebuddy.characters.card import CharacterCard
-from voicebuddy.characters.character import Character
-from voicebuddy.conversation import Conversation
-from voicebuddy.engines.fakes import FakeChat, FakeTTS
-from voicebuddy.events import AudioStarted, TurnEnded
-from voicebuddy.handsfree import (
-    BargedIn,
-    HandsFreeListener,
-    HeardUtterance,
-    ListenEvent,
-    ListenOptions,
-    UtteranceHeard,
-)
-from voicebuddy.pipeline import VoicePipeline, heard_part
-from voicebuddy.speech_out import SpokenSoFar
-from voicebuddy.wake import strip_wake_phrase
+from voicebuddy.events import BargedIn, Event, UtteranceHeard
 
 RATE = 16_000
 
@@ -45,11 +27,11 @@ def silence(seconds: float) -> np.ndarray:
     return np.zeros(int(seconds * RATE), dtype=np.float32)
 
 
-class Recorder:
+class Heard:
     def __init__(self) -> None:
         self.utterances: list[HeardUtterance] = []
         self.barge_ins = 0
-        self.events: list[ListenEvent] = []
+        self.events: list[Event] = []
 
     def listener(self, options: ListenOptions) -> HandsFreeListener:
         return HandsFreeListener(
@@ -78,7 +60,7 @@ OPTIONS = ListenOptions(SegmenterOptions(end_pause_ms=500, pre_roll_ms=200))
 
 
 def test_utterance_with_pre_roll_and_end_time() -> None:
-    rec = Recorder()
+    rec = Heard()
     listener = rec.listener(OPTIONS)
     speech = speechlike(1.5)
     feed(listener, np.concatenate([silence(1.0), speech, silence(1.0)]), 100.0)
@@ -92,14 +74,14 @@ def test_utterance_with_pre_roll_and_end_time() -> None:
 
 
 def test_a_click_is_not_an_utterance() -> None:
-    rec = Recorder()
+    rec = Heard()
     listener = rec.listener(OPTIONS)
     feed(listener, np.concatenate([silence(1), speechlike(0.1), silence(2)]), 0.0)
     assert rec.utterances == []
 
 
 def test_speech_during_a_reply_barges_in_once() -> None:
-    rec = Recorder()
+    rec = Heard()
     listener = rec.listener(ListenOptions(SegmenterOptions(end_pause_ms=500), duplex="full"))
     listener.reply_started()
     feed(
@@ -114,7 +96,7 @@ def test_speech_during_a_reply_barges_in_once() -> None:
 
 
 def test_half_duplex_without_barge_in_hears_nothing_during_a_reply() -> None:
-    rec = Recorder()
+    rec = Heard()
     listener = rec.listener(ListenOptions(SegmenterOptions(), duplex="half", barge_in=False))
     listener.reply_started()
     feed(listener, np.concatenate([speechlike(1.0), silence(1.0)]), 0.0)
@@ -150,7 +132,7 @@ def test_echo_gate_mutes_the_characters_voice_but_not_a_louder_user() -> None:
 
 
 def test_half_duplex_echo_does_not_barge_in_nor_become_a_turn() -> None:
-    rec = Recorder()
+    rec = Heard()
     listener = rec.listener(ListenOptions(SegmenterOptions(end_pause_ms=500), duplex="half"))
     reply = speechlike(2.0, amplitude=0.3, seed=3)
     listener.reply_started()
@@ -160,63 +142,3 @@ def test_half_duplex_echo_does_not_barge_in_nor_become_a_turn() -> None:
     listener.reply_ended()
     feed(listener, silence(1.5), 2.0)
     assert rec.barge_ins == 0 and rec.utterances == []
-
-
-def test_full_duplex_barge_in_through_the_pipeline_cuts_the_stored_reply() -> None:
-    """A fake turn whose reply plays in real time; barge in while sentence 2 is playing."""
-    card = CharacterCard(name="Rowan", first_mes="Hi.")
-    character = Character(card)
-    conversation = Conversation.start(character, "Ann")
-    reply = "One two three. Four five six seven eight nine ten eleven. Twelve thirteen."
-    pipeline = VoicePipeline(
-        None, FakeChat(reply), (FakeTTS(seconds_per_char=0.02), CollectingSink(realtime=True))
-    )
-    started: list[AudioStarted] = []
-    pipeline.bus.subscribe(lambda e: started.append(e) if isinstance(e, AudioStarted) else None)
-    ended: list[TurnEnded] = []
-    pipeline.bus.subscribe(lambda e: ended.append(e) if isinstance(e, TurnEnded) else None)
-
-    def barge_in_during_second_sentence() -> None:
-        while not any(e.sentence_index == 1 for e in started):
-            time.sleep(0.005)
-        time.sleep(0.2)
-        pipeline.cancel(barge_in=True)
-
-    helper = threading.Thread(target=barge_in_during_second_sentence)
-    helper.start()
-    result = pipeline.run_turn(conversation, text="Count for me.")
-    helper.join()
-    assert result.interrupted
-    stored = conversation.messages[-1]
-    assert stored.role == "assistant" and stored.interrupted
-    assert stored.content.startswith("One two three. Four")
-    assert stored.content.endswith("…") and "Twelve" not in stored.content
-    assert ended[-1].reply == stored.content
-
-
-def test_heard_part_cuts_words_and_chinese_characters() -> None:
-    sentences = ["Hello there.", "*waves* How are you doing today?", "Bye."]
-    assert heard_part(sentences, SpokenSoFar(1, 0.5)) == "Hello there. *waves* How are…"
-    assert heard_part(sentences, SpokenSoFar(3, 0.0)) == " ".join(sentences)
-    assert heard_part(sentences, SpokenSoFar(0, 0.0)) == ""
-    assert heard_part(["你好。", "今天天气很好，我们去公园吧。"], SpokenSoFar(1, 0.5)) == (
-        "你好。今天天气很好…"
-    )
-
-
-@pytest.mark.parametrize(
-    ("transcript", "expected"),
-    [
-        ("Hey Rowan, what time is it?", "what time is it?"),
-        ("hay rowen what time is it", "what time is it"),
-        ("Hi, Rowan. Tell me a story.", "Tell me a story."),
-        ("Hey Rowan!", "Hey Rowan!"),
-        ("Rowan is a nice name.", None),
-        ("What time is it?", None),
-        ("Hello Robin, hi", None),
-        ("嘿，小林，今天天气怎么样？", "今天天气怎么样？"),
-        ("你好小林，讲个故事。", "讲个故事。"),
-    ],
-)
-def test_wake_phrase(transcript: str, expected: str | None) -> None:
-    assert strip_wake_phrase(transcript, ["Rowan", "小林"]) == expected

@@ -11,11 +11,11 @@ from collections.abc import Iterator, Sequence
 import pytest
 
 from voicebuddy.characters.character import BUNDLED_DIR, find_character
-from voicebuddy.characters.prompt import Message
 from voicebuddy.conversation import Conversation
 from voicebuddy.engines.llm import LlamaCppChat, LlamaSettings, ReplyStats, Sampling
+from voicebuddy.messages import Message
 from voicebuddy.models.defaults import default_llm_path
-from voicebuddy.pipeline import PipelineOptions, VoicePipeline
+from voicebuddy.pipeline import PipelineOptions, Text, TurnRequest, VoicePipeline
 
 
 class RecordingChat:
@@ -61,7 +61,8 @@ def test_three_hundred_turns_stay_in_the_window_and_keep_the_character() -> None
     rowan = find_character("Rowan", [BUNDLED_DIR])
     conversation = Conversation.start(rowan, "Ann")
     for turn in range(300):
-        pipeline.run_turn(conversation, text=f"Tell me about book number {turn}, please.")
+        words = Text(f"Tell me about book number {turn}, please.")
+        pipeline.run_turn(conversation, TurnRequest(turn + 1, words))
     assert len(conversation.messages) > 500
     description = "Rowan runs a small secondhand bookshop on a rainy street."
     for first in recording.first_messages:  # the definition, whatever the lorebook adds

@@ -19,9 +19,9 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import numpy as np
 import PySide6
 import pytest
+from fake_devices import FakeDevices
 from PySide6.QtCore import QLocale, QTranslator
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -37,22 +37,18 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
-from voicebuddy.app import EngineLoaders
-from voicebuddy.audio.playback import CollectingSink
-from voicebuddy.audio.types import AudioSink, Samples
 from voicebuddy.config import Paths, Settings
 from voicebuddy.engines.fakes import FakeChat, FakeSTT, FakeTTS
-from voicebuddy.errors import AudioError
 from voicebuddy.gui import i18n
-from voicebuddy.gui.app import create_window
 from voicebuddy.gui.character_picker import CharacterPicker
-from voicebuddy.gui.devices import Recorder
 from voicebuddy.gui.history_dialog import HistoryDialog
+from voicebuddy.gui.launch import create_window
 from voicebuddy.gui.main_window import WHISPER_LANGUAGES, MainWindow
 from voicebuddy.gui.settings_dialog import SettingsChoices, SettingsDialog, language_label
 from voicebuddy.gui.talk_panel import TalkState
+from voicebuddy.runtime.engines import EngineLoaders
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 GUI = ROOT / "voicebuddy" / "gui"
 TS = i18n.TRANSLATIONS_DIR / "voicebuddy_zh_CN.ts"
 QM = TS.with_suffix(".qm")
@@ -229,27 +225,6 @@ def test_an_empty_setting_follows_the_system_locale(lang: str, system_panel: lis
 # --- the window -----------------------------------------------------------------------------
 
 
-class SilentRecorder:
-    error: AudioError | None = None
-
-    def start(self) -> None:
-        pass
-
-    def stop(self) -> Samples:
-        return np.zeros(16_000, dtype=np.float32)
-
-    def level(self) -> float:
-        return 0.0
-
-
-class FakeDevices:
-    def open_microphone(self, name: str) -> Recorder:
-        return SilentRecorder()
-
-    def open_speaker(self, name: str) -> AudioSink:
-        return CollectingSink()
-
-
 @pytest.fixture
 def language(qapp: QApplication) -> Iterator[Callable[[str], str]]:
     """use(setting) installs the translators for `setting`; English again afterwards."""
@@ -268,7 +243,7 @@ def open_window(qtbot: QtBot, tmp_path: Path) -> Iterator[Callable[[], MainWindo
             stt=lambda s, p: FakeSTT(),
             tts=lambda v, r: FakeTTS(),
         )
-        window = create_window(Settings(), paths, loaders, FakeDevices())  # type: ignore[arg-type]
+        window = create_window(Settings(), paths, loaders, FakeDevices())
         windows.append(window)
         window.show()
         qtbot.waitUntil(lambda: window.talk.state is TalkState.READY, timeout=10_000)
@@ -333,7 +308,7 @@ def test_the_window_speaks_chinese_with_zh_cn(
     assert window.new_action.toolTip() == "与此角色开始新的对话 (Ctrl+N)"
     assert window.view.bubbles[0].findChildren(QAbstractButton)[0].text() == "复制"
     bubble_texts = [w for b in window.view.bubbles for w in (b.speaker, b.body)]
-    data = (window.character_name, window.models_label, *bubble_texts)
+    data = (window.character_name, window.figures.models, *bubble_texts)
     assert english_left(window, skip=data) == []
     folder = os.environ.get("VOICEBUDDY_SCREENSHOTS")
     if folder:

@@ -24,7 +24,7 @@ from voicebuddy.bench.spy import plain, recording_calls
 from voicebuddy.bench.stats import alternate, median, percentile, ratio_of_medians
 from voicebuddy.bench.stt_overhead import SttOverhead
 from voicebuddy.bench.turns import TurnRecord, stage_marks, stage_summary
-from voicebuddy.cli import build_parser, global_flags
+from voicebuddy.cli.parser import build_parser, global_flags
 from voicebuddy.events import (
     AudioStarted,
     SentenceReady,

@@ -70,19 +70,21 @@ from voicebuddy.characters.card import CharacterCard
 from voicebuddy.characters.character import Character
 from voicebuddy.conversation import Conversation
 from voicebuddy.engines.fakes import FakeChat, FakeTTS
-from voicebuddy.events import TurnFailed
-from voicebuddy.pipeline import VoicePipeline
+from voicebuddy.events import Notice
+from voicebuddy.pipeline import Text, TurnRequest, VoicePipeline
 reply = "First sentence of the reply. " * 6
 with private_pulseaudio() as pulse:
-    pipeline = VoicePipeline(None, FakeChat(reply), (FakeTTS(seconds_per_char=0.03), SpeakerSink()))
     failures = []
-    pipeline.bus.subscribe(lambda e: failures.append(e.code) if isinstance(e, TurnFailed) else None)
+    pipeline = VoicePipeline(
+        None, FakeChat(reply), (FakeTTS(seconds_per_char=0.03), SpeakerSink()),
+        emit=lambda e: failures.append(e.code) if isinstance(e, Notice) else None,
+    )
     conversation = Conversation.start(Character(CharacterCard(name="Rowan")), "Ann")
     threading.Timer(0.6, pulse.crash).start()
-    first = pipeline.run_turn(conversation, text="Tell me something.")
+    first = pipeline.run_turn(conversation, TurnRequest(1, Text("Tell me something.")))
     pulse.restart()
     with pulse.record_speaker() as heard:
-        second = pipeline.run_turn(conversation, text="Again, please.")
+        second = pipeline.run_turn(conversation, TurnRequest(2, Text("Again, please.")))
     print(json.dumps({"failures": failures, "first": first.reply, "stored": [
         m.content for m in conversation.messages if m.role == "assistant"],
         "second_audio": second.timings.first_audio is not None,

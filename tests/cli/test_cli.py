@@ -3,60 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
-import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
-from conftest import FIXTURES, word_error_rate
-
-JFK = FIXTURES / "jfk.wav"
-JFK_TEXT = (
-    "And so my fellow Americans, ask not what your country can do for you, "
-    "ask what you can do for your country."
-)
-VOICEBUDDY = [sys.executable, "-m", "voicebuddy"]
-
-Run = Callable[..., subprocess.CompletedProcess[str]]
-
-
-@pytest.fixture(scope="session")
-def user_dirs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """A clean home for config, cache and data, shared by the session (models convert once)."""
-    root = tmp_path_factory.mktemp("home")
-    env = {k: str(root / k) for k in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME")}
-    env["VOICEBUDDY_CONFIG"] = str(root / "config.toml")
-    return env
-
-
-@pytest.fixture
-def run(user_dirs: dict[str, str]) -> Run:
-    def run(*args: str, prefix: tuple[str, ...] = (), stdin: str = "", **env: str):  # type: ignore[no-untyped-def]
-        full_env = {**os.environ, **user_dirs, **env}
-        return subprocess.run(
-            [*prefix, *VOICEBUDDY, *args],
-            input=stdin,
-            capture_output=True,
-            text=True,
-            env=full_env,
-            timeout=300,
-        )
-
-    return run
-
-
-def espeak(tmp_path: Path, text: str, voice: str = "en-us") -> Path:
-    if shutil.which("espeak-ng") is None:
-        pytest.fail("espeak-ng is missing: `make test` installs it")
-    out = tmp_path / f"{voice}.wav"
-    subprocess.run(["espeak-ng", "-v", voice, "-w", str(out), text], check=True)
-    return out
+from commandline import Run
+from speech import espeak
+from testdata import JFK, JFK_TEXT, word_error_rate
 
 
 def assert_speech(path: Path) -> None:
@@ -209,7 +166,6 @@ def _not_gguf(tmp_path: Path) -> Path:
         (lambda p: ["transcribe", str(JFK), "--format", "doc"], "invalid choice"),
         (lambda p: ["turn"], "--wav"),
         (lambda p: ["say", "hi", "--voice", "klingon-xx", "--out", str(p / "x.wav")], "klingon"),
-        (lambda p: ["turn", "--wav", str(JFK)], "no audio output device"),
     ],
 )
 def test_bad_input_is_one_clear_line_and_exit_code_2(
@@ -232,6 +188,31 @@ def test_chat_without_a_speaker_falls_back_to_text(run: Run, tmp_path: Path) -> 
     assert result.returncode == 0, result.stderr
     assert "Replies are shown, not spoken." in result.stderr
     assert result.stdout.count("Buddy: ") >= 2
+
+
+@pytest.mark.real
+def test_a_turn_without_a_speaker_is_answered_and_says_nothing_was_played(
+    run: Run, tmp_path: Path
+) -> None:
+    reply = tmp_path / "reply.wav"
+    result = run(
+        "turn", "--wav", str(JFK), "--json", "--no-speak",
+        PULSE_SERVER="unix:/nonexistent", XDG_RUNTIME_DIR=str(tmp_path),
+    )  # fmt: skip
+    assert result.returncode == 0 and json.loads(result.stdout)["reply"], result.stderr
+    result = run(
+        "turn", "--wav", str(JFK), "--json",
+        PULSE_SERVER="unix:/nonexistent", XDG_RUNTIME_DIR=str(tmp_path),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["reply"]
+    assert "not spoken" in result.stderr and "Traceback" not in result.stderr
+    result = run(
+        "turn", "--wav", str(JFK), "--reply-wav", str(reply),
+        PULSE_SERVER="unix:/nonexistent", XDG_RUNTIME_DIR=str(tmp_path),
+    )  # fmt: skip
+    assert result.returncode == 0 and "Buddy: " in result.stdout, result.stderr
+    assert_speech(reply)  # the reply file needs no sound device
 
 
 CJK = re.compile(r"[\u4e00-\u9fff]")

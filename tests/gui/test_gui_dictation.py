@@ -19,16 +19,19 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QFileDialog
 from pytestqt.qtbot import QtBot
 
-from voicebuddy.app import EngineLoaders, VoiceBuddy
 from voicebuddy.audio.files import write_wav
-from voicebuddy.audio.types import STT_SAMPLE_RATE, Clip, Samples
+from voicebuddy.audio.playback import CollectingSink
+from voicebuddy.audio.types import STT_SAMPLE_RATE, AudioSink, Clip, Samples
 from voicebuddy.audio.vad import EnergyVAD
 from voicebuddy.config import Paths, Settings, load_settings
-from voicebuddy.dictation import FinalText, PartialText
-from voicebuddy.engines.fakes import FakeChat, FakeSTT
+from voicebuddy.dictation import FileProgress, FinalText, PartialText
+from voicebuddy.engines.fakes import FakeChat, FakeSTT, FakeTTS
 from voicebuddy.errors import AudioError
 from voicebuddy.gui.dictation_panel import audio_paths
 from voicebuddy.gui.dictation_window import DictationWindow
+from voicebuddy.runtime import Runtime
+from voicebuddy.runtime.devices import PushToTalkMicrophone
+from voicebuddy.runtime.engines import EngineLoaders
 
 RATE = STT_SAMPLE_RATE
 
@@ -87,8 +90,30 @@ class Mics:
         return self.opened[-1]
 
 
-class Recorder(QObject):
-    """Receives the worker's signals on the GUI thread, after the window's own slots, and
+class MicDevices:
+    """The runtime's devices: `mics` opens the microphone streams; no push-to-talk."""
+
+    def __init__(self, mics: Callable[..., object]) -> None:
+        self.mics = mics
+
+    def open_microphone(self, name: str) -> PushToTalkMicrophone:
+        raise AudioError("no_input_device", "No microphone was found.")
+
+    def open_stream(
+        self,
+        name: str,
+        on_samples: Callable[[Samples, float], None],
+        on_error: Callable[[AudioError], None],
+        on_recovered: Callable[[], None],
+    ) -> object:
+        return self.mics(on_samples, on_error)
+
+    def open_speaker(self, name: str) -> AudioSink:
+        return CollectingSink()
+
+
+class Shown(QObject):
+    """Receives the runtime's events on the GUI thread, after the window's own slots, and
     notes what the window showed then."""
 
     def __init__(self, window: DictationWindow) -> None:
@@ -96,16 +121,14 @@ class Recorder(QObject):
         self.window = window
         self.events: list[tuple[object, str]] = []
         self.progress: list[tuple[float, int]] = []
-        window.worker.dictation_event.connect(self.take)
-        window.worker.file_progress.connect(self.file_progress)
+        window.bridge.relayed.connect(self.take)
 
     @Slot(object)
     def take(self, event: object) -> None:
-        self.events.append((event, self.window.panel.text.toHtml()))
-
-    @Slot(str, float)
-    def file_progress(self, _path: str, fraction: float) -> None:
-        self.progress.append((fraction, self.window.panel.progress.value()))
+        if isinstance(event, PartialText | FinalText):
+            self.events.append((event, self.window.panel.text.toHtml()))
+        elif isinstance(event, FileProgress):
+            self.progress.append((event.fraction, self.window.panel.progress.value()))
 
 
 WINDOWS: list[DictationWindow] = []
@@ -118,6 +141,7 @@ def shut_windows() -> Iterator[None]:
         window = WINDOWS.pop()
         window.close()
         window.shutdown()
+        window.runtime.close()
 
 
 def open_window(
@@ -132,12 +156,14 @@ def open_window(
     loaders = EngineLoaders(
         chat=lambda s, p: FakeChat("Hello there."),
         stt=lambda s, p: fake,
-        tts=lambda v, r: None,  # type: ignore[arg-type,return-value]
+        tts=lambda v, r: FakeTTS(),
+        vad=lambda name: EnergyVAD(),
     )
-    app = VoiceBuddy(settings or Settings(), paths, loaders=loaders)
-    window = DictationWindow(
-        app, open_source=mics or Mics(quiet(0.1)), vad_factory=lambda: EnergyVAD()
-    )
+    settings = settings or Settings()
+    devices = MicDevices(mics or Mics(quiet(0.1)))
+    runtime = Runtime(settings, paths, loaders=loaders, devices=devices)  # type: ignore[arg-type]
+    runtime.start(opening=None)
+    window = DictationWindow(runtime, settings)
     qtbot.addWidget(window)
     window.show()
     WINDOWS.append(window)
@@ -145,8 +171,8 @@ def open_window(
     return window
 
 
-def dictate(qtbot: QtBot, window: DictationWindow, mics: Mics) -> Recorder:
-    recorder = Recorder(window)
+def dictate(qtbot: QtBot, window: DictationWindow, mics: Mics) -> Shown:
+    recorder = Shown(window)
     qtbot.mouseClick(window.panel.start_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(mics.opened) and mics.opened[-1].played.is_set(), timeout=10_000)
     qtbot.waitUntil(
@@ -231,7 +257,7 @@ def test_dropped_audio_files_are_transcribed_with_progress_to_100(
     write_wav(wav, Clip(np.concatenate([quiet(2), tone(2), quiet(30), tone(1.5), quiet(1)]), RATE))
     (tmp_path / "notes.txt").write_text("not audio")
     assert drop(window, [tmp_path / "notes.txt"]) == (False, False)
-    recorder = Recorder(window)
+    recorder = Shown(window)
     assert drop(window, [wav]) == (True, True)
     qtbot.waitUntil(lambda: "From the file." in window.panel.text.toPlainText(), timeout=10_000)
     qtbot.waitUntil(lambda: window.panel.file_button.isEnabled(), timeout=10_000)
@@ -323,23 +349,10 @@ def test_audio_paths_keep_local_audio_only() -> None:
     assert audio_paths(urls) == [Path("/x/a.WAV")]
 
 
-class _Devices:
-    """Just enough of AudioDevices for the main window."""
-
-    def open_microphone(self, name: str) -> object:
-        raise AudioError("no_input_device", "No microphone was found.")
-
-    def open_speaker(self, name: str) -> object:
-        from voicebuddy.audio.playback import CollectingSink
-
-        return CollectingSink()
-
-
 def test_the_main_window_opens_dictation_and_takes_it_down_on_close(
     qtbot: QtBot, tmp_path: Path
 ) -> None:
-    from voicebuddy.engines.fakes import FakeTTS
-    from voicebuddy.gui.app import create_window
+    from voicebuddy.gui.launch import create_window
 
     paths = Paths(tmp_path / "config.toml", tmp_path / "cache", tmp_path / "data")
     loaders = EngineLoaders(
@@ -347,7 +360,7 @@ def test_the_main_window_opens_dictation_and_takes_it_down_on_close(
         stt=lambda s, p: FakeSTT("Dictated."),
         tts=lambda v, r: FakeTTS(),
     )
-    main = create_window(Settings(), paths, loaders, _Devices())  # type: ignore[arg-type]
+    main = create_window(Settings(), paths, loaders, MicDevices(Mics(quiet(0.1))))  # type: ignore[arg-type]
     qtbot.addWidget(main)
     main.show()
     assert main.dictation_action.shortcut().toString() == "Ctrl+D"
@@ -357,6 +370,6 @@ def test_the_main_window_opens_dictation_and_takes_it_down_on_close(
     qtbot.waitUntil(lambda: dictation._ready, timeout=10_000)
     main.dictation_action.trigger()  # the same window again
     assert main.dictation_window is dictation
-    thread = dictation._thread
     main.close()
-    assert not dictation.isVisible() and thread.isFinished()
+    assert not dictation.isVisible()
+    assert main.runtime.state.name == "CLOSED"  # the engine thread has finished

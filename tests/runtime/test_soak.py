@@ -1,5 +1,5 @@
-"""200 voice turns in one process with the real engines: memory settles, no thread or file
-descriptor is leaked. Latency is reported, not asserted (the machines are shared)."""
+"""200 voice turns through the runtime with the real engines: memory settles, no thread or
+file descriptor is leaked. Latency is reported, not asserted (the machines are shared)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
+from testdata import FIXTURES
 
-from voicebuddy.app import VoiceBuddy
 from voicebuddy.audio.files import load_for_stt
-from voicebuddy.audio.types import Clip
+from voicebuddy.audio.types import AudioSink, Clip
 from voicebuddy.config import Paths, Settings
-from voicebuddy.conversation import Conversation
+from voicebuddy.errors import AudioError
+from voicebuddy.runtime import Audio, Runtime
+from voicebuddy.runtime.devices import AudioDevices, PushToTalkMicrophone
 from voicebuddy.sysinfo import memory_mb
 
 
@@ -34,6 +35,14 @@ class DiscardingSink:
         pass
 
 
+class Discarding(AudioDevices):
+    def open_speaker(self, name: str) -> AudioSink:
+        return DiscardingSink()
+
+    def open_microphone(self, name: str) -> PushToTalkMicrophone:
+        raise AudioError("no_input_device", "Not used.")
+
+
 def open_fds() -> int:
     return len(os.listdir("/proc/self/fd"))
 
@@ -45,22 +54,22 @@ def test_two_hundred_voice_turns(tmp_path: Path, ggml_tiny_en: Path) -> None:
     settings.stt.model = str(ggml_tiny_en)
     settings.llm.max_reply_tokens = 32
     settings.llm.seed = 3
-    app = VoiceBuddy(settings, Paths(tmp_path / "c.toml", tmp_path / "cache", tmp_path / "data"))
-    character = app.character("Buddy")
-    pipeline = app.pipeline(DiscardingSink(), character)
+    paths = Paths(tmp_path / "c.toml", tmp_path / "cache", tmp_path / "data")
+    runtime = Runtime(settings, paths, devices=Discarding(), push_to_talk=False)
+    runtime.start(opening="new").result()
     audio = load_for_stt(FIXTURES / "jfk.wav")[: 16_000 * 3]  # a 3 s question
-    conversation = Conversation.start(character, "Ann")
     memory, threads, fds, latency = [], [], [], []
-    for _ in range(200):
-        if len(conversation.messages) > 40:  # a new conversation now and then, as people do
-            conversation = Conversation.start(character, "Ann")
-        result = pipeline.run_turn(conversation, audio=audio)
-        pipeline.prepare(conversation)
-        if result.timings.first_audio is not None:
-            latency.append(result.timings.first_audio)
+    for turn in range(200):
+        if turn % 20 == 19:  # a new conversation now and then, as people do
+            runtime.new_conversation()
+        ended = runtime.submit(Audio(audio)).wait(120)
+        assert runtime.wait_until_idle(60)  # the read-ahead for the next turn is done too
+        if ended.timings.first_audio is not None:
+            latency.append(ended.timings.first_audio)
         memory.append(memory_mb())
         threads.append(threading.active_count())
         fds.append(open_fds())
+    runtime.close()
     warm = 20
     growth = max(memory[warm:]) / memory[warm]
     print(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from voicebuddy.characters.prompt import Message
 from voicebuddy.engines.llm import LlamaCppChat, LlamaSettings, Sampling
+from voicebuddy.messages import Message
 from voicebuddy.models.defaults import default_llm_path
 
 

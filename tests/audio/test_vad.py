@@ -9,9 +9,9 @@ from collections.abc import Sequence
 
 import numpy as np
 import pytest
-from conftest import FIXTURES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from testdata import FIXTURES
 
 from voicebuddy.audio.files import load_for_stt
 from voicebuddy.audio.segmenter import (

@@ -17,7 +17,7 @@ from voicebuddy.engines.fakes import FakeTTS
 from voicebuddy.engines.tts import Pyttsx3TTS, TextToSpeech, Voice, resolve_voice
 from voicebuddy.errors import ConfigError, ModelError
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 ENGLISH = "Hello, I am your voice buddy. How was your day?"
 CHINESE = "你好，我是你的语音伙伴。今天过得怎么样？"
 

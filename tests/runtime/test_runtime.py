@@ -1,0 +1,274 @@
+"""The conversation runtime with fake engines and devices: turns, stops and barge-ins that land
+at awkward moments, push-to-talk, hands-free, reloads and closing."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from fake_devices import FakeDevices, pause, tone
+
+from voicebuddy.audio.vad import EnergyVAD
+from voicebuddy.config import Paths, Settings
+from voicebuddy.engines.fakes import FakeChat, FakeSTT, FakeTTS
+from voicebuddy.errors import ModelError, VoiceBuddyError
+from voicebuddy.events import Event, Failed, TurnEnded, TurnStarted
+from voicebuddy.runtime import Audio, Regenerate, Runtime, State, Text
+from voicebuddy.runtime.engines import EngineLoaders
+from voicebuddy.runtime.events import HandsFreeChanged, StateChanged
+from voicebuddy.runtime.state import allowed
+from voicebuddy.storage import Store
+
+REPLY = "Hello there! Nice to hear you."
+
+
+class Gate:
+    """A FakeSTT that waits at `hold` until released: a transcription that takes a while."""
+
+    def __init__(self, text: str = "how are you") -> None:
+        self.stt = FakeSTT(text)
+        self.entered = threading.Event()
+        self.release = threading.Event()
+        self.release.set()
+
+    @property
+    def multilingual(self) -> bool:
+        return True
+
+    def transcribe(self, samples: np.ndarray, language: str | None = None):  # type: ignore[no-untyped-def]
+        self.entered.set()
+        assert self.release.wait(10)
+        return self.stt.transcribe(samples, language)
+
+
+class Harness:
+    def __init__(self, tmp_path: Path, chat: FakeChat, stt: object, devices: FakeDevices) -> None:
+        self.paths = Paths(tmp_path / "c.toml", tmp_path / "cache", tmp_path / "data")
+        self.store = Store(self.paths.store_file)
+        self.devices = devices
+        self.loaders = EngineLoaders(
+            chat=lambda s, p: chat,
+            stt=lambda s, p: stt,  # type: ignore[arg-type,return-value]
+            tts=lambda v, r: FakeTTS(),
+            vad=lambda name: EnergyVAD(),
+        )
+        self.runtime = Runtime(
+            Settings(), self.paths, store=self.store, loaders=self.loaders, devices=devices
+        )
+        self.events: list[Event] = []
+        self.runtime.subscribe(self.events.append)
+        self.runtime.start(opening="new").result(5)
+
+    def of(self, kind: type) -> list:  # type: ignore[type-arg]
+        return [e for e in list(self.events) if isinstance(e, kind)]
+
+    def stored(self) -> list[tuple[str, str]]:
+        (info,) = Store(self.paths.store_file).conversations()
+        return [(m.role, m.content) for m in Store(self.paths.store_file).messages(info.id)]
+
+
+@pytest.fixture
+def make(tmp_path: Path) -> Iterator[Callable[..., Harness]]:
+    made: list[Harness] = []
+
+    def make_(
+        chat: FakeChat | None = None, stt: object = None, devices: FakeDevices | None = None
+    ) -> Harness:
+        made.append(
+            Harness(
+                tmp_path,
+                chat or FakeChat(REPLY),
+                stt or FakeSTT("how are you"),
+                devices or FakeDevices(),
+            )
+        )
+        return made[-1]
+
+    yield make_
+    for harness in made:
+        harness.runtime.close()
+
+
+def wait_for(condition: Callable[[], object], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.002)
+
+
+def test_a_typed_turn_is_answered_stored_and_every_state_change_is_in_the_table(
+    make: Callable[..., Harness],
+) -> None:
+    h = make()
+    ended = h.runtime.submit(Text("Hello!")).wait(5)
+    assert ended.reply == REPLY and not ended.interrupted
+    assert h.stored()[1:] == [("user", "Hello!"), ("assistant", REPLY)]
+    changes = h.of(StateChanged)
+    assert [c.state for c in changes] == [State.IDLE, State.THINKING, State.SPEAKING, State.IDLE]
+    assert all(allowed(c.previous, c.state) for c in changes)
+
+
+def test_a_barge_in_between_accepting_an_utterance_and_starting_its_turn_stops_it(
+    make: Callable[..., Harness],
+) -> None:
+    """The utterance is queued behind a turn that is still being transcribed; the user talks
+    again before it starts. The old code cleared the stop when the turn began and answered."""
+    gate = Gate()
+    chat = FakeChat(REPLY)
+    h = make(chat=chat, stt=gate)
+    gate.release.clear()
+    first = h.runtime.submit(Audio(tone(1.0), hands_free=True))
+    assert gate.entered.wait(5)  # the first turn is transcribing
+    second = h.runtime.submit(Audio(tone(1.0), hands_free=True))  # accepted, not started
+    h.runtime.barge_in()  # the user starts talking again
+    assert [e.turn_id for e in h.of(TurnStarted)] == [first.turn_id]
+    gate.release.set()
+    assert first.wait(5).interrupted and first.wait(5).reply == ""
+    ended = second.wait(5)
+    assert ended.interrupted and ended.reply == "" and not chat.prompts
+    # the words are kept, joined into one unanswered message
+    assert h.stored()[1:] == [("user", "how are you how are you")]
+    # what they say next is joined too, and all of it is answered together
+    third = h.runtime.submit(Text("and the weather?")).wait(5)
+    assert third.user_text == "how are you how are you and the weather?"
+    assert h.stored()[1:] == [("user", third.user_text), ("assistant", REPLY)]
+
+
+def test_every_turn_ends_with_exactly_one_end_or_failure(make: Callable[..., Harness]) -> None:
+    h = make(stt=FakeSTT(""))
+    tickets = [
+        h.runtime.submit(Text("one")),
+        h.runtime.submit(Audio(tone(0.5))),  # heard as nothing: no_speech
+        h.runtime.submit(Regenerate()),
+        h.runtime.submit(Text("two")),
+    ]
+    with pytest.raises(VoiceBuddyError) as failed:
+        tickets[1].wait(5)
+    assert failed.value.code == "no_speech"
+    for ticket in (tickets[0], tickets[2], tickets[3]):
+        ticket.wait(5)
+    assert h.runtime.wait_until_idle(5)
+    ends = [e.turn_id for e in h.events if isinstance(e, TurnEnded | Failed) and e.turn_id]
+    assert sorted(ends) == [t.turn_id for t in tickets]
+    assert len(h.of(TurnStarted)) == 4
+
+
+def test_the_users_stop_ends_the_running_and_the_queued_turns(
+    make: Callable[..., Harness],
+) -> None:
+    chat = FakeChat("This goes on and on. " * 100, delay_s=0.005)
+    h = make(chat=chat)
+    first = h.runtime.submit(Text("talk"))
+    queued = h.runtime.submit(Text("and then?"))
+    wait_for(lambda: chat.prompts)
+    h.runtime.stop()
+    assert first.wait(5).interrupted and queued.wait(5).interrupted
+    stored = h.stored()
+    assert stored[1] == ("user", "talk") and stored[2][0] == "assistant"
+    assert stored[3] == ("user", "and then?") and len(stored) == 4  # kept, not answered
+
+
+def test_holding_the_talk_key_records_and_the_release_is_a_turn(
+    make: Callable[..., Harness],
+) -> None:
+    h = make()
+    h.runtime.talk_pressed()
+    assert h.devices.recorder.recording
+    wait_for(lambda: h.runtime.state is State.LISTENING)
+    ticket = h.runtime.talk_released()
+    assert ticket is not None and ticket.wait(5).transcript == "how are you"
+    h.devices.recorder.audio = tone(0.1)
+    h.runtime.talk_pressed()
+    assert h.runtime.talk_released() is None  # too short: said so, no turn
+    wait_for(lambda: h.runtime.state is State.IDLE)
+    assert [e.code for e in h.events if getattr(e, "code", "") == "too_short"] == ["too_short"]
+
+
+def test_hands_free_utterances_during_a_turn_are_queued_not_dropped(
+    make: Callable[..., Harness],
+) -> None:
+    chat = FakeChat("A reply of some length. " * 6, delay_s=0.01)
+    h = make(chat=chat, devices=FakeDevices())
+    settings = h.runtime.settings
+    settings.listen.barge_in = False
+    settings.listen.duplex = "full"
+    h.runtime.reload(settings).result(5)
+    h.runtime.set_hands_free(True)
+    wait_for(lambda: h.of(HandsFreeChanged))
+    stream = h.devices.streams[0]
+    stream.say(np.concatenate([tone(1.0), pause(1.0)]))
+    wait_for(lambda: chat.prompts)
+    stream.say(np.concatenate([tone(1.0), pause(1.0)]))  # while the first reply is generated
+    wait_for(lambda: len(h.of(TurnEnded)) == 2, timeout=10)
+    users = [content for role, content in h.stored() if role == "user"]
+    assert users == ["how are you", "how are you"]
+
+
+def test_a_reload_waits_for_the_turn_and_a_failed_one_keeps_the_old_engines(
+    make: Callable[..., Harness],
+) -> None:
+    chat = FakeChat(REPLY, delay_s=0.01)
+    h = make(chat=chat)
+    loads: list[str] = []
+
+    def load_chat(settings: Settings, _paths: Paths) -> FakeChat:
+        loads.append(settings.llm.model)
+        if settings.llm.model == "broken.gguf":
+            raise ModelError("llm_model_invalid", "broken.gguf is not a GGUF model file.")
+        return FakeChat("new model")
+
+    h.runtime._engines.loaders = EngineLoaders(  # the same runtime, other model files
+        chat=load_chat, stt=h.loaders.stt, tts=h.loaders.tts, vad=h.loaders.vad
+    )
+    turn = h.runtime.submit(Text("hi"))
+    broken = Settings()
+    broken.llm.model = "broken.gguf"
+    with pytest.raises(ModelError):
+        h.runtime.reload(broken).result(5)
+    assert turn.wait(5).reply == REPLY  # the turn ran on the engines it started with
+    assert h.runtime.settings.llm.model == ""
+    assert h.runtime.submit(Text("still there?")).wait(5).reply == REPLY
+    fixed = Settings()
+    fixed.llm.model = "other.gguf"
+    h.runtime.reload(fixed).result(5)
+    assert h.runtime.submit(Text("and now?")).wait(5).reply == "new model"
+    assert loads == ["broken.gguf", "other.gguf"]
+
+
+def test_closing_during_a_turn_lets_the_engine_thread_finish_before_the_store_closes(
+    make: Callable[..., Harness],
+) -> None:
+    chat = FakeChat("Words and words. " * 200, delay_s=0.005)
+    h = make(chat=chat)
+    ticket = h.runtime.submit(Text("talk a while"))
+    wait_for(lambda: chat.prompts)
+    h.runtime.close()
+    assert h.runtime.state is State.CLOSED
+    ended = ticket.wait(0)  # already over when close() returned
+    assert ended.interrupted
+    stored = h.stored()
+    assert stored[-1][0] == "assistant" and stored[-1][1] == ended.reply
+    with pytest.raises(VoiceBuddyError) as closed:
+        h.runtime.submit(Text("too late"))
+    assert closed.value.code == "closed"
+    assert h.stored() == stored  # nothing was written after close
+    with pytest.raises(VoiceBuddyError) as refused:
+        h.store.add_message(1, "user", "after close")
+    assert refused.value.code == "store_closed"
+
+
+def test_the_read_ahead_happens_once_per_change_of_the_conversation(
+    make: Callable[..., Harness],
+) -> None:
+    chat = FakeChat(REPLY)
+    h = make(chat=chat)
+    assert h.runtime.wait_until_idle(5)
+    assert len(chat.prepared) == 1  # after loading
+    h.runtime.submit(Text("hi")).wait(5)
+    assert h.runtime.wait_until_idle(5)
+    assert len(chat.prepared) == 2  # after the turn, for the next one
+    assert chat.prepared[-1][-1].content == REPLY  # it ends with the last reply
