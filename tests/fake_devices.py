@@ -1,10 +1,11 @@
-"""Fake sound devices for the runtime and the window: a push-to-talk microphone that
-"records" a tone, a hands-free stream that delivers what a test says into it, and a speaker
-that collects what it is given."""
+"""Fake sound devices for the runtime and the window: microphones that deliver, in real time,
+what a test says into them, and a speaker that collects what it is given."""
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import deque
 from collections.abc import Callable
 
 import numpy as np
@@ -12,9 +13,9 @@ import numpy as np
 from voicebuddy.audio.playback import CollectingSink
 from voicebuddy.audio.types import AudioSink, Samples
 from voicebuddy.errors import AudioError
-from voicebuddy.runtime.devices import PushToTalkMicrophone
 
 RATE = 16_000
+BLOCK = 320  # 20 ms
 
 
 def tone(seconds: float, amplitude: float = 0.2) -> Samples:
@@ -26,24 +27,10 @@ def pause(seconds: float) -> Samples:
     return np.zeros(int(seconds * RATE), dtype=np.float32)
 
 
-class FakeRecorder:
-    def __init__(self) -> None:
-        self.error: AudioError | None = None
-        self.recording = False
-        self.audio = tone(2.0)
-
-    def start(self) -> None:
-        self.recording = True
-
-    def stop(self) -> Samples:
-        self.recording = False
-        return self.audio
-
-    def level(self) -> float:
-        return 0.1 if self.recording else 0.0
-
-
 class FakeStream:
+    """A microphone that delivers 20 ms blocks in real time from its own thread, as a sound
+    card does: what a test `say`s, in order, and silence the rest of the time."""
+
     def __init__(
         self,
         on_samples: Callable[[Samples, float], None],
@@ -52,19 +39,49 @@ class FakeStream:
     ) -> None:
         self.on_samples, self.on_error, self.on_recovered = on_samples, on_error, on_recovered
         self.running = False
+        self._queue: deque[Samples] = deque()
+        self._changed = threading.Condition()
+        self._thread: threading.Thread | None = None
 
     def start(self) -> None:
         self.running = True
+        self._thread = threading.Thread(target=self._pump, name="fake-mic", daemon=True)
+        self._thread.start()
 
     def stop(self) -> None:
-        self.running = False
+        with self._changed:
+            self.running = False
+            self._changed.notify_all()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(5)
 
-    def say(self, audio: Samples) -> None:
-        """Deliver `audio` at once, stamped as if it had just been captured."""
-        start = time.monotonic() - audio.size / RATE
-        for offset in range(0, audio.size, 320):
-            block = audio[offset : offset + 320]
-            self.on_samples(block, start + (offset + block.size) / RATE)
+    def say(self, audio: Samples, wait: bool = True) -> None:
+        """Speak `audio` into the microphone; with `wait`, return once it has been heard."""
+        with self._changed:
+            for offset in range(0, audio.size, BLOCK):
+                block = audio[offset : offset + BLOCK]
+                self._queue.append(np.pad(block, (0, BLOCK - block.size)))
+            if wait:
+                self._changed.wait_for(lambda: not self._queue or not self.running, timeout=60)
+
+    def silent(self) -> bool:
+        """Everything said has been heard."""
+        with self._changed:
+            return not self._queue
+
+    def _pump(self) -> None:
+        due = time.monotonic()
+        while True:
+            due += BLOCK / RATE
+            time.sleep(max(0.0, due - time.monotonic()))
+            with self._changed:
+                if not self.running:
+                    return
+                block = self._queue.popleft() if self._queue else np.zeros(BLOCK, np.float32)
+                if not self._queue:
+                    self._changed.notify_all()
+            self.on_samples(block, time.monotonic())
 
 
 class FakeDevices:
@@ -73,14 +90,13 @@ class FakeDevices:
 
     def __init__(self, microphone: bool = True, realtime: bool = False) -> None:
         self.microphone = microphone
-        self.recorder = FakeRecorder()
         self.sink = CollectingSink(realtime=realtime)
         self.streams: list[FakeStream] = []
 
-    def open_microphone(self, name: str) -> PushToTalkMicrophone:
-        if not self.microphone:
-            raise AudioError("no_input_device", "No microphone was found.")
-        return self.recorder
+    @property
+    def live(self) -> list[FakeStream]:
+        """The streams open now (push-to-talk keeps one; hands-free has its own)."""
+        return [s for s in self.streams if s.running]
 
     def open_stream(
         self,
@@ -96,3 +112,11 @@ class FakeDevices:
 
     def open_speaker(self, name: str) -> AudioSink:
         return self.sink
+
+
+def hold_the_key(runtime: object, devices: FakeDevices, audio: Samples) -> object:
+    """Press the talk key, say `audio`, let go: the runtime's ticket for the turn (or None)."""
+    runtime.talk_pressed()  # type: ignore[attr-defined]
+    (stream,) = devices.live
+    stream.say(audio)
+    return runtime.talk_released()  # type: ignore[attr-defined]

@@ -16,7 +16,7 @@ import pytest
 from testdata import FIXTURES, word_error_rate
 
 from voicebuddy.audio.types import STT_SAMPLE_RATE, Samples
-from voicebuddy.audio.vad import EnergyVAD
+from voicebuddy.audio.vad import EnergyVAD, SpeechSpan
 from voicebuddy.dictation import (
     Dictation,
     DictationCancelled,
@@ -31,7 +31,7 @@ from voicebuddy.dictation import (
     transcribe_samples,
 )
 from voicebuddy.engines.fakes import FakeChat, FakeSTT
-from voicebuddy.engines.stt import Segment, Transcription
+from voicebuddy.engines.transcription import Segment, Transcription
 from voicebuddy.errors import AudioError, ConfigError
 from voicebuddy.events import Event
 from voicebuddy.text.cleanup import TextCleaner, judge, polish, remove_fillers
@@ -73,7 +73,7 @@ class ScriptedSTT:
         prompt: str | None = None,
         trim_window: bool | None = None,
         min_window_s: float = 0.0,
-        voiced_s: float | None = None,
+        speech: SpeechSpan | None = None,
     ) -> Transcription:
         seconds = samples.size / RATE
         self.calls.append(

@@ -82,6 +82,9 @@ class ListenSettings:
     duplex: str = "half"  # "half": speakers, the character's voice is never heard as the user;
     # "full": a headset, so the microphone never hears the character
     barge_in: bool = True  # speaking while the character talks interrupts it
+    keep_microphone_open: bool = True  # push-to-talk: the first word said as the key goes
+    # down is kept (the last 300 ms before the press); off: opened at each press
+    press_interrupts: bool = True  # the talk key, pressed while the character talks, stops it
 
 
 @dataclass

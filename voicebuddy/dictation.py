@@ -34,9 +34,10 @@ from voicebuddy.audio.segmenter import (
     UtteranceSegmenter,
 )
 from voicebuddy.audio.types import STT_SAMPLE_RATE, Samples
-from voicebuddy.audio.vad import VoiceActivityDetector
+from voicebuddy.audio.vad import SpeechSpan, VoiceActivityDetector
 from voicebuddy.config import DictationSettings, ListenSettings
-from voicebuddy.engines.stt import Segment, SpeechToText, Transcription, transcribe_with
+from voicebuddy.engines.stt import SpeechToText, transcribe_with
+from voicebuddy.engines.transcription import Segment, Transcription
 from voicebuddy.errors import AudioError, ConfigError, VoiceBuddyError
 from voicebuddy.events import Event
 from voicebuddy.text.chinese import check_script, convert, is_chinese
@@ -267,7 +268,7 @@ class Dictation:
         return event
 
     def transcribe(
-        self, audio: Samples, trim: bool, voiced_s: float | None = None
+        self, audio: Samples, trim: bool, speech: SpeechSpan | None = None
     ) -> Transcription:
         result = transcribe_with(
             self.stt,
@@ -276,7 +277,7 @@ class Dictation:
             prompt=self._prompt,
             trim_window=trim,
             min_window_s=self.options.partial_window_s if trim else 0.0,
-            voiced_s=voiced_s,
+            speech=speech,
         )
         return self._script(result)
 
@@ -289,7 +290,7 @@ class Dictation:
             text = tidy(convert(s.text, script) if chinese else s.text)
             if text:
                 segments.append(replace(s, text=text))
-        return Transcription(tuple(segments), result.language)
+        return Transcription(tuple(segments), result.language, result.loops_caught)
 
     def _partial(self) -> PartialText | None:
         audio = self.segmenter.current()
@@ -312,7 +313,7 @@ class Dictation:
 
     def _final(self, utterance: Utterance) -> FinalText:
         result = self.transcribe(
-            utterance.samples, self.options.final_trim_window, utterance.voiced_ms / 1000
+            utterance.samples, self.options.final_trim_window, utterance.speech()
         )
         offset = utterance.start / STT_SAMPLE_RATE
         end = utterance.end / STT_SAMPLE_RATE
@@ -531,14 +532,14 @@ def transcribe_samples(
         report(0.05 * min(offset + chunk, total) / total)
     utterances += [e for e in segmenter.flush() if isinstance(e, Utterance)]
     spans = speech_windows(utterances)
-    voiced = _voiced_by_span(utterances, spans)
+    heard = _speech_by_window(utterances, spans)
     speech = max(1, sum(end - start for start, end in spans))
     done = 0
     core = Dictation(stt, vad, replace(options, partials=False), cleaner=cleaner)
     finals: list[FinalText] = []
     for index, (start, end) in enumerate(spans):
         check()
-        result = core.transcribe(audio[start:end], trim=False, voiced_s=voiced[index])
+        result = core.transcribe(audio[start:end], trim=False, speech=heard[index])
         segments = shift(result.segments, start / STT_SAMPLE_RATE, end / STT_SAMPLE_RATE)
         final = core.finalize(
             index, segments, result, start / STT_SAMPLE_RATE, end / STT_SAMPLE_RATE
@@ -551,16 +552,28 @@ def transcribe_samples(
     return join_finals(finals, options.whisper_language)
 
 
-def _voiced_by_span(
-    utterances: Sequence[Utterance], spans: Sequence[tuple[int, int]]
-) -> list[float]:
-    voiced = [0.0] * len(spans)
+def _speech_by_window(
+    utterances: Sequence[Utterance], windows: Sequence[tuple[int, int]]
+) -> list[SpeechSpan | None]:
+    """Where the utterances of each window put the speech (None: a window without any)."""
+    heard: list[SpeechSpan | None] = [None] * len(windows)
     for u in utterances:
-        for i, (start, end) in enumerate(spans):
+        for i, (start, end) in enumerate(windows):
             if start <= u.start < end:
-                voiced[i] += u.voiced_ms / 1000
+                here, shift_s = u.speech(), (u.start - start) / STT_SAMPLE_RATE
+                begin, finish = here.start_s + shift_s, here.end_s + shift_s
+                known = heard[i]
+                heard[i] = (
+                    SpeechSpan(begin, finish, here.voiced_s)
+                    if known is None
+                    else SpeechSpan(
+                        min(known.start_s, begin),
+                        max(known.end_s, finish),
+                        known.voiced_s + here.voiced_s,
+                    )
+                )
                 break
-    return voiced
+    return heard
 
 
 def transcribe_file(

@@ -69,6 +69,7 @@ class TranscriptReady(Event):
     text: str
     language: str
     stt_ms: float
+    loops_caught: int = 0  # whisper decodes that looped and were retried or cut
 
 
 @dataclass(frozen=True, kw_only=True)

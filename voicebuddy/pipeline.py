@@ -12,10 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from voicebuddy.audio.types import AudioSink, Samples
+from voicebuddy.audio.vad import SpeechSpan
 from voicebuddy.characters.assembly import assemble_prompt
 from voicebuddy.conversation import Conversation
 from voicebuddy.engines.llm import ChatModel, Sampling
-from voicebuddy.engines.stt import SpeechToText
+from voicebuddy.engines.stt import SpeechToText, transcribe_with
 from voicebuddy.engines.tts import TextToSpeech
 from voicebuddy.errors import VoiceBuddyError
 from voicebuddy.events import (
@@ -48,6 +49,7 @@ class Audio:
     samples: Samples
     speech_ended_at: float | None = None
     hands_free: bool = False  # cut by the voice detector, not by a key
+    speech: SpeechSpan | None = None  # where the detector heard speech, when it listened
 
 
 @dataclass(frozen=True)
@@ -202,12 +204,20 @@ class VoicePipeline:
         assert isinstance(turn_input, Audio)
         if self.stt is None:
             raise VoiceBuddyError("no_stt", "No speech-to-text model is loaded.")
-        transcription = self.stt.transcribe(turn_input.samples, self.options.language)
+        transcription = transcribe_with(
+            self.stt, turn_input.samples, self.options.language, speech=turn_input.speech
+        )
         stt_ms = (time.monotonic() - t0) * 1000
         detected = transcription.language
         text = tidy_transcript(transcription.text, detected, self.options.chinese_script)
         self.emit(
-            TranscriptReady(turn_id=request.turn_id, text=text, language=detected, stt_ms=stt_ms)
+            TranscriptReady(
+                turn_id=request.turn_id,
+                text=text,
+                language=detected,
+                stt_ms=stt_ms,
+                loops_caught=transcription.loops_caught,
+            )
         )
         if request.transcript_filter is not None and text.strip():
             addressed = request.transcript_filter(text)

@@ -30,7 +30,6 @@ from voicebuddy.errors import AudioError
 from voicebuddy.gui.dictation_panel import audio_paths
 from voicebuddy.gui.dictation_window import DictationWindow
 from voicebuddy.runtime import Runtime
-from voicebuddy.runtime.devices import PushToTalkMicrophone
 from voicebuddy.runtime.engines import EngineLoaders
 
 RATE = STT_SAMPLE_RATE
@@ -95,9 +94,6 @@ class MicDevices:
 
     def __init__(self, mics: Callable[..., object]) -> None:
         self.mics = mics
-
-    def open_microphone(self, name: str) -> PushToTalkMicrophone:
-        raise AudioError("no_input_device", "No microphone was found.")
 
     def open_stream(
         self,

@@ -117,8 +117,7 @@ def test_hands_free_in_the_window_answers_a_spoken_question(
     with pulse_audio.record_speaker() as heard:
         pulse_audio.play_into_mic(espeak(tmp_path, "What is the capital of France?"))
         qtbot.waitUntil(
-            lambda: window.talk.state is TalkState.READY
-            and len(window.view.bubbles) >= before + 2,
+            lambda: window.talk.state is TalkState.READY and len(window.view.bubbles) >= before + 2,
             timeout=120_000,
         )
     user, reply = [(b.role, b.text) for b in window.view.bubbles[-2:]]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from fake_devices import FakeDevices, pause, tone
+from fake_devices import FakeDevices, hold_the_key, pause, tone
 
 from voicebuddy.audio.vad import EnergyVAD
 from voicebuddy.config import Paths, Settings
@@ -19,8 +19,9 @@ from voicebuddy.errors import ModelError, VoiceBuddyError
 from voicebuddy.events import Event, Failed, TurnEnded, TurnStarted
 from voicebuddy.runtime import Audio, Regenerate, Runtime, State, Text
 from voicebuddy.runtime.engines import EngineLoaders
-from voicebuddy.runtime.events import HandsFreeChanged, StateChanged
+from voicebuddy.runtime.events import HandsFreeChanged, MicrophoneOpen, StateChanged
 from voicebuddy.runtime.state import allowed
+from voicebuddy.runtime.turns import TurnTicket
 from voicebuddy.storage import Store
 
 REPLY = "Hello there! Nice to hear you."
@@ -176,16 +177,49 @@ def test_holding_the_talk_key_records_and_the_release_is_a_turn(
     make: Callable[..., Harness],
 ) -> None:
     h = make()
-    h.runtime.talk_pressed()
-    assert h.devices.recorder.recording
-    wait_for(lambda: h.runtime.state is State.LISTENING)
-    ticket = h.runtime.talk_released()
-    assert ticket is not None and ticket.wait(5).transcript == "how are you"
-    h.devices.recorder.audio = tone(0.1)
-    h.runtime.talk_pressed()
-    assert h.runtime.talk_released() is None  # too short: said so, no turn
+    assert [e.open for e in h.of(MicrophoneOpen)] == [True]  # kept open for the talk key
+    ticket = hold_the_key(h.runtime, h.devices, tone(1.0))
+    assert isinstance(ticket, TurnTicket) and ticket.wait(5).transcript == "how are you"
+    assert StateChanged(state=State.LISTENING, previous=State.IDLE, at=0) in [
+        StateChanged(state=e.state, previous=e.previous, at=0) for e in h.of(StateChanged)
+    ]
+    assert hold_the_key(h.runtime, h.devices, tone(0.1)) is None  # too short: said so
     wait_for(lambda: h.runtime.state is State.IDLE)
     assert [e.code for e in h.events if getattr(e, "code", "") == "too_short"] == ["too_short"]
+
+
+def test_a_microphone_that_stalls_while_the_key_is_held_still_gives_the_turn(
+    make: Callable[..., Harness],
+) -> None:
+    """No error, no more audio: the end of speech never comes, and the release must not wait
+    for it for ever."""
+    h = make()
+    h.runtime.talk_pressed()
+    (stream,) = h.devices.live
+    stream.say(tone(0.8))
+    stream.stop()  # the sound server stops delivering, silently
+    ticket = h.runtime.talk_released()
+    assert isinstance(ticket, TurnTicket)
+    assert ticket.wait(5).transcript == "how are you"
+
+
+def test_pressing_the_talk_key_while_the_character_speaks_stops_it_and_listens(
+    make: Callable[..., Harness],
+) -> None:
+    chat = FakeChat("This goes on and on. " * 100, delay_s=0.005)
+    h = make(chat=chat, devices=FakeDevices(realtime=True))
+    first = h.runtime.submit(Text("talk"))
+    wait_for(lambda: h.runtime.state is State.SPEAKING)
+    time.sleep(0.5)  # a sentence or two into the reply
+    second = hold_the_key(h.runtime, h.devices, tone(0.8))
+    ended = first.wait(5)
+    assert ended.interrupted and ended.reply.endswith("…")  # kept as far as it was heard
+    assert isinstance(second, TurnTicket)
+    wait_for(lambda: h.runtime.state is State.SPEAKING)  # the next reply, to what was said
+    h.runtime.stop()
+    assert second.wait(5).transcript == "how are you"
+    stored = h.stored()
+    assert stored[2] == ("assistant", ended.reply) and stored[3] == ("user", "how are you")
 
 
 def test_hands_free_utterances_during_a_turn_are_queued_not_dropped(
@@ -199,7 +233,7 @@ def test_hands_free_utterances_during_a_turn_are_queued_not_dropped(
     h.runtime.reload(settings).result(5)
     h.runtime.set_hands_free(True)
     wait_for(lambda: h.of(HandsFreeChanged))
-    stream = h.devices.streams[0]
+    (stream,) = h.devices.live  # the talk key's microphone was let go
     stream.say(np.concatenate([tone(1.0), pause(1.0)]))
     wait_for(lambda: chat.prompts)
     stream.say(np.concatenate([tone(1.0), pause(1.0)]))  # while the first reply is generated

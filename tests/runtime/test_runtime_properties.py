@@ -26,7 +26,7 @@ from voicebuddy.audio.vad import EnergyVAD
 from voicebuddy.config import Paths, Settings
 from voicebuddy.engines.fakes import FakeChat, FakeTTS
 from voicebuddy.engines.llm import Sampling
-from voicebuddy.engines.stt import Segment, Transcription
+from voicebuddy.engines.transcription import Segment, Transcription
 from voicebuddy.errors import ModelError
 from voicebuddy.events import Event, Failed, TurnEnded
 from voicebuddy.messages import Message
@@ -113,6 +113,7 @@ class RuntimeMachine(RuleBasedStateMachine):
         self.regenerations = 0
         self.next_tag = 0
         self.closed = False
+        self.spoke_hands_free = False  # an utterance may still be waiting for its pause
         self.runtime.start(opening="new").result(STEP_BOUND_S)
 
     def observe(self, event: Event) -> None:
@@ -180,19 +181,23 @@ class RuntimeMachine(RuleBasedStateMachine):
     @precondition(lambda self: not self.closed)
     @rule(overlap=st.booleans())
     def speak_hands_free(self, overlap: bool) -> None:
-        streams = [s for s in self.devices.streams if s.running]
-        if not streams:
+        if not self.runtime.hands_free:
             return
         number = self.tag()
         # With the shorter pause the utterance is still open: the next one continues it.
-        streams[-1].say(np.concatenate([tagged(number, 0.6), pause(0.2 if overlap else 0.5)]))
+        audio = np.concatenate([tagged(number, 0.6), pause(0.2 if overlap else 0.5)])
+        for stream in self.devices.live:
+            stream.say(audio, wait=False)
+            self.spoke_hands_free = True  # heard in real time, while other things happen
 
     @precondition(lambda self: not self.closed)
     @rule()
     def press_and_release(self) -> None:
+        if self.runtime.hands_free or not self.devices.live:
+            return
         number = self.tag()
-        self.devices.recorder.audio = tagged(number)
         self.runtime.talk_pressed()
+        self.devices.live[-1].say(tagged(number, 0.3))
         if self.runtime.talk_released() is not None:
             self.said.append(f"utterance {number}")
 
@@ -216,6 +221,12 @@ class RuntimeMachine(RuleBasedStateMachine):
     def teardown(self) -> None:
         try:
             if not self.closed:
+                deadline = time.monotonic() + STEP_BOUND_S
+                while not all(s.silent() for s in self.devices.live):
+                    assert time.monotonic() < deadline, "the microphone never finished"
+                    time.sleep(0.01)
+                if self.spoke_hands_free:
+                    time.sleep(0.4)  # the end of an utterance is heard after a pause
                 assert self.runtime.wait_until_idle(STEP_BOUND_S), "the runtime never settled"
                 self.runtime.close(timeout=STEP_BOUND_S)
             assert self.runtime.state is State.CLOSED

@@ -15,9 +15,8 @@ from testdata import FIXTURES
 from voicebuddy.audio.files import load_for_stt
 from voicebuddy.audio.types import AudioSink, Clip
 from voicebuddy.config import Paths, Settings
-from voicebuddy.errors import AudioError
 from voicebuddy.runtime import Audio, Runtime
-from voicebuddy.runtime.devices import AudioDevices, PushToTalkMicrophone
+from voicebuddy.runtime.devices import AudioDevices
 from voicebuddy.sysinfo import memory_mb
 
 
@@ -38,9 +37,6 @@ class DiscardingSink:
 class Discarding(AudioDevices):
     def open_speaker(self, name: str) -> AudioSink:
         return DiscardingSink()
-
-    def open_microphone(self, name: str) -> PushToTalkMicrophone:
-        raise AudioError("no_input_device", "Not used.")
 
 
 def open_fds() -> int:

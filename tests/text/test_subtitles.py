@@ -1,7 +1,7 @@
 import json
 import re
 
-from voicebuddy.engines.stt import Segment, Transcription
+from voicebuddy.engines.transcription import Segment, Transcription
 from voicebuddy.text.subtitles import render
 
 SEGMENTS = (

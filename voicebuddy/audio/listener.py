@@ -23,7 +23,7 @@ from voicebuddy.audio.segmenter import (
     UtteranceSegmenter,
 )
 from voicebuddy.audio.types import STT_SAMPLE_RATE, Clip, Samples
-from voicebuddy.audio.vad import VoiceActivityDetector
+from voicebuddy.audio.vad import SpeechSpan, VoiceActivityDetector
 from voicebuddy.config import ListenSettings
 from voicebuddy.errors import AudioError
 from voicebuddy.events import BargedIn, Event, Notice, SpeechBegan, UtteranceHeard
@@ -33,6 +33,7 @@ from voicebuddy.events import BargedIn, Event, Notice, SpeechBegan, UtteranceHea
 class HeardUtterance:
     samples: Samples
     speech_ended_at: float
+    speech: SpeechSpan | None = None
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,7 @@ class HandsFreeListener:
                 detection_delay_ms=(now - ended_at) * 1000,
             )
         )
-        self._on_utterance(HeardUtterance(utterance.samples, ended_at))
+        self._on_utterance(HeardUtterance(utterance.samples, ended_at, utterance.speech()))
 
     def fail(self, error: AudioError) -> None:
         for event in self._segmenter.flush():  # what was said before the gap is kept

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from voicebuddy.audio.types import STT_SAMPLE_RATE, Samples
-from voicebuddy.audio.vad import VoiceActivityDetector
+from voicebuddy.audio.vad import SpeechSpan, VoiceActivityDetector
 from voicebuddy.config import ListenSettings
 
 
@@ -51,10 +51,20 @@ class Utterance:
     start: int  # position of samples[0]
     speech_end: int  # position just after the last speech frame
     voiced_ms: float  # time in speech frames; noise bursts score low here
+    speech_start: int = -1  # position of the first speech frame (-1: not known, the start)
 
     @property
     def end(self) -> int:
         return self.start + self.samples.size
+
+    def speech(self) -> SpeechSpan:
+        """Where the speech is in `samples`."""
+        start = max(self.start, self.speech_start)
+        return SpeechSpan(
+            (start - self.start) / STT_SAMPLE_RATE,
+            (self.speech_end - self.start) / STT_SAMPLE_RATE,
+            self.voiced_ms / 1000,
+        )
 
 
 SegmentEvent = SpeechStarted | Utterance
@@ -84,6 +94,7 @@ class UtteranceSegmenter:
         self._run = 0  # consecutive speech frames while idle
         self._frames: list[Samples] = []  # the utterance being collected
         self._start = 0
+        self._speech_start = 0
         self._voiced = 0
         self._silent = 0
         self._speech_end = 0
@@ -135,6 +146,7 @@ class UtteranceSegmenter:
             self._frames = list(self._before)
             self._before.clear()
             self._start = self._position - sum(f.size for f in self._frames)
+            self._speech_start = self._position - self.options.start_frames * self._frame
             self._voiced = self._run
             self._silent = 0
             self._speech_end = self._position
@@ -168,6 +180,7 @@ class UtteranceSegmenter:
             start=self._start,
             speech_end=self._speech_end,
             voiced_ms=self._voiced * self._frame_ms,
+            speech_start=self._speech_start,
         )
         self._frames = []
         self._voiced = 0

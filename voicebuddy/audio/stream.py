@@ -43,8 +43,11 @@ class MicrophoneStream:
         on_error: ErrorCallback | None = None,
         on_recovered: Callable[[], None] | None = None,
         retry_s: float = 1.0,
+        sound_device: Any = None,
     ) -> None:
-        self._sd = load_sounddevice("input")
+        """`sound_device`: the `sounddevice` module, or a stand-in with the same calls (the
+        bench plays recordings through one)."""
+        self._sd = sound_device if sound_device is not None else load_sounddevice("input")
         self._device = device
         self._block_ms = block_ms
         self._on_samples = on_samples

@@ -11,6 +11,7 @@ loud noise speech.
 from __future__ import annotations
 
 import importlib
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
@@ -18,6 +19,16 @@ import numpy as np
 from voicebuddy.audio.files import rms
 from voicebuddy.audio.types import STT_SAMPLE_RATE, Samples
 from voicebuddy.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class SpeechSpan:
+    """Where a detector heard speech in a stretch of audio: from the start of its first speech
+    frame to the end of its last (seconds from the stretch's start), and how much of it."""
+
+    start_s: float
+    end_s: float
+    voiced_s: float
 
 
 class VoiceActivityDetector(Protocol):

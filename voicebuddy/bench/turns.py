@@ -21,7 +21,7 @@ from voicebuddy.bench.devices import FileMicrophone, PacedSink
 from voicebuddy.bench.stats import median, percentile
 from voicebuddy.bench.timed_tts import TimedTTS
 from voicebuddy.config import Paths, Settings
-from voicebuddy.errors import AudioError, VoiceBuddyError
+from voicebuddy.errors import VoiceBuddyError
 from voicebuddy.events import (
     AudioStarted,
     Event,
@@ -35,7 +35,7 @@ from voicebuddy.events import (
 )
 from voicebuddy.metrics import TurnMeter
 from voicebuddy.runtime import Audio, Runtime
-from voicebuddy.runtime.devices import AudioDevices, PushToTalkMicrophone
+from voicebuddy.runtime.devices import AudioDevices
 from voicebuddy.runtime.engines import Engines
 
 # Where a turn's time goes, in order: each is a moment, in ms after the end of the speech.
@@ -166,9 +166,6 @@ class _PacedOutput(AudioDevices):
 
     def open_speaker(self, name: str) -> AudioSink:
         return self.sink
-
-    def open_microphone(self, name: str) -> PushToTalkMicrophone:
-        raise AudioError("no_input_device", "The bench records from files.")
 
 
 class _EventLog:

@@ -15,7 +15,7 @@ from voicebuddy.audio.files import load_for_stt
 from voicebuddy.cli.output import native_stderr_quiet, terminal_width
 from voicebuddy.config import Paths, Settings
 from voicebuddy.dictation import DictationOptions, FileProgress, FinalText, PartialText
-from voicebuddy.engines.stt import Transcription
+from voicebuddy.engines.transcription import Transcription
 from voicebuddy.errors import AudioError, ConfigError, VoiceBuddyError
 from voicebuddy.events import Event, Failed
 from voicebuddy.runtime import Runtime, State

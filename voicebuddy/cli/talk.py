@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import queue
 import sys
 import threading
 from pathlib import Path
@@ -16,7 +17,7 @@ from voicebuddy.config import Paths, Settings
 from voicebuddy.errors import AudioError, VoiceBuddyError
 from voicebuddy.events import Event, Failed, Handlers, Notice, TokenGenerated, TurnEnded
 from voicebuddy.runtime import Audio, Runtime, Text
-from voicebuddy.runtime.devices import AudioDevices, PushToTalkMicrophone
+from voicebuddy.runtime.devices import AudioDevices
 from voicebuddy.runtime.events import ConversationOpened, HandsFreeChanged
 from voicebuddy.runtime.turns import TurnTicket
 from voicebuddy.storage import Store
@@ -35,9 +36,6 @@ class WavFileOutput(AudioDevices):
         from voicebuddy.audio.playback import WavFileSink
 
         return WavFileSink(self.path)
-
-    def open_microphone(self, name: str) -> PushToTalkMicrophone:
-        raise AudioError("no_input_device", "No microphone is used here.")
 
 
 def _round(value: float | None) -> float | None:
@@ -189,15 +187,65 @@ def _typed_loop(runtime: Runtime, user_name: str) -> None:
             _wait(runtime.submit(Text(text)))
 
 
+def _enter_presses() -> queue.SimpleQueue[bool]:
+    """Each Enter typed on stdin, read on a thread of its own (False: end of input)."""
+    presses: queue.SimpleQueue[bool] = queue.SimpleQueue()
+
+    def read() -> None:
+        try:
+            while sys.stdin.readline():
+                presses.put(True)
+        except (OSError, ValueError):
+            pass
+        presses.put(False)
+
+    threading.Thread(target=read, name="enter-key", daemon=True).start()
+    return presses
+
+
 def _voice_loop(runtime: Runtime) -> None:
+    """Enter starts talking and Enter stops; Enter while the character answers interrupts
+    it and starts talking at once (`[listen] press_interrupts`), as the window's key does."""
     if not runtime.can_talk:
         raise AudioError("no_input_device", "No microphone was found.")
-    print("(Enter to start talking, Enter again to stop; Ctrl-D to quit)", flush=True)
+    interrupts = runtime.settings.listen.press_interrupts
+    print(
+        "(Enter to start talking, Enter again to stop"
+        + ("; Enter while it answers interrupts it" if interrupts else "")
+        + "; Ctrl-D to quit)",
+        flush=True,
+    )
+    presses = _enter_presses()
+    pressed = False
     while True:
-        input("[Enter: talk] ")
+        if not pressed:
+            print("[Enter: talk] ", end="", flush=True)
+            if not presses.get():
+                raise EOFError
         runtime.talk_pressed()
-        input("[listening... Enter: stop] ")
-        _wait(runtime.talk_released())
+        print("[listening... Enter: stop] ", end="", flush=True)
+        typed = presses.get()
+        ticket = runtime.talk_released()
+        if not typed:
+            _wait(ticket)
+            raise EOFError
+        pressed = interrupts and _pressed_before_the_end(ticket, presses)
+        if not pressed:
+            _wait(ticket)
+
+
+def _pressed_before_the_end(ticket: TurnTicket | None, presses: queue.SimpleQueue[bool]) -> bool:
+    """Whether Enter was pressed while the turn ran (end of input: wait for the turn)."""
+    while ticket is not None and not ticket.done():
+        try:
+            typed = presses.get(timeout=0.05)
+        except queue.Empty:
+            continue
+        if typed:
+            return True
+        _wait(ticket)
+        raise EOFError
+    return False
 
 
 def _hands_free(runtime: Runtime, view: TerminalView, seconds: float | None, wake: bool) -> int:

@@ -10,7 +10,7 @@ import numpy as np
 
 from voicebuddy.audio.types import STT_SAMPLE_RATE, Clip, Samples
 from voicebuddy.engines.llm import ReplyStats, Sampling
-from voicebuddy.engines.stt import Segment, Transcription
+from voicebuddy.engines.transcription import Segment, Transcription
 from voicebuddy.engines.tts import Voice
 from voicebuddy.messages import Message
 

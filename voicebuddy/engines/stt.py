@@ -10,6 +10,9 @@ is above `no_speech_thold` while its tokens' mean log-probability is below `logp
 the phantoms of noise back, so the check is live). What it lets through is judged by
 `voicebuddy.text.hallucinations`: annotations always go, and a known phantom phrase goes when
 a voice-activity detector heard (almost) no speech where whisper placed it.
+
+Every call is guarded against runaway decoding (`stt_guard`): trimmed to the detected speech,
+bounded in tokens, with whisper's temperature fallback off and a loop decoded once more.
 """
 
 from __future__ import annotations
@@ -24,38 +27,20 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from voicebuddy.audio.types import STT_SAMPLE_RATE, Samples
-from voicebuddy.audio.vad import EnergyVAD, VoiceActivityDetector, open_vad
+from voicebuddy.audio.vad import EnergyVAD, SpeechSpan, VoiceActivityDetector, open_vad
+from voicebuddy.engines import stt_guard
+from voicebuddy.engines.transcription import Segment, Transcription
 from voicebuddy.errors import ConfigError, ModelError
 from voicebuddy.text import hallucinations
 
 GGML_MAGIC = 0x67676D6C
 _MULTILINGUAL_VOCAB = 51865  # English-only models have 51864 tokens
 _FULL_WINDOW = 1500  # encoder frames in whisper's 30 s window (50 per second)
-_UNSPACED_LANGUAGES = frozenset({"zh", "ja", "yue", "th", "lo", "my", "km", "bo"})
 
 
 NO_SPEECH_THOLD = 0.6  # whisper.cpp's default, set explicitly: see the module docstring
 LOGPROB_THOLD = -1.0
 _LOW_CONFIDENCE = 0.5  # segments below this mean token probability get the detector's check
-
-
-@dataclass(frozen=True)
-class Segment:
-    start_s: float
-    end_s: float
-    text: str
-    probability: float = float("nan")  # geometric mean of the token probabilities
-
-
-@dataclass(frozen=True)
-class Transcription:
-    segments: tuple[Segment, ...]
-    language: str
-
-    @property
-    def text(self) -> str:
-        parts = [s.text.strip() for s in self.segments if s.text.strip()]
-        return ("" if self.language in _UNSPACED_LANGUAGES else " ").join(parts)
 
 
 class SpeechToText(Protocol):
@@ -80,7 +65,7 @@ class TunableSpeechToText(SpeechToText, Protocol):
         prompt: str | None = None,
         trim_window: bool | None = None,
         min_window_s: float = 0.0,
-        voiced_s: float | None = None,
+        speech: SpeechSpan | None = None,
     ) -> Transcription: ...
 
 
@@ -92,7 +77,7 @@ def transcribe_with(
     prompt: str | None = None,
     trim_window: bool | None = None,
     min_window_s: float = 0.0,
-    voiced_s: float | None = None,
+    speech: SpeechSpan | None = None,
 ) -> Transcription:
     """`stt.transcribe_with(...)` where the engine has it, else a plain `transcribe`."""
     if isinstance(stt, TunableSpeechToText):
@@ -102,7 +87,7 @@ def transcribe_with(
             prompt=prompt,
             trim_window=trim_window,
             min_window_s=min_window_s,
-            voiced_s=voiced_s,
+            speech=speech,
         )
     return stt.transcribe(samples, language)
 
@@ -184,6 +169,7 @@ class WhisperCppSTT:
                 print_timestamps=False,
                 no_context=True,
                 suppress_blank=True,
+                temperature_inc=0.0,  # no fallback: the loop guard decides (engines.stt_guard)
                 no_speech_thold=NO_SPEECH_THOLD,
                 logprob_thold=LOGPROB_THOLD,
             )
@@ -241,63 +227,68 @@ class WhisperCppSTT:
         prompt: str | None = None,
         trim_window: bool | None = None,
         min_window_s: float = 0.0,
-        voiced_s: float | None = None,
+        speech: SpeechSpan | None = None,
     ) -> Transcription:
         """`transcribe`, with this call's own prompt (None: the configured `initial_prompt`),
         encoder window (None: the configured `trim_window`; see `encoder_window` for
-        `min_window_s`) and, when the caller's
-        voice-activity detector already measured it, the seconds of speech in `samples`."""
+        `min_window_s`) and, when the caller's voice-activity detector already heard it, where
+        the speech is in `samples` (None: this engine's detector finds it). Guarded against
+        runaway decoding (`stt_guard`)."""
         language = self.language if language is None else self._check_language(language)
         audio = np.ascontiguousarray(samples, dtype=np.float32)
         if audio.size < STT_SAMPLE_RATE // 10:
             return Transcription((), language if language != "auto" else "")
         prompt = self.initial_prompt if prompt is None else prompt
         trim = self.trim_window if trim_window is None else trim_window
+        frames = None
+        if speech is None:
+            frames = hallucinations.SpeechFrames(audio, self._vad)
+            speech = frames.span()
+        voiced_s = speech.voiced_s if speech is not None else 0.0
+        start, end = stt_guard.speech_stretch(audio.size, speech)
+        heard = audio[start:end]
+        offset_s = start / STT_SAMPLE_RATE
+        budget = stt_guard.token_budget(heard.size / STT_SAMPLE_RATE)
         import _pywhispercpp as pw
 
-        window = encoder_window(audio.size, trim, min_window_s)
-        with self._lock:
+        def decode(window: int, prompt: str) -> tuple[Segment, ...]:
             found = self._model.transcribe(
-                audio,
+                heard,
                 language=language,
                 initial_prompt=prompt,
                 audio_ctx=window,
+                max_tokens=budget,
                 extract_probability=True,
             )
-            if not found and window and self._heard_speech(audio, voiced_s):
+            return _segments(found, offset_s, audio.size / STT_SAMPLE_RATE)
+
+        window = encoder_window(heard.size, trim, min_window_s)
+        with self._lock:
+            first = decode(window, prompt)
+            if not first and window and voiced_s >= hallucinations.PHRASE_SPEECH_S:
                 # whisper's no-speech check can drop a short phrase ("Thank you." with a
                 # second of silence on each side) when only part of its window is encoded;
                 # the detector heard speech, so ask again with the full window.
-                found = self._model.transcribe(
-                    audio,
-                    language=language,
-                    initial_prompt=prompt,
-                    audio_ctx=0,
-                    extract_probability=True,
-                )
+                window = 0
+                first = decode(window, prompt)
+            guarded = stt_guard.guard_loops(first, decode, window, prompt)
             detected = pw.whisper_lang_str(pw.whisper_full_lang_id(self._context))
-            segments = self._without_phantoms(found, audio, prompt, voiced_s)
-        return Transcription(segments, str(detected or language))
-
-    def _heard_speech(self, audio: Samples, voiced_s: float | None) -> bool:
-        if voiced_s is None:
-            voiced_s = hallucinations.SpeechFrames(audio, self._vad).voiced_s()
-        return voiced_s >= hallucinations.PHRASE_SPEECH_S
+        segments = self._without_phantoms(guarded.segments, prompt, voiced_s, frames)
+        return Transcription(segments, str(detected or language), guarded.loops_caught)
 
     def _without_phantoms(
-        self, found: list[Any], audio: Samples, prompt: str, voiced_s: float | None
+        self,
+        candidates: tuple[Segment, ...],
+        prompt: str,
+        voiced_s: float,
+        frames: hallucinations.SpeechFrames | None,
     ) -> tuple[Segment, ...]:
-        """whisper's segments less annotations and phantom phrases (see the module docstring).
+        """whisper's segments less phantom phrases (see the module docstring).
 
-        The detector runs only when something is suspicious: a known phantom phrase, a prompt
-        (prompts make whisper invent text on noise), or a segment whisper itself doubts."""
-        duration = audio.size / STT_SAMPLE_RATE
-        candidates: list[Segment] = []
-        for s in found:
-            text = hallucinations.strip_annotations(str(s.text))
-            if text:
-                start, end = min(s.t0 / 100, duration), min(s.t1 / 100, duration)
-                candidates.append(Segment(start, max(start, end), text, float(s.probability)))
+        The detector's judgement is needed only when something is suspicious: a known phantom
+        phrase, a prompt (prompts make whisper invent text on noise), or a segment whisper
+        itself doubts. `frames`, when this engine ran the detector, judges each segment's own
+        stretch; otherwise the caller's total `voiced_s` does."""
         if not candidates:
             return ()
         doubtful = (
@@ -306,17 +297,28 @@ class WhisperCppSTT:
             or any(not c.probability >= _LOW_CONFIDENCE for c in candidates)
         )
         if not doubtful:
-            return tuple(candidates)
-        frames = hallucinations.SpeechFrames(audio, self._vad) if voiced_s is None else None
-        heard = frames.voiced_s() if frames is not None else float(voiced_s or 0.0)
-        if heard < hallucinations.NO_SPEECH_S:
+            return candidates
+        if voiced_s < hallucinations.NO_SPEECH_S:
             return ()
         kept = []
         for c in candidates:
-            here = heard if frames is None else frames.voiced_s(c.start_s, c.end_s)
+            here = voiced_s if frames is None else frames.voiced_s(c.start_s, c.end_s)
             if not hallucinations.is_phantom(c.text, here, prompt):
                 kept.append(c)
         return tuple(kept)
+
+
+def _segments(found: list[Any], offset_s: float, duration_s: float) -> tuple[Segment, ...]:
+    """pywhispercpp's segments as `Segment`s, timed from the start of the whole audio, less
+    annotations ("[BLANK_AUDIO]")."""
+    segments = []
+    for s in found:
+        text = hallucinations.strip_annotations(str(s.text))
+        if text:
+            start = min(offset_s + s.t0 / 100, duration_s)
+            end = min(offset_s + s.t1 / 100, duration_s)
+            segments.append(Segment(start, max(start, end), text, float(s.probability)))
+    return tuple(segments)
 
 
 def whisper_internals(model: Any) -> tuple[Any, dict[str, Any]]:

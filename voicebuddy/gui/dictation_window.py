@@ -42,7 +42,7 @@ from voicebuddy.dictation import (
     parse_vocabulary,
     shift,
 )
-from voicebuddy.engines.stt import Segment, Transcription
+from voicebuddy.engines.transcription import Segment, Transcription
 from voicebuddy.errors import VoiceBuddyError
 from voicebuddy.events import Event, Failed, Handlers
 from voicebuddy.gui.bridge import RuntimeBridge
@@ -452,7 +452,7 @@ class DictationWindow(QMainWindow):
         self._started_by_hold = True
         self.start()
 
-    def _hold_released(self) -> None:
+    def _hold_released(self, _at: float = 0.0) -> None:
         pressed, self._hold_pressed_at = self._hold_pressed_at, None
         if pressed is None or not self._started_by_hold:
             return

@@ -55,6 +55,7 @@ from voicebuddy.runtime.events import (
     ConversationChanged,
     ConversationOpened,
     HandsFreeChanged,
+    MicrophoneOpen,
     ModelsLoaded,
     StateChanged,
 )
@@ -139,6 +140,7 @@ class MainWindow(QMainWindow):
             .on(BargedIn, self._barged_in)
             .on(Failed, self._failed)
             .on(Notice, self._notice)
+            .on(MicrophoneOpen, lambda e: self.figures.show_microphone(e.open))
         )
 
     # ----- layout pieces
@@ -211,7 +213,7 @@ class MainWindow(QMainWindow):
         state = TALK_STATES.get(event.state)
         if state is None:
             return
-        self.talk.set_state(state, self.runtime.can_talk)
+        self.talk.set_state(state, self.runtime.can_talk, self.settings.listen.press_interrupts)
         if state is TalkState.LISTENING:
             self.talk.show_notice("")
             self._level_timer.start()
@@ -319,7 +321,15 @@ class MainWindow(QMainWindow):
             "not_spoken": self.tr("%1 Replies are shown, not spoken."),
             "recording_kept": self.tr("%1 What was recorded is kept."),
         }
-        if event.code == "too_short":
+        if event.code == "microphone_start_delay":
+            message = self.tr(
+                "The microphone took %1 ms to open: words said before that are lost. "
+                "Keeping it open (Settings ▸ Voice & audio) keeps them."
+            )
+            self.statusBar().showMessage(arg(message, event.cause), 6000)
+        elif event.topic == "status":
+            self.statusBar().showMessage(event.message, 6000)
+        elif event.code == "too_short":
             self.statusBar().showMessage(self.tr("Too short: hold the key while you speak."), 4000)
         elif event.code == "microphone_back":
             self.talk.show_notice("", "microphone")

@@ -369,6 +369,23 @@ class SettingsDialog(QDialog):
                 "Click the field and press a single key (modifiers are dropped)."
             ),
         )
+        self.keep_microphone_open = QCheckBox(self.tr("Keep the microphone &open"))
+        _row(
+            form,
+            "",
+            self.keep_microphone_open,
+            self.tr(
+                "Your first word is kept even when you start talking as you press the key. "
+                "When off, the microphone is opened at each press and closed when idle."
+            ),
+        )
+        self.press_interrupts = QCheckBox(self.tr("Pressing the key &interrupts the character"))
+        _row(
+            form,
+            "",
+            self.press_interrupts,
+            self.tr("While the character thinks or speaks, a press stops it and listens."),
+        )
         return _tab(device_group, speech, talk, self._hands_free_group())
 
     def _hands_free_group(self) -> QGroupBox:
@@ -510,6 +527,8 @@ class SettingsDialog(QDialog):
         self.end_pause.setValue(settings.listen.end_pause_ms)
         _select_data(self.duplex, settings.listen.duplex, settings.listen.duplex)
         self.barge_in.setChecked(settings.listen.barge_in)
+        self.keep_microphone_open.setChecked(settings.listen.keep_microphone_open)
+        self.press_interrupts.setChecked(settings.listen.press_interrupts)
         self.wake_phrase.setChecked(settings.listen.wake_phrase)
         self.user_name.setText(settings.chat.user_name)
         self.temperature.setValue(settings.llm.temperature)
@@ -567,6 +586,8 @@ class SettingsDialog(QDialog):
                 duplex=_combo_data(self.duplex),
                 barge_in=self.barge_in.isChecked(),
                 wake_phrase=self.wake_phrase.isChecked(),
+                keep_microphone_open=self.keep_microphone_open.isChecked(),
+                press_interrupts=self.press_interrupts.isChecked(),
             ),
         )
 

@@ -17,6 +17,14 @@ class StatusFigures(QObject):
         self.speed = QLabel()
         self.latency = QLabel()
         self.memory = QLabel()
+        self.microphone = QLabel(self.tr("● Microphone on"))
+        self.microphone.setToolTip(
+            self.tr(
+                "The microphone is open, so your first word is kept even as you press the key. "
+                "Settings ▸ Voice & audio can close it when you are not talking."
+            )
+        )
+        self.microphone.hide()
         self.models.setToolTip(self.tr("The language and speech models in use"))
         self.speed.setToolTip(self.tr("Tokens per second of the last reply"))
         self.latency.setToolTip(self.tr("End of your speech to the first sound of the reply"))
@@ -26,12 +34,15 @@ class StatusFigures(QObject):
         self.loading.setMaximumWidth(120)
         for widget in (self.loading, self.models):
             bar.addWidget(widget)
-        for widget in (self.speed, self.latency, self.memory):
+        for widget in (self.microphone, self.speed, self.latency, self.memory):
             bar.addPermanentWidget(widget)
         self._timer = QTimer(self, interval=2000)
         self._timer.timeout.connect(self.show_memory)
         self._timer.start()
         self.show_memory()
+
+    def show_microphone(self, open: bool) -> None:
+        self.microphone.setVisible(open)
 
     def show_memory(self) -> None:
         self.memory.setText(arg(self.tr("%1 MB"), f"{memory_mb():.0f}"))

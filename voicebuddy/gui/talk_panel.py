@@ -107,11 +107,15 @@ class TalkPanel(QWidget):
             )
         )
 
-    def set_state(self, state: TalkState, can_talk: bool = True) -> None:
+    def set_state(self, state: TalkState, can_talk: bool = True, interrupts: bool = False) -> None:
+        """`interrupts`: a press while the character thinks or speaks stops it and listens."""
         self.state = state
         self.state_label.setText(state.text)
         ready = state is TalkState.READY
-        self.talk_button.setEnabled(can_talk and (ready or state is TalkState.LISTENING))
+        replying = state in (TalkState.TRANSCRIBING, TalkState.THINKING, TalkState.SPEAKING)
+        self.talk_button.setEnabled(
+            can_talk and (ready or state is TalkState.LISTENING or (interrupts and replying))
+        )
         self.send_button.setEnabled(ready)
         self.stop_button.setEnabled(
             state in (TalkState.THINKING, TalkState.SPEAKING, TalkState.TRANSCRIBING)

@@ -3,28 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 from voicebuddy.audio.types import AudioSink, Samples
 from voicebuddy.errors import AudioError
 
 
-class PushToTalkMicrophone(Protocol):
-    """Records between `start()` and `stop()` (MicrophoneRecorder is one)."""
-
-    @property
-    def error(self) -> AudioError | None: ...
-
-    def start(self) -> None: ...
-
-    def stop(self) -> Samples: ...
-
-    def level(self) -> float: ...
-
-
 class InputStream(Protocol):
-    """A microphone streaming until stopped, for hands-free listening and live dictation
-    (MicrophoneStream is one)."""
+    """A microphone streaming until stopped (MicrophoneStream is one): push-to-talk keeps one
+    open, hands-free listening and live dictation open their own."""
 
     def start(self) -> None: ...
 
@@ -35,8 +22,6 @@ SamplesCallback = Callable[[Samples, float], None]
 
 
 class Devices(Protocol):
-    def open_microphone(self, name: str) -> PushToTalkMicrophone: ...
-
     def open_stream(
         self,
         name: str,
@@ -49,15 +34,15 @@ class Devices(Protocol):
 
 
 class AudioDevices:
-    """The real sound devices, by the name chosen in settings ("" for the default)."""
+    """The real sound devices, by the name chosen in settings ("" for the default).
 
-    def open_microphone(self, name: str) -> PushToTalkMicrophone:
-        from voicebuddy.audio.capture import MicrophoneRecorder
-        from voicebuddy.audio.playback import list_input_devices
+    `sound_device`: a stand-in for the `sounddevice` module behind the microphone streams (the
+    bench plays recordings through one); None: the real one."""
 
-        if not list_input_devices():
-            raise AudioError("no_input_device", "No microphone was found.")
-        return MicrophoneRecorder(name or None)
+    sound_device: Any = None
+
+    def __init__(self, sound_device: Any = None) -> None:
+        self.sound_device = sound_device
 
     def open_stream(
         self,
@@ -70,7 +55,11 @@ class AudioDevices:
         from voicebuddy.audio.stream import MicrophoneStream
 
         return MicrophoneStream(
-            on_samples, device=name or None, on_error=on_error, on_recovered=on_recovered
+            on_samples,
+            device=name or None,
+            on_error=on_error,
+            on_recovered=on_recovered,
+            sound_device=self.sound_device,
         )
 
     def open_speaker(self, name: str) -> AudioSink:

@@ -18,7 +18,8 @@ from voicebuddy.dictation import (
     SourceFactory,
     transcribe_file,
 )
-from voicebuddy.engines.stt import SpeechToText, Transcription
+from voicebuddy.engines.stt import SpeechToText
+from voicebuddy.engines.transcription import Transcription
 from voicebuddy.errors import AudioError, VoiceBuddyError
 from voicebuddy.events import Event, Failed, FailureScope
 from voicebuddy.runtime.devices import Devices

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from voicebuddy.characters.character import Character
-from voicebuddy.engines.stt import Transcription
+from voicebuddy.engines.transcription import Transcription
 from voicebuddy.engines.tts import Voice
 from voicebuddy.events import Event
 from voicebuddy.messages import Message
@@ -48,6 +48,13 @@ class HandsFreeChanged(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class MicrophoneOpen(Event):
+    """The talk key's microphone is open (kept warm) or closed now."""
+
+    open: bool
+
+
+@dataclass(frozen=True, kw_only=True)
 class DictationReady(Event):
     model: str  # the speech model dictation uses
 
@@ -76,6 +83,7 @@ __all__ = [
     "DictationStopped",
     "FileTranscribed",
     "HandsFreeChanged",
+    "MicrophoneOpen",
     "ModelsLoaded",
     "StateChanged",
 ]

@@ -12,68 +12,187 @@ from collections.abc import Callable
 import numpy as np
 
 from voicebuddy.audio.listener import HandsFreeListener, HeardUtterance, ListenOptions
+from voicebuddy.audio.push_to_talk import STALL_S, TAIL_S, PushToTalkCapture, Recording
 from voicebuddy.audio.types import Clip, Samples
 from voicebuddy.audio.vad import VoiceActivityDetector
 from voicebuddy.config import ListenSettings
 from voicebuddy.errors import AudioError
-from voicebuddy.events import Event
-from voicebuddy.runtime.devices import Devices, InputStream, PushToTalkMicrophone
+from voicebuddy.events import Event, Notice
+from voicebuddy.runtime.devices import Devices, InputStream
+from voicebuddy.runtime.events import MicrophoneOpen
 
 
 class PushToTalk:
-    """Records from the talk key's press to its release."""
+    """The talk key's microphone. Kept open (`keep_open`) it feeds a `PushToTalkCapture` all
+    the time, so a press keeps the audio from just before it; otherwise a stream is opened at
+    each press, and how long that took is told, since the first words said meanwhile are lost.
+    """
 
-    def __init__(self) -> None:
-        self._microphone: PushToTalkMicrophone | None = None
-        self._recording = False
+    def __init__(self, devices: Devices, emit: Callable[[Event], None]) -> None:
+        self._devices = devices
+        self._emit = emit
         self._lock = threading.Lock()
-
-    def use(self, microphone: PushToTalkMicrophone | None) -> None:
-        with self._lock:
-            self._discard()
-            self._microphone = microphone
+        self._stream: InputStream | None = None
+        self._capture: PushToTalkCapture | None = None
+        self._device = ""
+        self._keep_open = True
+        self._opened_at = 0.0  # when a per-press stream was asked for
+        self._first_block = False
+        self.error: AudioError | None = None  # the stream failed during this recording
 
     @property
     def available(self) -> bool:
-        return self._microphone is not None
+        return self._capture is not None
 
     @property
     def recording(self) -> bool:
-        return self._recording
+        capture = self._capture
+        return capture is not None and capture.recording
 
     @property
-    def error(self) -> AudioError | None:
-        microphone = self._microphone
-        return microphone.error if microphone is not None and self._recording else None
+    def open(self) -> bool:
+        return self._stream is not None
 
-    def start(self) -> None:
-        """Start recording; raises AudioError when the microphone cannot."""
-        with self._lock:
-            if self._microphone is None or self._recording:
-                return
-            self._microphone.start()
-            self._recording = True
+    @property
+    def pressed_at(self) -> float:
+        capture = self._capture
+        return capture.pressed_at if capture is not None else 0.0
 
-    def stop(self) -> Samples | None:
-        """What was recorded since `start()`; None when not recording."""
+    @property
+    def released(self) -> bool:
+        """The key is up and the end of what was said is being waited for."""
+        capture = self._capture
+        return capture is not None and capture.released
+
+    def use(self, device: str, vad: VoiceActivityDetector, keep_open: bool) -> None:
+        """Take the microphone `device` ("": the default); raises AudioError when there is
+        none (then the talk key does nothing)."""
+        self.close()
+        self._capture, self._device, self._keep_open = None, device, keep_open
+        stream = self._open_stream()  # opened once even if not kept: is there a microphone?
+        self._capture = PushToTalkCapture(vad)
+        if not keep_open:
+            stream.stop()
+            return
         with self._lock:
-            if self._microphone is None or not self._recording:
-                return None
-            self._recording = False
-            return self._microphone.stop()
+            self._stream = stream
+        self._emit(MicrophoneOpen(open=True))
+
+    def pause(self) -> None:
+        """Let go of the microphone (hands-free or dictation takes it); `resume` takes it back."""
+        self.close(forget=False)
+
+    def resume(self) -> None:
+        if self._capture is None or not self._keep_open or self._stream is not None:
+            return
+        try:
+            stream = self._open_stream()
+        except AudioError as error:
+            self._emit(Notice(code=error.code, message=error.message, topic="microphone"))
+            return
+        with self._lock:
+            self._stream = stream
+        self._emit(MicrophoneOpen(open=True))
+
+    def close(self, forget: bool = True) -> None:
+        """Close the stream. A recording whose key is already up is handed over as it is (its
+        turn was accepted); one still held is dropped."""
+        self.finish()
+        with self._lock:
+            stream, self._stream = self._stream, None
+            if self._capture is not None:
+                self._capture.cancel()
+            if forget:
+                self._capture = None
+        if stream is not None:
+            stream.stop()
+            self._emit(MicrophoneOpen(open=False))
+
+    def _open_stream(self) -> InputStream:
+        stream = self._devices.open_stream(self._device, self._feed, self._failed, lambda: None)
+        stream.start()
+        return stream
+
+    def press(self, at: float) -> None:
+        """Start recording; raises AudioError when the microphone cannot be opened."""
+        capture = self._capture
+        if capture is None or capture.recording:
+            return
+        self.error = None
+        if self._stream is None:  # opened for this press only
+            self._opened_at, self._first_block = at, False
+            stream = self._open_stream()
+            with self._lock:
+                self._stream = stream
+        capture.press(at)
+
+    def release(self, at: float, on_done: Callable[[Recording], None]) -> None:
+        capture = self._capture
+        if capture is None:
+            return
+
+        def done(recording: Recording) -> None:
+            if not self._keep_open:
+                threading.Thread(target=self.close, args=(False,), daemon=True).start()
+            on_done(recording)
+
+        pressed_at = capture.pressed_at
+        capture.release(at, done)
+        if self.error is not None:  # no more audio is coming
+            capture.flush()
+        elif capture.released:  # a stream can stall without failing: never wait for ever
+            timer = threading.Timer(TAIL_S + STALL_S, capture.flush, args=(pressed_at,))
+            timer.daemon = True
+            timer.start()
+
+    def finish(self) -> None:
+        """Hand over a recording whose key is up now, without waiting for the rest of it."""
+        capture = self._capture
+        if capture is not None and capture.released:
+            capture.flush()
 
     def discard(self) -> None:
-        with self._lock:
-            self._discard()
-
-    def _discard(self) -> None:
-        if self._microphone is not None and self._recording:
-            self._microphone.stop()
-        self._recording = False
+        capture = self._capture
+        if capture is not None:
+            capture.cancel()
+        if not self._keep_open:
+            self.close(forget=False)
 
     def level(self) -> float:
-        microphone = self._microphone
-        return microphone.level() if microphone is not None and self._recording else 0.0
+        capture = self._capture
+        return capture.level() if capture is not None else 0.0
+
+    # The microphone's thread.
+    def _feed(self, samples: Samples, captured_at: float) -> None:
+        capture = self._capture
+        if capture is None:
+            return
+        if not self._keep_open and not self._first_block:
+            self._first_block = True
+            delay_ms = (captured_at - self._opened_at) * 1000
+            message = (
+                f"The microphone took {delay_ms:.0f} ms to open: words said before that are "
+                "lost. Keeping it open (Settings) keeps them."
+            )
+            self._emit(
+                Notice(
+                    code="microphone_start_delay",
+                    message=message,
+                    topic="status",
+                    cause=f"{delay_ms:.0f}",
+                )
+            )
+        capture.feed(samples, captured_at)
+
+    def _failed(self, error: AudioError) -> None:
+        capture = self._capture
+        if capture is not None and capture.recording:
+            self.error = error
+            kept = f"{error.message} What was recorded is kept."
+            self._emit(
+                Notice(code="recording_kept", message=kept, topic="microphone", cause=error.message)
+            )
+            capture.flush()
 
 
 class HandsFree:

@@ -19,9 +19,12 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 import voicebuddy.runtime.commands as c
 from voicebuddy.audio.listener import HeardUtterance
-from voicebuddy.audio.types import STT_SAMPLE_RATE, AudioSink
+from voicebuddy.audio.push_to_talk import Recording
+from voicebuddy.audio.types import AudioSink
 from voicebuddy.config import Paths, Settings
 from voicebuddy.dictation import DictationOptions
 from voicebuddy.errors import AudioError, VoiceBuddyError
@@ -42,7 +45,7 @@ from voicebuddy.runtime.engines import EngineLoaders, Engines
 from voicebuddy.runtime.events import HandsFreeChanged, ModelsLoaded
 from voicebuddy.runtime.inbox import Inbox
 from voicebuddy.runtime.microphones import HandsFree, PushToTalk
-from voicebuddy.runtime.state import State, StateMachine
+from voicebuddy.runtime.state import TURN_STATES, State, StateMachine
 from voicebuddy.runtime.turns import PendingTurns, TurnTicket, run_turn
 from voicebuddy.storage import Store
 
@@ -90,7 +93,7 @@ class Runtime:
         self._prepared = -1  # the conversation's version the read-ahead has seen
         self._sink: AudioSink | None = None
         self._working = False  # the engine thread is doing something (or reading ahead)
-        self._push = PushToTalk()
+        self._push = PushToTalk(self._devices, self._emit)
         self._hands_free = HandsFree(self._devices, self._heard, self.barge_in, self._emit)
         self._dictation = DictationJobs(
             self._engines, self._devices, self._emit, self._machine.enter
@@ -152,40 +155,55 @@ class Runtime:
         return TurnTicket(turn.request.turn_id, turn.done)
 
     def talk_pressed(self) -> None:
-        """The talk key went down: start recording (not in hands-free mode or while busy)."""
+        """The talk key went down: start recording. While the character thinks or speaks, the
+        press stops it first (`[listen] press_interrupts`), as talking over it does."""
+        at = time.monotonic()
         with self._press_lock:
-            if self._turns.closed or self._hands_free.active or self._push.recording:
+            if self._turns.closed or self._hands_free.active or not self._push.available:
                 return
-            if self.state is not State.IDLE or not self._push.available:
+            pressed_again = self._push.released  # still hearing out the last press's end
+            if pressed_again:
+                self._push.finish()  # that recording is complete now
+            elif self._push.recording:
+                return
+            interrupts = self._settings.listen.press_interrupts
+            if (self.state in TURN_STATES or pressed_again) and interrupts:
+                self._turns.cancel_all(barge_in=True)
+            elif self.state is not State.IDLE:
                 return
             try:
-                self._push.start()
+                self._push.press(at)
             except AudioError as error:
                 self._emit(Notice(code=error.code, message=error.message, topic="microphone"))
                 return
         self._inbox.put(c.Press())
 
-    def talk_released(self) -> TurnTicket | None:
-        """The talk key went up: what was said becomes a turn (None: nothing to answer)."""
-        ended_at = time.monotonic()
-        problem = self._push.error
-        audio = self._push.stop()
-        if audio is None:
-            return None
-        if problem is not None:
-            kept = f"{problem.message} What was recorded is kept."
-            self._emit(
-                Notice(
-                    code="recording_kept", message=kept, topic="microphone", cause=problem.message
-                )
-            )
-        if audio.size < MIN_PRESS_S * STT_SAMPLE_RATE:
-            message = "Too short: hold the key while you speak."
-            self._emit(Notice(code="too_short", message=message, topic="turn"))
-            self._inbox.put(c.Release(None))
-            return None
-        turn = self._turns.accept(Audio(audio, ended_at), self._settings)
-        self._inbox.put(c.Release(turn))
+    def talk_released(self, at: float | None = None) -> TurnTicket | None:
+        """The talk key went up (at `at`, a time.monotonic(); None: now): what was said becomes
+        a turn (None: nothing to answer). The recording goes on while the last word is still
+        being said (see PushToTalkCapture)."""
+        at = time.monotonic() if at is None else min(at, time.monotonic())
+        with self._press_lock:
+            if self._push.released:
+                return None
+            if not self._push.recording:  # dropped meanwhile (a reload took the microphone)
+                self._inbox.put(c.Release(None))
+                return None
+            pressed_for = at - self._push.pressed_at
+            if pressed_for < MIN_PRESS_S:
+                self._push.discard()
+                message = "Too short: hold the key while you speak."
+                self._emit(Notice(code="too_short", message=message, topic="turn"))
+                self._inbox.put(c.Release(None))
+                return None
+            turn = self._turns.accept(Audio(np.zeros(0, np.float32), at), self._settings)
+
+        def recorded(recording: Recording) -> None:
+            audio = Audio(recording.samples, recording.speech_ended_at, speech=recording.speech)
+            request = dataclasses.replace(turn.request, input=audio)
+            self._inbox.put(c.Release(c.Turn(request, turn.settings, turn.done)))
+
+        self._push.release(at, recorded)
         return TurnTicket(turn.request.turn_id, turn.done)
 
     def input_level(self) -> float:
@@ -196,7 +214,7 @@ class Runtime:
         """The user's stop: every queued or running turn ends now (keeping what was said and
         what was generated); a recording in progress is dropped."""
         self._turns.cancel_all(barge_in=False)
-        if self._push.recording:
+        if self._push.recording and not self._push.released:
             self._push.discard()
             self._inbox.put(c.Release(None))
 
@@ -259,7 +277,7 @@ class Runtime:
                 return
             self._turns.closed = True
         self._turns.cancel_all(barge_in=False)
-        self._push.discard()
+        self._push.close()  # a recording already let go of still becomes its turn
         self._hands_free.stop()
         self._dictation.stop_live()
         self._dictation.files_cancel.set()
@@ -283,7 +301,12 @@ class Runtime:
     def _heard(self, utterance: HeardUtterance) -> None:
         """A hands-free utterance (on the microphone's thread)."""
         try:
-            audio = Audio(utterance.samples, utterance.speech_ended_at, hands_free=True)
+            audio = Audio(
+                utterance.samples,
+                utterance.speech_ended_at,
+                hands_free=True,
+                speech=utterance.speech,
+            )
             turn = self._turns.accept(audio, self._settings)
         except VoiceBuddyError:
             return  # closing
@@ -308,8 +331,10 @@ class Runtime:
 
     # ----- the engine thread
     def _runnable(self, command: c.Command) -> bool:
-        if self.state is State.LISTENING:  # the user is talking: only their release runs
-            return isinstance(command, c.Release | c.Close)
+        """While the talk key is held (or its recording is being finished) only the press and
+        its release run: nothing may take the microphone away from the user."""
+        if self.state is State.LISTENING or self._push.recording:
+            return isinstance(command, c.Press | c.Release | c.Close)
         return True
 
     def _loop(self) -> None:
@@ -350,6 +375,7 @@ class Runtime:
 
     def _finish(self) -> None:
         self._hands_free.stop()
+        self._push.close()
         if self._sink is not None:
             self._sink.close()
             self._sink = None
@@ -424,10 +450,14 @@ class Runtime:
         if not self._wants_microphone:
             return
         notice = Notice(code="microphone_ready", message="", topic="microphone")
+        listen = settings.listen
         try:
-            self._push.use(self._devices.open_microphone(settings.audio.input_device))
-        except AudioError as error:
-            self._push.use(None)
+            vad = self._engines.voice_detector()
+            self._push.use(settings.audio.input_device, vad, listen.keep_microphone_open)
+            if self._hands_free.active:
+                self._push.pause()
+        except VoiceBuddyError as error:
+            self._push.close()
             message = f"{error.message} Text-only mode: type your messages."
             notice = Notice(
                 code="text_only", message=message, topic="microphone", cause=error.message
@@ -474,8 +504,10 @@ class Runtime:
             settings = self._settings
             try:
                 vad = self._engines.voice_detector()
+                self._push.pause()  # one listener at a time
                 self._hands_free.start(settings.listen, settings.audio.input_device, vad)
             except VoiceBuddyError as error:
+                self._push.resume()
                 failed = Failed(
                     code=error.code, message=error.message, about="command", subject="hands_free"
                 )
@@ -484,6 +516,7 @@ class Runtime:
                 return
         elif not command.on:
             self._hands_free.stop()
+            self._push.resume()
         mode = "hands_free" if command.on else "push"
         listen = dataclasses.replace(self._settings.listen, mode=mode)
         self._settings = dataclasses.replace(self._settings, listen=listen)
@@ -492,4 +525,8 @@ class Runtime:
     def _start_dictation(self, command: c.StartDictation) -> None:
         if self._hands_free.active:  # one listener at a time
             self._set_hands_free(c.SetHandsFree(False))
-        self._dictation.run_live(command, self._settings.audio.input_device)
+        self._push.pause()
+        try:
+            self._dictation.run_live(command, self._settings.audio.input_device)
+        finally:
+            self._push.resume()

@@ -39,6 +39,9 @@ class TurnTicket:
         """The turn's end; raises its VoiceBuddyError when it failed."""
         return self._done.result(timeout)
 
+    def done(self) -> bool:
+        return self._done.done()
+
 
 class PendingTurns:
     """The turns accepted and not yet ended, so that a stop reaches them all at once."""

@@ -28,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from voicebuddy.audio.types import STT_SAMPLE_RATE, Samples
-from voicebuddy.audio.vad import VoiceActivityDetector
+from voicebuddy.audio.vad import SpeechSpan, VoiceActivityDetector
 
 NO_SPEECH_S = 0.1  # less voiced time than this: no speech at all
 PHRASE_SPEECH_S = 0.2  # less than this where a known phantom phrase sits: it is phantom
@@ -197,6 +197,14 @@ class SpeechFrames:
         last = self.speech.size if end_s is None else int(np.ceil(end_s / self.frame_s))
         last = min(self.speech.size, max(last, first + 1))
         return float(np.count_nonzero(self.speech[first:last])) * self.frame_s
+
+    def span(self) -> SpeechSpan | None:
+        """Where the speech is; None when the detector heard none."""
+        found = np.flatnonzero(self.speech)
+        if found.size == 0:
+            return None
+        start, end = float(found[0]) * self.frame_s, float(found[-1] + 1) * self.frame_s
+        return SpeechSpan(start, end, float(found.size) * self.frame_s)
 
 
 def suspicious(texts: Iterable[str], prompt: str = "") -> bool:

@@ -7,7 +7,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from voicebuddy.engines.stt import Segment, Transcription
+from voicebuddy.engines.transcription import Segment, Transcription
 from voicebuddy.errors import ConfigError, VoiceBuddyError
 
 FORMATS = ("txt", "srt", "vtt", "json")

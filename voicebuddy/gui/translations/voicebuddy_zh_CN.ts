@@ -681,6 +681,10 @@ This cannot be undone.</source>
         <translation>%1 已录下的内容会保留。</translation>
     </message>
     <message>
+        <source>The microphone took %1 ms to open: words said before that are lost. Keeping it open (Settings ▸ Voice &amp; audio) keeps them.</source>
+        <translation>麦克风打开用了 %1 毫秒：这之前说的话会丢失。保持麦克风打开（设置 ▸ 声音与音频）就不会丢。</translation>
+    </message>
+    <message>
         <source>Too short: hold the key while you speak.</source>
         <translation>太短了：说话时请按住按键。</translation>
     </message>
@@ -935,6 +939,22 @@ The previous models stay in use.</source>
         <translation>说话时按住此键，说完后松开。点击此输入框后按下一个键即可设置（修饰键会被忽略）。</translation>
     </message>
     <message>
+        <source>Keep the microphone &amp;open</source>
+        <translation>保持麦克风打开(&amp;O)</translation>
+    </message>
+    <message>
+        <source>Your first word is kept even when you start talking as you press the key. When off, the microphone is opened at each press and closed when idle.</source>
+        <translation>即使按下按键的同时开口，第一个字也不会丢。关闭后，每次按键时才打开麦克风，空闲时关闭。</translation>
+    </message>
+    <message>
+        <source>Pressing the key &amp;interrupts the character</source>
+        <translation>按下按键即可打断角色(&amp;I)</translation>
+    </message>
+    <message>
+        <source>While the character thinks or speaks, a press stops it and listens.</source>
+        <translation>角色思考或说话时，按下按键会让它停下并开始听你说。</translation>
+    </message>
+    <message>
         <source> ms</source>
         <translation> 毫秒</translation>
     </message>
@@ -1100,6 +1120,14 @@ The previous models stay in use.</source>
     <message>
         <source>Loading models…</source>
         <translation>正在加载模型…</translation>
+    </message>
+    <message>
+        <source>● Microphone on</source>
+        <translation>● 麦克风已打开</translation>
+    </message>
+    <message>
+        <source>The microphone is open, so your first word is kept even as you press the key. Settings ▸ Voice &amp; audio can close it when you are not talking.</source>
+        <translation>麦克风处于打开状态，所以按键的同时开口，第一个字也不会丢。可在“设置 ▸ 声音与音频”中让它在你不说话时关闭。</translation>
     </message>
     <message>
         <source>The language and speech models in use</source>

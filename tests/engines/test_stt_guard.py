@@ -1,0 +1,82 @@
+"""The loop guard with a fake decoder: what it keeps, and how many decodes it may spend."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from voicebuddy.audio.types import STT_SAMPLE_RATE
+from voicebuddy.audio.vad import SpeechSpan
+from voicebuddy.engines.stt_guard import (
+    guard_loops,
+    speech_stretch,
+    token_budget,
+    wider,
+)
+from voicebuddy.engines.transcription import Segment
+
+LOOP = (
+    Segment(0.0, 1.0, "Then in the next step,"),
+    Segment(1.0, 2.0, "then in the next step, then in the fourth step, then in the fourth."),
+    Segment(2.0, 3.0, "Then in"),
+)
+CLEAN = (Segment(0.0, 2.0, "Then in the next step, we add the salt."),)
+
+
+class FakeDecoder:
+    """Answers each (window, prompt) from a script, and counts the calls."""
+
+    def __init__(self, *answers: tuple[Segment, ...]) -> None:
+        self.answers = list(answers)
+        self.calls: list[tuple[int, str]] = []
+
+    def __call__(self, window: int, prompt: str) -> tuple[Segment, ...]:
+        self.calls.append((window, prompt))
+        return self.answers.pop(0)
+
+
+def test_clean_text_costs_no_second_decode() -> None:
+    decode = FakeDecoder()
+    guarded = guard_loops(CLEAN, decode, 192, "a prompt")
+    assert guarded.segments == CLEAN and guarded.loops_caught == 0
+    assert decode.calls == []
+
+
+def test_a_loop_is_decoded_again_with_twice_the_window_and_no_prompt() -> None:
+    decode = FakeDecoder(CLEAN)
+    guarded = guard_loops(LOOP, decode, 192, "Kubernetes")
+    assert decode.calls == [(384, "")]
+    assert guarded.segments == CLEAN and guarded.loops_caught == 1
+
+
+def test_a_second_loop_keeps_the_first_clean_words_and_decodes_no_more() -> None:
+    decode = FakeDecoder(LOOP, CLEAN, CLEAN)
+    guarded = guard_loops(LOOP, decode, 192, "")
+    assert len(decode.calls) == 1  # two decodes in all: about twice a plain transcription
+    assert [s.text for s in guarded.segments] == ["Then in the next step"]
+    assert guarded.segments[0].start_s == 0.0
+    assert guarded.loops_caught == 2
+
+
+def test_the_full_window_without_a_prompt_is_not_decoded_twice() -> None:
+    decode = FakeDecoder()
+    guarded = guard_loops(LOOP, decode, 0, "")
+    assert decode.calls == []  # greedy decoding would give the same loop again
+    assert [s.text for s in guarded.segments] == ["Then in the next step"]
+    assert wider(0) == 0 and wider(800) == 0 and wider(192) == 384
+
+
+def test_the_audio_is_trimmed_to_the_speech_with_a_margin() -> None:
+    n = 5 * STT_SAMPLE_RATE
+    assert speech_stretch(n, SpeechSpan(1.0, 3.0, 1.5)) == (
+        round(0.75 * STT_SAMPLE_RATE),
+        round(3.35 * STT_SAMPLE_RATE),
+    )
+    assert speech_stretch(n, SpeechSpan(0.1, 4.9, 4.0)) == (0, n)  # margins stop at the ends
+    assert speech_stretch(n, None) == (0, n)  # nothing heard: whisper judges all of it
+    assert speech_stretch(n, SpeechSpan(0.0, 0.0, 0.0)) == (0, n)
+
+
+def test_decoding_is_bounded_by_the_audios_length() -> None:
+    assert token_budget(0.5) < token_budget(2.0) < token_budget(10.0)
+    assert token_budget(10.0) <= 10 * 12 + 10
+    assert np.isclose(token_budget(2.0), 34)

@@ -1,0 +1,97 @@
+"""The guard against runaway transcription, for every whisper call (turns, hands-free,
+dictation).
+
+Measured on jfk.wav cut at 48 points with tiny.en and the tight encoder window: whisper looped
+on a short phrase followed by a pause ("And so my fellow Americans. And so my fellow
+Americans."), and its own temperature fallback then took 6-14 s where a clean cut took
+0.2 s. So:
+- the audio is trimmed to the detected speech, with a margin, before whisper sees it;
+- decoding is bounded: at most `TOKENS_PER_S` tokens per second of audio per segment, and no
+  temperature fallback (the engine turns it off);
+- a loop (`voicebuddy.text.repetition`) is decoded once more, with twice the encoder window
+  and no prompt; if that loops too, the text before the first repetition is kept.
+Two greedy decodes at most: a guarded transcription costs at most about twice a plain one.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+from voicebuddy.audio.types import STT_SAMPLE_RATE
+from voicebuddy.audio.vad import SpeechSpan
+from voicebuddy.engines.transcription import Segment
+from voicebuddy.text import repetition
+
+LEAD_S = 0.25  # audio kept before the first speech frame (the detector starts late on soft onsets)
+TRAIL_S = 0.35  # and after the last (final consonants, and the pause whisper expects)
+TOKENS_PER_S = 12  # English speech is about 4 tokens a second, Chinese up to about 10
+TOKENS_MIN = 10
+FULL_WINDOW = 1500  # encoder frames in whisper's 30 s window
+
+Decode = Callable[[int, str], tuple[Segment, ...]]  # (encoder window, prompt) -> segments
+
+
+@dataclass(frozen=True)
+class Guarded:
+    segments: tuple[Segment, ...]
+    loops_caught: int  # 0: no loop; 1: the retry was clean; 2: cut before the repetition
+
+
+def speech_stretch(n_samples: int, speech: SpeechSpan | None) -> tuple[int, int]:
+    """The samples to transcribe: the speech with its margins (all of it when none was heard,
+    so whisper's and the phantom check's judgement still apply)."""
+    if speech is None or speech.voiced_s <= 0:
+        return 0, n_samples
+    start = max(0, math.floor((speech.start_s - LEAD_S) * STT_SAMPLE_RATE))
+    end = min(n_samples, math.ceil((speech.end_s + TRAIL_S) * STT_SAMPLE_RATE))
+    return (start, end) if end > start else (0, n_samples)
+
+
+def token_budget(seconds: float) -> int:
+    return math.ceil(seconds * TOKENS_PER_S) + TOKENS_MIN
+
+
+def wider(window: int) -> int:
+    """Twice the encoder window (0, the full window, stays full)."""
+    return 0 if window == 0 or 2 * window >= FULL_WINDOW else 2 * window
+
+
+def guard_loops(first: tuple[Segment, ...], decode: Decode, window: int, prompt: str) -> Guarded:
+    """`first` (what whisper gave for `window` and `prompt`), or what the guard makes of it."""
+    if not _looping(first):
+        return Guarded(first, 0)
+    retry_window = wider(window)
+    if retry_window == window and not prompt:
+        return Guarded(_cut(first), 2)  # a greedy decode of the same input gives the same text
+    second = decode(retry_window, "")
+    if not _looping(second):
+        return Guarded(second, 1)
+    kept = _cut(second)
+    return Guarded(kept if kept else _cut(first), 2)
+
+
+def _joined(segments: Sequence[Segment]) -> str:
+    return " ".join(s.text.strip() for s in segments)
+
+
+def _looping(segments: Sequence[Segment]) -> bool:
+    return repetition.is_loop(_joined(segments))
+
+
+def _cut(segments: Sequence[Segment]) -> tuple[Segment, ...]:
+    """The segments up to the loop's first repetition."""
+    keep = len(repetition.clean_start(_joined(segments)))
+    kept: list[Segment] = []
+    at = 0
+    for segment in segments:
+        text = segment.text.strip()
+        if at >= keep:
+            break
+        if at + len(text) > keep:
+            text = repetition.clean_start(text[: keep - at])
+        if text:
+            kept.append(replace(segment, text=text))
+        at += len(segment.text.strip()) + 1
+    return tuple(kept)

@@ -1,0 +1,27 @@
+"""What a speech-to-text engine returns: timed segments of text and the language heard."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+_UNSPACED_LANGUAGES = frozenset({"zh", "ja", "yue", "th", "lo", "my", "km", "bo"})
+
+
+@dataclass(frozen=True)
+class Segment:
+    start_s: float
+    end_s: float
+    text: str
+    probability: float = float("nan")  # geometric mean of the token probabilities
+
+
+@dataclass(frozen=True)
+class Transcription:
+    segments: tuple[Segment, ...]
+    language: str
+    loops_caught: int = 0  # whisper decodes that looped (see engines.stt_guard)
+
+    @property
+    def text(self) -> str:
+        parts = [s.text.strip() for s in self.segments if s.text.strip()]
+        return ("" if self.language in _UNSPACED_LANGUAGES else " ").join(parts)
