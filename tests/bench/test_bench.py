@@ -251,6 +251,12 @@ def test_bench_runs_for_real_and_reports_every_figure(tmp_path: Path, ggml_tiny_
     for key in ("stt_overhead_ratio", "tts_first_audio_ms", "peak_rss_mb"):
         assert _positive(data[key]), (key, data[key])
     assert data["voice_to_voice_ms"]["turns"] == 1
+    pressing = data["real_pressing"]
+    assert pressing["presses"] == 3 and pressing["turns_lost"] == 0, pressing
+    assert _positive(pressing["stt_ms_p50"]) and pressing["loops_left"] == 0, pressing
+    assert pressing["mean_wer"] <= 0.2, pressing
+    assert _positive(pressing["plain_push_to_talk"]["ratio"]), pressing
+    assert "Real pressing" in result.stdout
     assert isinstance(data["voice_to_voice_ms"]["runs"], list)
     assert isinstance(data["startup_ms"]["clock"], str)
 
@@ -265,3 +271,26 @@ def test_bench_runs_for_real_and_reports_every_figure(tmp_path: Path, ggml_tiny_
     assert Path(models["llm"]["path"]).is_file() and _positive(models["llm"]["size_mb"])
     assert models["stt"]["path"] == str(ggml_tiny_en) and _positive(models["stt"]["size_mb"])
     assert isinstance(models["stt"]["name"], str)
+
+
+def test_lost_words_are_words_missing_at_the_ends_not_words_heard_wrong() -> None:
+    from voicebuddy.bench.pressing import Press
+
+    def lost(said: str, heard: str) -> tuple[int, int]:
+        return Press("clip", 0.3, 0.5, said, transcript=heard).lost_words()
+
+    assert lost("what is the weather like today", "what is the weather like today") == (0, 0)
+    assert lost("what is the weather like today", "the weather like") == (2, 1)
+    assert lost("what should I cook tonight", "what should I cook to hide") == (0, 0)
+    assert lost("what is it", "") == (3, 0)
+
+
+def test_the_tape_is_silence_until_something_is_played_on_it() -> None:
+    from voicebuddy.bench.devices import DEVICE_RATE, Tape
+
+    tape = Tape()
+    assert not tape.take(480).any()
+    tape.play(np.ones(16_000, np.float32), 16_000)
+    assert tape.queued_s() == pytest.approx(1.0, abs=0.01)
+    heard = np.concatenate([tape.take(480) for _ in range(DEVICE_RATE // 480 + 10)])
+    assert heard[: DEVICE_RATE // 2].mean() > 0.9 and not heard[-480:].any()

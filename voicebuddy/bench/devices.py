@@ -11,6 +11,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -159,3 +160,74 @@ class PacedSink:
 
     def close(self) -> None:
         self._stop.set()
+
+
+@dataclass(frozen=True)
+class _Status:
+    """What sounddevice says about a block: nothing was lost."""
+
+    input_overflow: bool = False
+
+
+_NO_OVERFLOW = _Status()
+
+
+class Tape:
+    """What a microphone that never stops hears: silence, and whatever is `play`ed on it, in
+    order, at the pace a sound card records it (shared by the streams a `TapeSoundDevice`
+    opens)."""
+
+    def __init__(self) -> None:
+        self._pending = np.zeros(0, dtype=np.float32)
+        self._lock = threading.Lock()
+
+    def play(self, samples: Samples, sample_rate: int) -> None:
+        """Queue `samples` (at `sample_rate`) to be heard after what is queued already."""
+        audio = resample(np.asarray(samples, np.float32), sample_rate, DEVICE_RATE)
+        with self._lock:
+            self._pending = np.concatenate([self._pending, audio])
+
+    def queued_s(self) -> float:
+        with self._lock:
+            return self._pending.size / DEVICE_RATE
+
+    def take(self, n: int) -> Samples:
+        with self._lock:
+            block, self._pending = self._pending[:n], self._pending[n:]
+        return block if block.size == n else np.concatenate([block, np.zeros(n - block.size)])
+
+
+class _TapeInputStream(_FileInputStream):
+    """`_FileInputStream` that goes on until stopped, playing what is on the tape."""
+
+    def __init__(self, tape: Tape, **settings: Any) -> None:
+        super().__init__(np.zeros(0, np.float32), **settings)
+        self._tape = tape
+
+    def abort(self, ignore_errors: bool = True) -> None:
+        self._stop.set()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join()
+
+    def _run(self) -> None:
+        block_s = self._blocksize / self._rate
+        started = time.monotonic()
+        number = 0
+        while True:
+            number += 1
+            if self._stop.wait(max(0.0, started + number * block_s - time.monotonic())):
+                return
+            block = self._tape.take(self._blocksize).astype(np.float32)
+            self._callback(block[:, np.newaxis], self._blocksize, None, _NO_OVERFLOW)
+            self.last_block_at = time.monotonic()
+
+
+class TapeSoundDevice(_FileSoundDevice):
+    """The part of `sounddevice` a `MicrophoneStream` uses, listening to a `Tape`."""
+
+    def __init__(self, tape: Tape, name: str = "tape") -> None:
+        super().__init__(np.zeros(0, np.float32), name)
+        self._tape = tape
+
+    def InputStream(self, **settings: Any) -> _TapeInputStream:
+        return _TapeInputStream(self._tape, **settings)

@@ -19,6 +19,24 @@ def _ms(value: Any) -> str:
     return "-" if value is None else f"{value:,.0f} ms"
 
 
+def _pressing_lines(pressing: dict[str, Any]) -> list[str]:
+    lines = [
+        f"Real pressing ({pressing['presses']} presses, lead 0.2-0.6 s, tail 0.2-1.2 s)",
+        f"  mean word error rate {pressing['mean_wer']:.2f}   turns lost {pressing['turns_lost']}"
+        f"   words lost: {pressing['words_lost_at_start']} at the start, "
+        f"{pressing['words_lost_at_end']} at the end",
+        f"  speech-to-text p50 {_ms(pressing['stt_ms_p50'])}   p99 {_ms(pressing['stt_ms_p99'])}"
+        f"   loops caught {pressing['loops_caught']}, left {pressing['loops_left']}",
+    ]
+    plain = pressing.get("plain_push_to_talk")
+    if plain:
+        lines.append(
+            f"  plain push-to-talk: pressed {_ms(plain['pressed_ms_p50'])}, handed over whole "
+            f"{_ms(plain['direct_ms_p50'])} (ratio {plain['ratio']:.3f}, {plain['pairs']} pairs)"
+        )
+    return lines
+
+
 def render(data: dict[str, Any]) -> str:
     machine, v2v = data["machine"], data["voice_to_voice_ms"]
     lines = [
@@ -36,6 +54,9 @@ def render(data: dict[str, Any]) -> str:
     if long:
         latency = _ms(long["voice_to_voice_ms"])
         lines.append(f"  {long['clip']} ({long['audio_s']:.0f} s of speech): {latency}")
+    pressing = data.get("real_pressing")
+    if pressing:
+        lines += ["", *_pressing_lines(pressing)]
     lines += ["", "  Where a turn's time goes (medians)        reached at      took"]
     for name, stage in v2v["stages"].items():
         label = _STAGE_NAMES.get(name, name)

@@ -16,6 +16,7 @@ from typing import Any
 
 from voicebuddy.bench import clips, machine
 from voicebuddy.bench.llm_overhead import bench_prompt, measure_llm
+from voicebuddy.bench.pressing import run_pressing
 from voicebuddy.bench.report import render
 from voicebuddy.bench.startup import measure_startup
 from voicebuddy.bench.stt_overhead import measure_stt
@@ -45,12 +46,20 @@ class Repetitions:
     tts: int
     launches: int
     long_turn: bool
+    presses: int  # "real pressing": push-to-talk pressed as people press it
+    plain_pairs: int  # plain push-to-talk against the direct path
 
 
 def repetitions(runs: int, quick: bool) -> Repetitions:
     if quick:
-        return Repetitions(runs, stt_pairs=3, llm_pairs=2, tts=3, launches=1, long_turn=False)
-    return Repetitions(runs, stt_pairs=10, llm_pairs=8, tts=10, launches=3, long_turn=True)
+        return Repetitions(
+            runs, stt_pairs=3, llm_pairs=2, tts=3, launches=1, long_turn=False, presses=3,
+            plain_pairs=2,
+        )  # fmt: skip
+    return Repetitions(
+        runs, stt_pairs=10, llm_pairs=8, tts=10, launches=3, long_turn=True, presses=20,
+        plain_pairs=12,
+    )  # fmt: skip
 
 
 def _progress(what: str) -> None:
@@ -91,6 +100,10 @@ def run(
     long_clip = jfk if reps.long_turn else None
     turns = run_turns(engines, settings, paths, asked, reps.turns, long_clip, _progress, tts)
     peak_rss = machine.peak_rss_mb()
+    pressing = run_pressing(
+        engines, settings, paths, [*asked, *([jfk] if jfk else [])], reps.presses,
+        reps.plain_pairs, progress=_progress,
+    )  # fmt: skip
 
     stt_results = {}
     for role, clip in [("question", asked[0]), *([("jfk", jfk)] if jfk else [])]:
@@ -109,6 +122,7 @@ def run(
     effective = speech_settings(settings, character)
     data: dict[str, Any] = {
         "voice_to_voice_ms": latency_summary(turns),
+        "real_pressing": pressing.as_json(),
         "stt_overhead_ratio": round(stt_results["question"].ratio, 3),
         "stt_overhead": {name: result.as_json() for name, result in stt_results.items()},
         "llm_overhead_ratio": {
