@@ -13,7 +13,7 @@ DEBIAN_PACKAGES=(
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0
   libxcb-randr0 libxcb-shape0 libxcb-xfixes0 libxcb-xkb1 libxcb-sync1 libxcb-shm0
   fonts-dejavu-core fonts-wqy-microhei             # Latin and Chinese text
-  xvfb xauth                                       # a virtual screen for the GUI tests
+  xvfb xauth xdotool x11-xserver-utils             # a virtual screen and real key presses (tests)
 )
 
 case "$(uname -s)" in
