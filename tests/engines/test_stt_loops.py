@@ -59,7 +59,7 @@ def test_the_guard_turns_a_real_whisper_loop_into_the_clean_words(ggml_tiny_en: 
             # bounded: two greedy decodes at most, each with a token budget for its length
             assert 1 <= len(calls) <= 2
             assert all(
-                0 < c.kwargs["max_tokens"] <= token_budget(audio.size / STT_SAMPLE_RATE)
+                0 < c.kwargs["max_tokens"] <= token_budget(audio.size / STT_SAMPLE_RATE, "en")
                 for c in calls
             )
             if speech is whole:

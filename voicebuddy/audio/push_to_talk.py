@@ -26,7 +26,9 @@ from voicebuddy.audio.vad import SpeechSpan, VoiceActivityDetector
 
 PRE_ROLL_S = 0.3
 TAIL_S = 0.3
-TAIL_QUIET_S = 0.1  # this much non-speech after the release ends the recording at once
+# One detector frame of non-speech at or after the release ends the recording: the detector
+# stays on through the short gaps inside a word, and each frame waited adds to the latency.
+TAIL_QUIET_S = 0.03
 STALL_S = 1.0  # audio this late after the longest tail: the stream stalled, finish without it
 
 

@@ -248,7 +248,7 @@ class WhisperCppSTT:
         start, end = stt_guard.speech_stretch(audio.size, speech)
         heard = audio[start:end]
         offset_s = start / STT_SAMPLE_RATE
-        budget = stt_guard.token_budget(heard.size / STT_SAMPLE_RATE)
+        budget = stt_guard.token_budget(heard.size / STT_SAMPLE_RATE, language)
         import _pywhispercpp as pw
 
         def decode(window: int, prompt: str) -> tuple[Segment, ...]:

@@ -26,8 +26,11 @@ from voicebuddy.text import repetition
 
 LEAD_S = 0.25  # audio kept before the first speech frame (the detector starts late on soft onsets)
 TRAIL_S = 0.35  # and after the last (final consonants, and the pause whisper expects)
-TOKENS_PER_S = 12  # English speech is about 4 tokens a second, Chinese up to about 10
-TOKENS_MIN = 10
+# English speech is about 4 tokens a second, Chinese up to about 10. A loop decodes until the
+# budget is spent, so a tight one keeps a caught loop near the cost of a clean decode.
+TOKENS_PER_S = {"en": 7}
+TOKENS_PER_S_OTHER = 12
+TOKENS_MIN = 8
 FULL_WINDOW = 1500  # encoder frames in whisper's 30 s window
 
 Decode = Callable[[int, str], tuple[Segment, ...]]  # (encoder window, prompt) -> segments
@@ -49,8 +52,10 @@ def speech_stretch(n_samples: int, speech: SpeechSpan | None) -> tuple[int, int]
     return (start, end) if end > start else (0, n_samples)
 
 
-def token_budget(seconds: float) -> int:
-    return math.ceil(seconds * TOKENS_PER_S) + TOKENS_MIN
+def token_budget(seconds: float, language: str = "") -> int:
+    """The most tokens a segment of `seconds` of audio in `language` ("", "auto": any) needs."""
+    rate = TOKENS_PER_S.get(language, TOKENS_PER_S_OTHER)
+    return math.ceil(seconds * rate) + TOKENS_MIN
 
 
 def wider(window: int) -> int:
