@@ -50,10 +50,6 @@ class PushToTalk:
         return capture is not None and capture.recording
 
     @property
-    def open(self) -> bool:
-        return self._stream is not None
-
-    @property
     def pressed_at(self) -> float:
         capture = self._capture
         return capture.pressed_at if capture is not None else 0.0
