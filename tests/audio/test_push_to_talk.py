@@ -80,6 +80,32 @@ def test_a_release_in_silence_hands_over_at_once() -> None:
     assert recording.tail_s <= 0.03
 
 
+def test_a_release_after_the_speech_does_not_wait_for_the_audio_still_on_its_way() -> None:
+    capture = PushToTalkCapture(EnergyVAD())
+    feeder = Feeder(capture)
+    feeder.feed(pause(0.5))
+    capture.press(feeder.at)
+    feeder.feed(np.concatenate([tone(1.0), pause(0.3)]))
+    done: list[Recording] = []
+    capture.release(feeder.at + 0.015, done.append)  # its block has not arrived yet
+    assert len(done) == 1
+    assert done[0].tail_s == 0.0
+    assert done[0].speech_ended_at == feeder.at + 0.015
+
+
+def test_a_release_while_speaking_waits_for_the_audio_still_on_its_way() -> None:
+    capture = PushToTalkCapture(EnergyVAD())
+    feeder = Feeder(capture)
+    feeder.feed(pause(0.5))
+    capture.press(feeder.at)
+    feeder.feed(np.concatenate([tone(1.0), pause(0.06)]))  # a pause inside a word
+    done: list[Recording] = []
+    capture.release(feeder.at + 0.015, done.append)
+    assert not done
+    feeder.feed(pause(0.1))
+    assert len(done) == 1
+
+
 def test_without_a_press_only_the_pre_roll_is_kept_and_cancel_drops_a_recording() -> None:
     capture = PushToTalkCapture(EnergyVAD())
     feeder = Feeder(capture)

@@ -29,6 +29,10 @@ TAIL_S = 0.3
 # One detector frame of non-speech at or after the release ends the recording: the detector
 # stays on through the short gaps inside a word, and each frame waited adds to the latency.
 TAIL_QUIET_S = 0.03
+# This much non-speech heard just before the release: the user had stopped talking, so the
+# audio still on its way from the device (a block, and a partial detector frame) is silence
+# and is not waited for. Longer than the stop closures inside words (about 50-100 ms).
+SETTLED_QUIET_S = 0.09
 STALL_S = 1.0  # audio this late after the longest tail: the stream stalled, finish without it
 
 
@@ -57,6 +61,7 @@ class PushToTalkCapture:
         self._pre_roll = round(pre_roll_s * STT_SAMPLE_RATE)
         self._tail = round(tail_s * STT_SAMPLE_RATE)
         self._quiet_frames = max(1, round(TAIL_QUIET_S * STT_SAMPLE_RATE / self._frame))
+        self._settled_frames = max(1, round(SETTLED_QUIET_S * STT_SAMPLE_RATE / self._frame))
         self._lock = threading.Lock()
         self._ring: deque[tuple[Samples, float]] = deque()  # (block, time of its last sample)
         self._ring_samples = 0
@@ -198,12 +203,15 @@ class PushToTalkCapture:
 
     def _finished(self) -> Recording | None:
         """The recording, once the tail after the release is decided: the detector has heard
-        `TAIL_QUIET_S` of non-speech at or after the release, or `tail_s` has passed."""
+        `TAIL_QUIET_S` of non-speech at or after the release (or `SETTLED_QUIET_S` just before
+        it), or `tail_s` has passed."""
         if self._released_at is None:
             return None
         release = self._position(self._released_at)
         if self._recorded < release:
-            return None  # the audio up to the release has not all arrived yet
+            settled = self._vad is not None and self._quiet >= self._settled_frames
+            # else the audio up to the release has not all arrived yet
+            return self._hand_over(release) if settled else None
         judged = self._fed >= release - self._frame
         quiet = self._vad is None or (judged and self._quiet >= self._quiet_frames)
         if quiet or self._recorded >= release + self._tail:
