@@ -32,6 +32,8 @@ from voicebuddy.events import (
     TranscriptReady,
     TurnStarted,
 )
+from voicebuddy.runtime import State
+from voicebuddy.runtime.state import StateChanged
 
 
 # ----- statistics
@@ -144,13 +146,14 @@ def test_paced_sink_takes_a_clip_in_real_time_and_can_be_stopped() -> None:
 def test_stage_marks_follow_the_sentence_that_was_heard_first() -> None:
     events = [
         TurnStarted(turn_id=1, audio_s=2.0, at=10.0),
+        StateChanged(state=State.TRANSCRIBING, previous=State.LISTENING, at=10.01),
         TranscriptReady(turn_id=1, text="q", language="en", stt_ms=100, at=10.1),
         TokenGenerated(turn_id=1, text="*smiles*", at=10.3),
         SentenceReady(turn_id=1, index=0, text="*smiles*", at=10.35),
         SentenceReady(turn_id=1, index=1, text="Hello there.", at=10.4),
         AudioStarted(turn_id=1, sentence_index=1, at=10.5),
     ]
-    marks = stage_marks(events, stopped_at=10.01, synth_calls=[(10.41, 10.49)])
+    marks = stage_marks(events, synth_calls=[(10.41, 10.49)])
     assert marks == pytest.approx(
         {
             "capture_stop": 10,

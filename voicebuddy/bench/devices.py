@@ -1,8 +1,11 @@
-"""Audio devices for the bench: a file spoken into the real recorder, and a real-time output.
+"""Audio devices for the bench: speech played into the app's real microphone stream, a
+file spoken into the whole-recording recorder, and a real-time output.
 
-`FileMicrophone` is `MicrophoneRecorder` with a clip in place of PortAudio: its `start()`, block
-callback, `stop()` and resampling are the recorder's own code; only the stream is a stand-in
-that hands over 20 ms blocks at the pace a sound card would.
+A `Tape` is what a microphone that never stops hears; `TapeDevices` gives the runtime a
+microphone listening to one, so the bench presses push-to-talk as the window does.
+`FileMicrophone` is `MicrophoneRecorder` (the recorder push-to-talk used before it kept the
+microphone open) with a clip in place of PortAudio: the reference the pressing bench compares
+with. Both stand-in streams hand over 20 ms blocks at the pace a sound card would.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ import numpy as np
 
 from voicebuddy.audio.capture import MicrophoneRecorder
 from voicebuddy.audio.files import resample
-from voicebuddy.audio.types import Clip, Samples
+from voicebuddy.audio.types import AudioSink, Clip, Samples
+from voicebuddy.runtime.devices import AudioDevices
 
 DEVICE_RATE = 48_000  # the rate sound servers usually run microphones at
 
@@ -231,3 +235,15 @@ class TapeSoundDevice(_FileSoundDevice):
 
     def InputStream(self, **settings: Any) -> _TapeInputStream:
         return _TapeInputStream(self._tape, **settings)
+
+
+class TapeDevices(AudioDevices):
+    """The app's devices for the bench: the microphone hears `tape` through the real
+    `MicrophoneStream`, and replies go to `speaker`."""
+
+    def __init__(self, tape: Tape, speaker: AudioSink) -> None:
+        super().__init__(sound_device=TapeSoundDevice(tape))
+        self.speaker = speaker
+
+    def open_speaker(self, name: str) -> AudioSink:
+        return self.speaker

@@ -25,17 +25,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from voicebuddy.audio.types import AudioSink, Samples
+from voicebuddy.audio.types import Samples
 from voicebuddy.bench.accuracy import word_error_rate, words
 from voicebuddy.bench.clips import SpeechClip
-from voicebuddy.bench.devices import FileMicrophone, PacedSink, Tape, TapeSoundDevice
+from voicebuddy.bench.devices import FileMicrophone, PacedSink, Tape, TapeDevices
 from voicebuddy.bench.stats import median, percentile, ratio_of_medians
 from voicebuddy.config import Paths, Settings
 from voicebuddy.errors import VoiceBuddyError
 from voicebuddy.events import AudioStarted, Event, Failed, TranscriptReady
 from voicebuddy.metrics import TurnMeter
-from voicebuddy.runtime import Audio, Runtime
-from voicebuddy.runtime.devices import AudioDevices
+from voicebuddy.runtime import Audio, Runtime, TurnTicket
 from voicebuddy.runtime.engines import Engines
 from voicebuddy.text.repetition import is_loop
 
@@ -118,17 +117,6 @@ class PressingReport:
         return data
 
 
-class _TapeDevices(AudioDevices):
-    """A microphone listening to `tape` through the real `MicrophoneStream`; a paced speaker."""
-
-    def __init__(self, tape: Tape, speaker: AudioSink) -> None:
-        super().__init__(sound_device=TapeSoundDevice(tape))
-        self.speaker = speaker
-
-    def open_speaker(self, name: str) -> AudioSink:
-        return self.speaker
-
-
 class _Turns:
     """Collects a turn's events, and stops the reply at its first sound."""
 
@@ -154,18 +142,24 @@ def _silence(seconds: float, rate: int) -> Samples:
     return np.zeros(round(seconds * rate), dtype=np.float32)
 
 
-def _press(runtime: Runtime, tape: Tape, clip: SpeechClip, lead: float, tail: float) -> float:
-    """Hold the key around `clip` on the tape; the voice-to-voice wait starts on return."""
+def press_around(
+    runtime: Runtime, tape: Tape, clip: SpeechClip, lead: float, tail: float
+) -> TurnTicket | None:
+    """Hold the key around `clip` on the tape: down, `lead` s of silence, the clip, `tail` s,
+    up. Returns the turn (None: the press made none); the voice-to-voice wait starts now."""
     rate = clip.clip.sample_rate
     runtime.talk_pressed()
     pressed = time.monotonic()
     tape.play(np.concatenate([_silence(lead, rate), clip.clip.samples]), rate)
     time.sleep(max(0.0, pressed + lead + clip.duration_s + tail - time.monotonic()))
-    ticket = runtime.talk_released()
+    return runtime.talk_released()
+
+
+def _press(runtime: Runtime, tape: Tape, clip: SpeechClip, lead: float, tail: float) -> None:
+    ticket = press_around(runtime, tape, clip, lead, tail)
     if ticket is not None:
         with contextlib.suppress(VoiceBuddyError):  # its Failed event tells what went wrong
             ticket.wait()
-    return pressed
 
 
 def _outcome(press: Press, events: Sequence[Event]) -> None:
@@ -191,7 +185,7 @@ def run_pressing(
     progress: Callable[[str], None] = lambda _: None,
 ) -> PressingReport:
     tape = Tape()
-    runtime = Runtime(settings, paths, devices=_TapeDevices(tape, PacedSink()), engines=engines)
+    runtime = Runtime(settings, paths, devices=TapeDevices(tape, PacedSink()), engines=engines)
     turns = _Turns(runtime)
     runtime.start(opening="new").result()
     rng = random.Random(seed)

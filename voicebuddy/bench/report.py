@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 _STAGE_NAMES = {
-    "capture_stop": "recorder stop (resample)",
+    "capture_stop": "recording handed over",
     "stt": "speech-to-text",
     "llm_first_token": "LLM first token",
     "first_sentence": "first sentence complete",

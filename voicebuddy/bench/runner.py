@@ -7,6 +7,7 @@ child processes.
 
 from __future__ import annotations
 
+import copy
 import json
 import sys
 from dataclasses import asdict, dataclass
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from voicebuddy.bench import clips, machine
-from voicebuddy.bench.llm_overhead import bench_prompt, measure_llm
+from voicebuddy.bench.llm_overhead import SEED, bench_prompt, measure_llm
 from voicebuddy.bench.pressing import run_pressing
 from voicebuddy.bench.report import render
 from voicebuddy.bench.startup import measure_startup
@@ -78,6 +79,11 @@ def run(
     processes get again."""
     reps = repetitions(runs, quick)
     notes: list[str] = []
+    if settings.llm.seed < 0:
+        # The same question then gets the same reply, whichever way it was recorded: the
+        # pressing bench's comparison measures the capture, not the length of a random reply.
+        settings = copy.deepcopy(settings)
+        settings.llm.seed = SEED
     started = datetime.now(UTC)
     about = machine.machine()
     engines = Engines(settings, paths, EngineLoaders(tts=load_timed_tts))

@@ -1,10 +1,11 @@
-"""Voice-to-voice latency: spoken questions through the real recorder, runtime and output pace.
+"""Voice-to-voice latency: spoken questions through the app's push-to-talk, runtime and output
+pace.
 
-Each turn plays a clip into `FileMicrophone` in real time, hands what `stop()` returns to the
-conversation runtime (the one every front end drives) with the moment the last block arrived
-as `speech_ended_at`, and speaks the reply into a `PacedSink`, so a turn ends when its speech
-would have and the next one starts on a quiet machine. The first turn of the process is
-reported apart, as "cold".
+Each turn holds the talk key of the conversation runtime (the one every front end drives)
+while its clip plays, in real time, into the microphone stream the runtime keeps open (a
+`Tape`), and lets go as the clip ends; the reply is spoken into a `PacedSink`, so a turn ends
+when its speech would have and the next one starts on a quiet machine. The clock starts at the
+release. The first turn of the process is reported apart, as "cold".
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from voicebuddy.audio.types import AudioSink
 from voicebuddy.bench.accuracy import word_error_rate
 from voicebuddy.bench.clips import SpeechClip
-from voicebuddy.bench.devices import FileMicrophone, PacedSink
+from voicebuddy.bench.devices import PacedSink, Tape, TapeDevices
+from voicebuddy.bench.pressing import press_around
 from voicebuddy.bench.stats import median, percentile
 from voicebuddy.bench.timed_tts import TimedTTS
 from voicebuddy.config import Paths, Settings
@@ -34,13 +35,13 @@ from voicebuddy.events import (
     TurnStarted,
 )
 from voicebuddy.metrics import TurnMeter
-from voicebuddy.runtime import Audio, Runtime
-from voicebuddy.runtime.devices import AudioDevices
+from voicebuddy.runtime import Runtime, State
 from voicebuddy.runtime.engines import Engines
+from voicebuddy.runtime.state import StateChanged
 
 # Where a turn's time goes, in order: each is a moment, in ms after the end of the speech.
 STAGES = (
-    "capture_stop",  # the recorder's stop() (drain and resample) returned
+    "capture_stop",  # the recording was handed to the turn (its end heard out)
     "stt",  # transcript ready
     "llm_first_token",
     "first_sentence",  # the sentence whose audio came first is complete
@@ -98,11 +99,16 @@ def _round(value: float | None) -> float | None:
 
 
 def stage_marks(
-    events: Sequence[Event], stopped_at: float, synth_calls: Sequence[tuple[float, float]]
+    events: Sequence[Event], synth_calls: Sequence[tuple[float, float]]
 ) -> dict[str, float]:
     """The moments of `STAGES` reached in one turn, in ms after its start (the speech's end)."""
     started = next(e for e in events if isinstance(e, TurnStarted))
-    at: dict[str, float] = {"capture_stop": stopped_at}
+    at: dict[str, float] = {}
+    handed = next(
+        (e for e in events if isinstance(e, StateChanged) and e.state is State.TRANSCRIBING), None
+    )
+    if handed is not None:
+        at["capture_stop"] = handed.at
     transcript = next((e for e in events if isinstance(e, TranscriptReady)), None)
     token = next((e for e in events if isinstance(e, TokenGenerated)), None)
     audio = next((e for e in events if isinstance(e, AudioStarted)), None)
@@ -160,14 +166,6 @@ def latency_summary(report: TurnsReport) -> dict[str, object]:
     }
 
 
-class _PacedOutput(AudioDevices):
-    def __init__(self, sink: PacedSink) -> None:
-        self.sink = sink
-
-    def open_speaker(self, name: str) -> AudioSink:
-        return self.sink
-
-
 class _EventLog:
     def __init__(self) -> None:
         self._events: list[Event] = []
@@ -196,26 +194,23 @@ def run_turns(
     """A cold turn, then `runs` measured turns cycling through `clips`, then one `long_clip`
     turn, through a runtime on `engines` (which the caller may use again once this returns).
     `timed` is the voice those engines speak with, when it notes its synthesis times."""
-    sink = PacedSink()
-    runtime = Runtime(
-        settings, paths, devices=_PacedOutput(sink), push_to_talk=False, engines=engines
-    )
+    tape = Tape()
+    runtime = Runtime(settings, paths, devices=TapeDevices(tape, PacedSink()), engines=engines)
     log = _EventLog()
     runtime.subscribe(log)
     runtime.start(opening="new").result()
-    microphones: dict[str, FileMicrophone] = {}
     restarts = 0
 
     def turn(clip: SpeechClip) -> TurnRecord:
         nonlocal restarts
-        microphone = microphones.get(clip.name) or FileMicrophone(clip.clip, clip.name)
-        microphones[clip.name] = microphone
         record = TurnRecord(clip.name, clip.duration_s, clip.text)
-        audio, ended_at = microphone.record()
-        stopped_at = time.monotonic()
         log.take()
+        ticket = press_around(runtime, tape, clip, 0.0, 0.0)
+        released_at = time.monotonic()
         try:
-            ended = runtime.submit(Audio(audio, ended_at)).wait()
+            if ticket is None:
+                raise VoiceBuddyError("no_turn", "The press made no turn.")
+            ended = ticket.wait()
             record.transcript, record.reply = ended.transcript, ended.reply
         except VoiceBuddyError as error:
             record.error = f"{error.code}: {error.message}"
@@ -231,8 +226,8 @@ def run_turns(
                 record.completion_tokens = event.completion_tokens
         record.voice_to_voice_ms, record.tokens_per_s = meter.voice_to_voice_ms, meter.tokens_per_s
         if any(isinstance(e, TurnStarted) for e in events):
-            calls = timed.calls_since(ended_at) if timed is not None else []
-            record.marks = stage_marks(events, stopped_at, calls)
+            calls = timed.calls_since(released_at) if timed is not None else []
+            record.marks = stage_marks(events, calls)
         if record.prompt_tokens > engines.chat().context_size * RESTART_SHARE:
             runtime.new_conversation()
             restarts += 1
