@@ -712,17 +712,17 @@ def test_tgw_conflicting_keys_are_refused(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("path", "value", "field"),
     [
-        (("name",), 7, "data.name must be text"),
+        (("name",), True, "data.name must be text"),
         (("description",), ["a"], "data.description must be text"),
         (("tags",), {"a": 1}, "data.tags must be a list of text"),
-        (("tags",), "fantasy", "data.tags must be a list of text"),
-        (("alternate_greetings",), [1], "data.alternate_greetings must be a list of text"),
+        (("tags",), [["fantasy"]], "data.tags must be a list of text"),
+        (("alternate_greetings",), [None], "data.alternate_greetings must be a list of text"),
         (("extensions",), [], "data.extensions must be an object"),
-        (("character_version",), 1.0, "data.character_version must be text"),
+        (("character_version",), {"major": 1}, "data.character_version must be text"),
         (("creation_date",), "2024", "data.creation_date must be a number"),
         (
             ("creator_notes_multilingual",),
-            {"en": 1},
+            {"en": [1]},
             "creator_notes_multilingual must be an object of text",
         ),
         (("character_book",), [], "data.character_book must be an object"),
@@ -734,7 +734,7 @@ def test_tgw_conflicting_keys_are_refused(tmp_path: Path) -> None:
         ),
         (
             ("character_book", "entries", 0, "keys"),
-            "forest",
+            [False],
             "entries[0].keys must be a list of text",
         ),
         (
@@ -757,7 +757,7 @@ def test_tgw_conflicting_keys_are_refused(tmp_path: Path) -> None:
         (("character_book", "scan_depth"), "4", "character_book.scan_depth must be a whole number"),
         (("assets",), {}, "data.assets must be a list"),
         (("assets", 0), "icon", "data.assets[0] must be an object"),
-        (("assets", 0, "uri"), 5, "data.assets[0].uri must be text"),
+        (("assets", 0, "uri"), [5], "data.assets[0].uri must be text"),
     ],
 )
 def test_wrong_types_are_card_invalid(
@@ -773,6 +773,25 @@ def test_wrong_types_are_card_invalid(
     assert caught.value.code == "card_invalid"
     assert field in caught.value.message
     assert caught.value.message.startswith("The character card bad.json ")
+
+
+def test_what_sillytavern_accepts_is_read_and_each_change_noted() -> None:
+    obj = v3_json()
+    data = obj["data"]
+    data.update(name=2049, character_version=1.2, tags="a, b,,c ", alternate_greetings="Hi!")
+    data["character_book"]["entries"][0]["keys"] = "moon, tide"
+    coerced: list[str] = []
+    card = card_from_json(obj, "lenient.json", coerced)
+    assert (card.name, card.character_version) == ("2049", "1.2")
+    assert card.tags == ["a", "b", "c"] and card.alternate_greetings == ["Hi!"]
+    assert card.character_book is not None
+    assert card.character_book.entries[0].keys == ["moon", "tide"]
+    assert len(coerced) == 5
+    assert any(note.startswith("data.character_version: the number 1.2") for note in coerced)
+    assert any(note.startswith("data.tags: the text 'a, b,,c '") for note in coerced)
+    strict: list[str] = []
+    card_from_json(v3_json(), "strict.json", strict)
+    assert strict == []
 
 
 @pytest.mark.parametrize(

@@ -4,19 +4,30 @@ from __future__ import annotations
 
 from typing import Any, NoReturn
 
-from voicebuddy.characters.card_checks import MAX_TEXT_CHARS, clone, fail
+from voicebuddy.characters.card_checks import MAX_TEXT_CHARS, clone, fail, short
 
 
 class FieldReader:
     """Takes known fields out of one JSON object, checking each one's type; what is left over
-    is the object's `extra`."""
+    is the object's `extra`.
 
-    def __init__(self, obj: object, where: str, source: str) -> None:
+    Lenient where SillyTavern is and the meaning is clear: a number where text belongs becomes
+    that text, and a single text where a list of text belongs becomes a list (tags split at
+    commas). Each such change is noted in `coerced` (shared by the readers of one card)."""
+
+    def __init__(
+        self, obj: object, where: str, source: str, coerced: list[str] | None = None
+    ) -> None:
         if not isinstance(obj, dict):
             fail("card_invalid", source, f"is invalid: {where or 'the card'} must be an object")
         self.rest: dict[str, Any] = dict(obj)
         self.where = where
         self.source = source
+        self.coerced = coerced if coerced is not None else []
+
+    def nested(self, obj: object, where: str) -> FieldReader:
+        """A reader of an object inside this one, noting its coercions with this one's."""
+        return FieldReader(obj, where, self.source, self.coerced)
 
     def name(self, key: str) -> str:
         return f"{self.where}.{key}" if self.where else key
@@ -28,6 +39,10 @@ class FieldReader:
         return self.rest.pop(key, None)
 
     def _text(self, value: object, key: str, expected: str, limit: int | None) -> str:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            number = value
+            value = str(int(number) if float(number).is_integer() else number)
+            self.coerced.append(f"{self.name(key)}: the number {number!r} read as text")
         if not isinstance(value, str):
             self.wrong(key, expected)
         if limit is not None and len(value) > limit:
@@ -43,10 +58,17 @@ class FieldReader:
         value = self.take(key)
         return "" if value is None else self._text(value, key, "text", limit)
 
-    def texts(self, key: str) -> list[str]:
+    def texts(self, key: str, separator: str | None = None) -> list[str]:
+        """A list of text; a single text is a list of one, or split at `separator`."""
         value = self.take(key)
         if value is None:
             return []
+        if isinstance(value, str):
+            items = value.split(separator) if separator else [value]
+            items = [item.strip() for item in items] if separator else items
+            kept: list[object] = [item for item in items if item]
+            self.coerced.append(f"{self.name(key)}: the text {short(value)} read as a list")
+            value = kept
         if not isinstance(value, list):
             self.wrong(key, "a list of text")
         return [self._text(item, key, "a list of text", MAX_TEXT_CHARS) for item in value]

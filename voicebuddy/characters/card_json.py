@@ -62,12 +62,12 @@ def card_spec(obj: object, source: str) -> str:
     return _layout(obj, source)[0]
 
 
-def card_from_json(obj: object, source: str) -> CharacterCard:
+def card_from_json(obj: object, source: str, coerced: list[str] | None = None) -> CharacterCard:
     """A parsed V1, V2 or V3 card (as from json.loads) as a CharacterCard; `source` names the
-    file in error messages."""
+    file in error messages. What was read leniently (see FieldReader) is added to `coerced`."""
     check_json_tree(obj, source)
     spec, data, outer = _layout(obj, source)
-    f = FieldReader(data, "" if spec == "v1" else "data", source)
+    f = FieldReader(data, "" if spec == "v1" else "data", source, coerced)
     name = f.text("name")
     if not name.strip():
         fail("card_invalid", source, "has no name")
@@ -83,11 +83,11 @@ def card_from_json(obj: object, source: str) -> CharacterCard:
         system_prompt=f.text("system_prompt"),
         post_history_instructions=f.text("post_history_instructions"),
         alternate_greetings=f.texts("alternate_greetings"),
-        tags=f.texts("tags"),
+        tags=f.texts("tags", separator=","),
         creator=f.text("creator"),
         character_version=f.text("character_version"),
         extensions=f.mapping("extensions"),
-        character_book=_lorebook(f.take("character_book"), book_where, source),
+        character_book=_lorebook(f, f.take("character_book"), book_where),
         nickname=f.text("nickname"),
         creator_notes_multilingual=f.text_map("creator_notes_multilingual"),
         source=f.texts("source"),
@@ -95,8 +95,7 @@ def card_from_json(obj: object, source: str) -> CharacterCard:
         creation_date=f.timestamp("creation_date"),
         modification_date=f.timestamp("modification_date"),
         assets=[
-            _asset(item, f"{f.name('assets')}[{i}]", source)
-            for i, item in enumerate(f.items("assets"))
+            _asset(f, item, f"{f.name('assets')}[{i}]") for i, item in enumerate(f.items("assets"))
         ],
     )
     card.extra = f.leftover()
@@ -104,10 +103,11 @@ def card_from_json(obj: object, source: str) -> CharacterCard:
     return card
 
 
-def _lorebook(value: object, where: str, source: str) -> Lorebook | None:
+def _lorebook(card: FieldReader, value: object, where: str) -> Lorebook | None:
     if value is None:
         return None
-    f = FieldReader(value, where, source)
+    f = card.nested(value, where)
+    source = f.source
     raw_entries = f.items("entries")
     if len(raw_entries) > MAX_LORE_ENTRIES:
         fail(
@@ -117,9 +117,7 @@ def _lorebook(value: object, where: str, source: str) -> Lorebook | None:
             f"more than the {MAX_LORE_ENTRIES:,} VoiceBuddy reads",
         )
     return Lorebook(
-        entries=[
-            _entry(item, f"{where}.entries[{i}]", source) for i, item in enumerate(raw_entries)
-        ],
+        entries=[_entry(f, item, f"{where}.entries[{i}]") for i, item in enumerate(raw_entries)],
         name=f.text("name"),
         description=f.text("description"),
         scan_depth=f.optional_integer("scan_depth"),
@@ -144,11 +142,11 @@ def _position(f: FieldReader) -> Position | None:
     return None
 
 
-def _entry(value: object, where: str, source: str) -> LoreEntry:
-    f = FieldReader(value, where, source)
+def _entry(book: FieldReader, value: object, where: str) -> LoreEntry:
+    f = book.nested(value, where)
     position = _position(f)
     return LoreEntry(
-        keys=f.texts("keys"),
+        keys=f.texts("keys", separator=","),
         content=f.text("content"),
         extensions=f.mapping("extensions"),
         enabled=f.flag("enabled", True),
@@ -161,7 +159,7 @@ def _entry(value: object, where: str, source: str) -> LoreEntry:
         id=f.ident("id"),
         comment=f.text("comment"),
         selective=f.flag("selective", False),
-        secondary_keys=f.texts("secondary_keys"),
+        secondary_keys=f.texts("secondary_keys", separator=","),
         position=position,
         extra=f.leftover(),
     )
@@ -175,8 +173,9 @@ def embedded_path(uri: str) -> str | None:
     return None
 
 
-def _asset(value: object, where: str, source: str) -> Asset:
-    f = FieldReader(value, where, source)
+def _asset(card: FieldReader, value: object, where: str) -> Asset:
+    f = card.nested(value, where)
+    source = f.source
     asset = Asset(
         type=f.text("type"),
         uri=f.text("uri", limit=None),  # a data: URI may be a whole image
