@@ -67,7 +67,7 @@ write_card_png(CharacterCard(name="Audit"), None, work / "audit.png")   # a card
 imported = import_card(work / "audit.png", work / "data" / "characters")
 window.close()
 print(json.dumps({"seen": seen, "reply": result.reply, "dictated": dictated,
-                  "imported": imported.name}))
+                  "imported": imported.character.name}))
 """
 
 

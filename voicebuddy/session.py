@@ -23,13 +23,13 @@ class ChatSession:
 
     @classmethod
     def new(cls, store: Store, character: Character, user_name: str) -> ChatSession:
-        conversation_id = store.create_conversation(character.name)
+        conversation_id = store.create_conversation(character.key)
         conversation = Conversation(character, user_name, seed=conversation_id)
         session = cls(store, conversation, conversation_id)
         greeting = conversation.greeting(0)
         if greeting:
             conversation.append("assistant", greeting)
-        store.set_setting("last_character", character.name)
+        store.set_setting("last_character", character.key)
         store.set_setting("last_conversation", str(conversation_id))
         return session
 
@@ -41,7 +41,7 @@ class ChatSession:
             Message(m.role, m.content, m.interrupted, m.id)  # type: ignore[arg-type]
             for m in store.messages(conversation_id)
         ]
-        store.set_setting("last_character", character.name)
+        store.set_setting("last_character", character.key)
         store.set_setting("last_conversation", str(conversation_id))
         conversation = Conversation(character, user_name, messages, seed=conversation_id)
         return cls(store, conversation, conversation_id)
@@ -49,7 +49,7 @@ class ChatSession:
     @classmethod
     def resume(cls, store: Store, character: Character, user_name: str) -> ChatSession:
         """The character's last conversation, or a new one that starts with its greeting."""
-        last = store.last_conversation(character.name)
+        last = store.last_conversation(character.key)
         if last is None:
             return cls.new(store, character, user_name)
         return cls.open(store, last.id, character, user_name)

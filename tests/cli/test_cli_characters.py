@@ -65,8 +65,10 @@ def test_import_a_png_card_then_find_and_export_it(home: dict[str, str], tmp_pat
     result = run(home, "import", str(source), "--json")
     assert result.returncode == 0, result.stderr
     printed = json.loads(result.stdout)
-    assert printed["spec"] == "chara_card_v3" and printed["data"]["name"] == "Captain Vega"
-    assert printed["data"]["character_book"]["entries"][0]["keys"] == ["moon"]
+    assert printed["status"] == "imported" and printed["coerced"] == []
+    assert printed["card"]["spec"] == "chara_card_v3"
+    assert printed["card"]["data"]["name"] == "Captain Vega"
+    assert printed["card"]["data"]["character_book"]["entries"][0]["keys"] == ["moon"]
     (stored,) = user_folder(home).iterdir()
     assert read_card(stored).card == card
     listed = run(home, "list").stdout
@@ -105,7 +107,11 @@ def test_show_prompt_prints_the_assembled_prompt(home: dict[str, str]) -> None:
 
 @pytest.mark.parametrize(
     "content",
-    [b"\x89PNG\r\n\x1a\n garbage", b'{"spec": "chara_card_v2", "data": {"name": 5}}', b"\xff\xfe"],
+    [
+        b"\x89PNG\r\n\x1a\n garbage",
+        b'{"spec": "chara_card_v2", "data": {"name": true}}',
+        b"\xff\xfe",
+    ],
 )
 def test_a_bad_card_is_one_line_and_nothing_is_written(
     home: dict[str, str], tmp_path: Path, content: bytes
@@ -116,3 +122,65 @@ def test_a_bad_card_is_one_line_and_nothing_is_written(
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
     assert not user_folder(home).exists() or not any(user_folder(home).iterdir())
+
+
+def _lena(folder: Path, file: str, description: str) -> Path:
+    path = folder / file
+    write_card_png(CharacterCard(name="Lena", description=description), None, path)
+    return path
+
+
+def test_two_cards_named_lena_both_stay_and_the_same_one_again_writes_nothing(
+    home: dict[str, str], tmp_path: Path
+) -> None:
+    painter = _lena(tmp_path, "a.png", "{{char}} paints harbours.")
+    pilot = _lena(tmp_path, "b.png", "{{char}} flies seaplanes.")
+    assert run(home, "import", str(painter)).returncode == 0
+    second = run(home, "import", str(pilot))
+    assert second.returncode == 0, second.stderr
+    assert "as Lena-2: another card named Lena is already there" in second.stdout
+    folder = user_folder(home)
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    assert sorted(before) == ["Lena-2.png", "Lena.png"]
+
+    again = run(home, "import", str(painter), "--json")
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["status"] == "already_imported"
+    assert "already imported" in run(home, "import", str(pilot)).stdout
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+    rows = dict(line.split("\t")[:2] for line in run(home, "list").stdout.splitlines())
+    assert {"Lena", "Lena-2"} <= set(rows)
+    shown = json.loads(run(home, "show", "Lena-2").stdout)
+    assert shown["data"]["description"] == "{{char}} flies seaplanes."
+    assert "harbours" in json.loads(run(home, "show", "Lena").stdout)["data"]["description"]
+
+    sculptor = _lena(tmp_path, "c.png", "{{char}} carves driftwood.")
+    replaced = run(home, "import", str(sculptor), "--replace", "--json")
+    assert replaced.returncode == 0, replaced.stderr
+    outcome = json.loads(replaced.stdout)
+    assert outcome["status"] == "replaced" and outcome["key"] == "Lena"
+    kept = Path(outcome["replaced_kept_at"])
+    assert kept.parent == Path(home["XDG_DATA_HOME"]) / "voicebuddy" / "replaced"
+    assert kept.read_bytes() == before["Lena.png"]
+    assert "driftwood" in json.loads(run(home, "show", "Lena").stdout)["data"]["description"]
+    assert (folder / "Lena-2.png").read_bytes() == before["Lena-2.png"]
+
+
+def test_what_sillytavern_accepts_imports_and_the_coercions_are_reported(
+    home: dict[str, str], tmp_path: Path
+) -> None:
+    card = {
+        "spec": "chara_card_v2",
+        "spec_version": "2.0",
+        "data": {"name": "Mira", "character_version": 1.2, "tags": "a, b", "first_mes": "Hi."},
+    }
+    (tmp_path / "mira.json").write_text(json.dumps(card))
+    result = run(home, "import", str(tmp_path / "mira.json"), "--json")
+    assert result.returncode == 0, result.stderr
+    printed = json.loads(result.stdout)
+    assert len(printed["coerced"]) == 2
+    assert printed["card"]["data"]["character_version"] == "1.2"
+    assert printed["card"]["data"]["tags"] == ["a", "b"]
+    plain = run(home, "import", str(tmp_path / "mira.json"))
+    assert "already imported" in plain.stdout and "read leniently" in plain.stdout

@@ -595,7 +595,7 @@ def test_picker_import_broken_files(
     broken_png = tmp_path / "broken.png"
     broken_png.write_bytes(b"\x89PNG\r\n\x1a\n not really")
     broken_json = tmp_path / "broken.json"
-    broken_json.write_text('{"spec": "chara_card_v3", "data": {"name": 7}}', encoding="utf-8")
+    broken_json.write_text('{"spec": "chara_card_v3", "data": {"name": true}}', encoding="utf-8")
     warnings = record_warnings(monkeypatch)
     picker = CharacterPicker(characters, "Zed", user_folder=user_folder)
     qtbot.addWidget(picker)
@@ -622,6 +622,27 @@ def test_picker_import_broken_files(
     assert [c.name for c in emitted] == ["Mira"]
     assert [p.name for p in user_folder.iterdir()] == ["Mira.png"]
     assert picker.selected_name() == "Mira"
+
+
+def test_picker_keeps_two_cards_of_one_name_and_says_so(
+    qtbot: QtBot, characters: list[Character], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user_folder = tmp_path / "mine"
+    picker = CharacterPicker(characters, "Zed", user_folder=user_folder)
+    qtbot.addWidget(picker)
+    painter = card_file(tmp_path / "a.png", "Lena", "A painter.")
+    pilot = card_file(tmp_path / "b.png", "Lena", "A pilot.")
+    picker.import_files([painter])
+    picker.import_files([pilot])
+    assert gallery_names(picker)[-2:] == ["Lena", "Lena-2"]
+    assert (
+        picker.status.text() == "Imported Lena as Lena-2: another card named Lena is already there."
+    )
+    assert picker.selected_name() == "Lena-2"
+    picker.import_files([painter])
+    assert picker.status.text() == "Lena is already imported: nothing changed."
+    assert picker.selected_name() == "Lena"
+    assert sorted(p.name for p in user_folder.iterdir()) == ["Lena-2.png", "Lena.png"]
 
 
 def test_picker_drop_imports(

@@ -52,6 +52,7 @@ class ImportedCard:
     asset_files: dict[str, bytes] = field(default_factory=dict)  # CHARX files by archive path
     format: str = "json"  # the file: "png", "charx", "json" or "yaml"
     spec: str = "v3"  # its card: "v1", "v2", "v3", or "tgw" (text-generation-webui)
+    coerced: list[str] = field(default_factory=list)  # fields read leniently (FieldReader)
 
 
 def image_type(data: bytes) -> str | None:
@@ -100,15 +101,17 @@ def read_card(path: Path) -> ImportedCard:
     first and its suffix second."""
     source = str(path)
     raw = _read_file(path, MAX_CONTAINER_BYTES)
+    coerced: list[str] = []
     if raw.startswith(PNG_SIGNATURE):
         obj = card_json_from_png(raw, source)
-        return ImportedCard(card_from_json(obj, source), raw, {}, "png", card_spec(obj, source))
+        card = card_from_json(obj, source, coerced)
+        return ImportedCard(card, raw, {}, "png", card_spec(obj, source), coerced)
     if is_zip(raw):
         obj, files = read_charx(raw, source)
-        card = card_from_json(obj, source)
+        card = card_from_json(obj, source, coerced)
         icon = main_icon_path(card)
         avatar = files.get(icon) if icon else None
-        return ImportedCard(card, avatar, files, "charx", card_spec(obj, source))
+        return ImportedCard(card, avatar, files, "charx", card_spec(obj, source), coerced)
     suffix = path.suffix.lower()
     if suffix in (".yaml", ".yml"):
         card = card_from_tgw(load_yaml(raw, source), source)
@@ -118,7 +121,8 @@ def read_card(path: Path) -> ImportedCard:
         obj = parse_card_json(raw, source)
         if is_tgw_json(obj):
             return ImportedCard(card_from_tgw(obj, source), _image_beside(path), {}, "json", "tgw")
-        return ImportedCard(card_from_json(obj, source), None, {}, "json", card_spec(obj, source))
+        card = card_from_json(obj, source, coerced)
+        return ImportedCard(card, None, {}, "json", card_spec(obj, source), coerced)
     fail("card_unsupported", source, "is not a PNG, CHARX, JSON or YAML character card")
 
 
@@ -139,7 +143,7 @@ def _export(card: CharacterCard, source: str, indent: int | None = None) -> tupl
     return _json_bytes(v2, source, indent), _json_bytes(v3, source, indent)
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes) -> None:
     """Write to a temporary file beside `path`, then rename it over `path`."""
     temporary: str | None = None
     try:
@@ -164,6 +168,11 @@ def _placeholder(name: str) -> bytes:
 def write_card_png(card: CharacterCard, avatar: bytes | None, path: Path) -> None:
     """`avatar` (a PNG; a plain coloured square if None) with the card in `chara` (V2) and
     `ccv3` (V3) chunks. All other chunks of the avatar are kept byte for byte."""
+    write_atomic(path, card_png_bytes(card, avatar, path))
+
+
+def card_png_bytes(card: CharacterCard, avatar: bytes | None, path: Path) -> bytes:
+    """What `write_card_png` writes to `path`."""
     source = str(path)
     v2, v3 = _export(card, source)
     image = _placeholder(card.name) if avatar is None else avatar
@@ -174,12 +183,12 @@ def write_card_png(card: CharacterCard, avatar: bytes | None, path: Path) -> Non
         )
     png = png_with_card(image, v2, v3, source)
     check_size(len(png), MAX_CONTAINER_BYTES, source, "would be")
-    _write_atomic(path, png)
+    return png
 
 
 def write_card_json(card: CharacterCard, path: Path) -> None:
     """The card as a Character Card V3 JSON file."""
-    _write_atomic(path, _export(card, str(path), indent=2)[1])
+    write_atomic(path, _export(card, str(path), indent=2)[1])
 
 
 def _with_icon(card: CharacterCard, kind: str) -> tuple[CharacterCard, str]:
@@ -202,6 +211,13 @@ def write_card_charx(
     card: CharacterCard, avatar: bytes | None, asset_files: dict[str, bytes], path: Path
 ) -> None:
     """A CHARX archive of the card (as card.json), `asset_files` and `avatar` as its main icon."""
+    write_atomic(path, card_charx_bytes(card, avatar, asset_files, path))
+
+
+def card_charx_bytes(
+    card: CharacterCard, avatar: bytes | None, asset_files: dict[str, bytes], path: Path
+) -> bytes:
+    """What `write_card_charx` writes to `path`."""
     source = str(path)
     files = dict(asset_files)
     if avatar is not None:
@@ -210,4 +226,4 @@ def write_card_charx(
     archive = charx_bytes(_export(card, source, indent=2)[1], files)
     check_size(len(archive), MAX_CONTAINER_BYTES, source, "would be")
     read_charx(archive, source)  # limits and paths: never write what read_card would refuse
-    _write_atomic(path, archive)
+    return archive

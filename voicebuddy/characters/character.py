@@ -7,6 +7,7 @@ avatar image. Bundled characters live in the repository's `characters/` folder w
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,13 @@ BUNDLED_DIR = Path(__file__).resolve().parents[2] / "characters"
 ASSETS_DIR = Path(__file__).resolve().parents[2] / "assets"
 CARD_SUFFIXES = (".json", ".png", ".charx", ".yaml", ".yml")
 _IMAGE_SUFFIXES = (".png", ".webp", ".jpg", ".jpeg", ".svg")
+_UNSAFE = re.compile(r"[^\w\-. ]+", re.UNICODE)
+
+
+def file_stem(name: str) -> str:
+    """A file name (without suffix) for a card named `name`."""
+    stem = _UNSAFE.sub("_", name).strip(" ._") or "character"
+    return stem[:80]
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,15 @@ class Character:
     @property
     def name(self) -> str:
         return self.card.name
+
+    @property
+    def key(self) -> str:
+        """What conversations and settings know the character by: its name, unless this is
+        another card of the same name kept beside the first (`Lena-2.png`, see
+        `library.import_card`): that one goes by its file name."""
+        stem = self.source.stem if self.source is not None else ""
+        numbered = re.fullmatch(re.escape(file_stem(self.name)) + r"-([0-9]+)", stem)
+        return stem if numbered and int(numbered.group(1)) >= 2 else self.name
 
     @property
     def display_name(self) -> str:
@@ -85,8 +102,9 @@ def load_character_file(path: Path) -> Character:
 
 
 def list_characters(folders: list[Path]) -> list[Character]:
-    """Every readable card in `folders`, first folder first; a later same-named card is
-    shadowed (the user's own folder comes before the bundled one). Broken cards are skipped."""
+    """Every readable card in `folders`, first folder first; a later card with the same `key`
+    is shadowed (the user's own folder comes before the bundled one). Broken cards are
+    skipped."""
     found: dict[str, Character] = {}
     for folder in folders:
         files = sorted(folder.iterdir()) if folder.is_dir() else []
@@ -97,17 +115,21 @@ def list_characters(folders: list[Path]) -> list[Character]:
                 character = load_character_file(file)
             except VoiceBuddyError:
                 continue  # a broken card must not hide the others
-            found.setdefault(character.name.casefold(), character)
+            found.setdefault(character.key.casefold(), character)
     return list(found.values())
 
 
 def find_character(name_or_path: str, folders: list[Path]) -> Character:
-    """A character by card path, or by name or file stem (case-insensitive) in `folders`."""
+    """A character by card path, or by key, name or file stem (case-insensitive) in
+    `folders`."""
     path = Path(name_or_path).expanduser()
     if path.suffix.lower() in CARD_SUFFIXES and path.is_file():
         return load_character_file(path)
     wanted = name_or_path.strip().casefold()
     characters = list_characters(folders)
+    for character in characters:
+        if character.key.casefold() == wanted:
+            return character
     for character in characters:
         stem = character.source.stem.casefold() if character.source else ""
         if wanted in (character.name.casefold(), character.card.nickname.casefold(), stem):

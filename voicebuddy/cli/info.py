@@ -90,15 +90,26 @@ def characters(args: argparse.Namespace, settings: Settings, paths: Paths) -> in
                 else "bundled"
             )
             print(
-                f"{character.name}\t{character.card.nickname or '-'}\t"
+                f"{character.key}\t{character.card.nickname or '-'}\t"
                 f"{voice.language or '-'}\t{voice.voice or '-'}\t{where}\t{character.source}"
             )
     elif args.card_command == "import":
-        character = import_card(args.file, user_folder)
+        done = import_card(args.file, user_folder, replace=args.replace)
         if args.json:
-            print_json(card_to_v3(character.card))
+            print_json(
+                {
+                    "status": done.status,
+                    "key": done.character.key,
+                    "file": str(done.character.source),
+                    "replaced_kept_at": str(done.replaced_kept_at or "") or None,
+                    "coerced": list(done.coerced),
+                    "card": card_to_v3(done.character.card),
+                }
+            )
         else:
-            print(f"Imported {character.name} into {character.source}")
+            print(done.message())
+            for note in done.coerced:
+                print(f"  read leniently: {note}")
     elif args.card_command == "export":
         out = args.png or args.json
         export_card(find(paths, args.name), out)

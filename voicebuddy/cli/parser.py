@@ -36,6 +36,11 @@ def _common_options() -> Parser:
     common.add_argument("--language", help="speech language: auto, en, zh, de, ...")
     common.add_argument("--threads", type=int, help="CPU threads for the models")
     common.add_argument("--character", help="character name or card file")
+    common.add_argument(
+        "--verbose",
+        action="store_true",
+        help="show the debug log on stderr (whisper.cpp's and llama.cpp's own lines too)",
+    )
     return common
 
 
@@ -64,7 +69,11 @@ def global_flags(args: argparse.Namespace) -> list[str]:
     flags: list[str] = []
     for action in _common_options().actions():
         value = getattr(args, action.dest, None)
-        if action.option_strings and value is not None:
+        if not action.option_strings or value is None:
+            continue
+        if action.nargs == 0:  # a switch
+            flags += [action.option_strings[0]] if value else []
+        else:
             flags += [action.option_strings[0], str(value)]
     return flags
 
@@ -91,6 +100,11 @@ def build_parser() -> argparse.ArgumentParser:
     transcribe.add_argument("file", type=Path)
     transcribe.add_argument("--format", choices=("txt", "srt", "vtt", "json"), default="txt")
     transcribe.add_argument("--model", help="whisper model (same as --stt-model)")
+    transcribe.add_argument(
+        "--script",
+        choices=("simplified", "traditional", "as_is"),
+        help="Chinese script of the text (default: [dictation] chinese_script)",
+    )
 
     dictate = command("dictate", "dictation: text as you speak, or of audio files")
     dictate.add_argument(
@@ -137,7 +151,14 @@ def build_parser() -> argparse.ArgumentParser:
     card_commands.add_parser("list", help="every character, bundled and your own")
     card_import = card_commands.add_parser("import", help="copy a card into your characters")
     card_import.add_argument("file", type=Path, help="a .png, .json, .charx or .yaml card")
-    card_import.add_argument("--json", action="store_true", help="print the card as V3 JSON")
+    card_import.add_argument(
+        "--json", action="store_true", help="print the outcome, what was coerced and the card"
+    )
+    card_import.add_argument(
+        "--replace",
+        action="store_true",
+        help="put it in the place of the card with its name (the old one is kept in replaced/)",
+    )
     card_export = card_commands.add_parser("export", help="write a character as a card file")
     card_export.add_argument("name")
     target = card_export.add_mutually_exclusive_group(required=True)

@@ -150,7 +150,7 @@ class CharacterPicker(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Choose a character"))
-        self._characters = {c.name: c for c in characters}
+        self._characters = {c.key: c for c in characters}
         self._user_name = user_name
         self._user_folder = user_folder
         self.setAcceptDrops(user_folder is not None)
@@ -263,9 +263,10 @@ class CharacterPicker(QDialog):
         if self._user_folder is None:
             return []
         done: list[Character] = []
+        already: list[Character] = []
         for path in paths:
             try:
-                character = import_card(path, self._user_folder)
+                outcome = import_card(path, self._user_folder)
             except VoiceBuddyError as error:
                 QMessageBox.warning(self, self.tr("Import failed"), error.message)
                 continue
@@ -276,10 +277,26 @@ class CharacterPicker(QDialog):
                     arg(self.tr("Could not import %1: %2."), path, error.strerror or error),
                 )
                 continue
+            character = outcome.character
             self._show_character(character)
+            if outcome.status == "already_imported":
+                already.append(character)
+                continue
             done.append(character)
             self.imported.emit(character)
-        if len(done) == 1:
+        if already and not done:
+            self.status.setText(
+                arg(self.tr("%1 is already imported: nothing changed."), already[-1].name)
+            )
+        elif len(done) == 1 and done[0].key != done[0].name:
+            self.status.setText(
+                arg(
+                    self.tr("Imported %1 as %2: another card named %1 is already there."),
+                    done[0].name,
+                    done[0].key,
+                )
+            )
+        elif len(done) == 1:
             self.status.setText(arg(self.tr("Imported %1."), done[0].name))
         elif done:
             self.status.setText(self.tr("Imported %n characters.", "", len(done)))
@@ -341,14 +358,14 @@ class CharacterPicker(QDialog):
 
     def _fill_item(self, item: QListWidgetItem, character: Character) -> None:
         item.setIcon(QIcon(avatar_pixmap(character)))
-        item.setText(character.name)
-        item.setData(_NAME_ROLE, character.name)
+        item.setText(character.name if character.key == character.name else character.key)
+        item.setData(_NAME_ROLE, character.key)
         item.setToolTip(self._expand(character, character.description) or character.name)
         item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
 
     def _show_character(self, character: Character) -> None:
-        """Put `character` in the gallery, replacing a same-named tile, and select it."""
-        wanted = character.name.casefold()
+        """Put `character` in the gallery, replacing its tile if it has one, and select it."""
+        wanted = character.key.casefold()
         item = next(
             (
                 self.gallery.item(i)
@@ -362,7 +379,7 @@ class CharacterPicker(QDialog):
             self.gallery.addItem(item)
         else:
             self._characters.pop(str(item.data(_NAME_ROLE)), None)
-        self._characters[character.name] = character
+        self._characters[character.key] = character
         self._fill_item(item, character)
         self.gallery.setCurrentItem(item)
         self.gallery.scrollToItem(item)

@@ -409,7 +409,7 @@ class MainWindow(QMainWindow):
         folders = character_folders(self.runtime.paths)
         picker = CharacterPicker(
             list_characters(folders),
-            self.character.name if self.character else "",
+            self.character.key if self.character else "",
             self,
             user_name=self.settings.chat.user_name,
             user_folder=folders[0],

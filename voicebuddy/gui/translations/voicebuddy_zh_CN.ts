@@ -87,6 +87,14 @@
         <translation>无法导入 %1：%2。</translation>
     </message>
     <message>
+        <source>%1 is already imported: nothing changed.</source>
+        <translation>%1 已经导入过了，没有任何更改。</translation>
+    </message>
+    <message>
+        <source>Imported %1 as %2: another card named %1 is already there.</source>
+        <translation>已将 %1 导入为 %2：已有另一张名为 %1 的角色卡。</translation>
+    </message>
+    <message>
         <source>Imported %1.</source>
         <translation>已导入 %1。</translation>
     </message>
