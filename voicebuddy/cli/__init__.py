@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Callable, Sequence
 
@@ -42,6 +43,8 @@ def _handler(command: str) -> Handler:
 def main(argv: Sequence[str] | None = None) -> int:
     netguard.install()
     args = build_parser().parse_args(argv)
+    if getattr(args, "verbose", False):
+        logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
     try:
         paths = Paths.default()
         if getattr(args, "config", None):

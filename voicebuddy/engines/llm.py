@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from voicebuddy.engines.native_logs import route_llama_logs
 from voicebuddy.errors import ModelError
 from voicebuddy.messages import Message
 from voicebuddy.models.gguf import check_lora_fits, read_gguf_header
@@ -164,6 +165,8 @@ class LlamaCppChat:
         if settings.lora_path is not None:
             check_lora_fits(settings.model_path, settings.lora_path)
         from llama_cpp import Llama
+
+        route_llama_logs()
 
         try:
             self._llama = Llama(

@@ -29,6 +29,7 @@ import numpy as np
 from voicebuddy.audio.types import STT_SAMPLE_RATE, Samples
 from voicebuddy.audio.vad import EnergyVAD, SpeechSpan, VoiceActivityDetector, open_vad
 from voicebuddy.engines import stt_guard
+from voicebuddy.engines.native_logs import route_whisper_logs
 from voicebuddy.engines.transcription import Segment, Transcription
 from voicebuddy.errors import ConfigError, ModelError
 from voicebuddy.text import hallucinations
@@ -159,10 +160,11 @@ class WhisperCppSTT:
         self.trim_window = trim_window
         from pywhispercpp.model import Model
 
+        route_whisper_logs()
         try:
             self._model = Model(
                 str(model_path),
-                redirect_whispercpp_logs_to=None,
+                redirect_whispercpp_logs_to=False,  # routed to logging instead (native_logs)
                 n_threads=threads,
                 print_progress=False,
                 print_realtime=False,
