@@ -15,6 +15,8 @@ from commandline import Run
 from speech import espeak
 from testdata import JFK, JFK_TEXT, word_error_rate
 
+from voicebuddy.text.chinese import to_simplified, to_traditional
+
 
 def assert_speech(path: Path) -> None:
     samples, rate = sf.read(path, dtype="float32")
@@ -73,6 +75,7 @@ def test_turn_works_with_networking_disabled(run: Run, tmp_path: Path) -> None:
     assert_speech(reply)
 
 
+CJK = re.compile(r"[\u4e00-\u9fff]")
 SRT = re.compile(r"(\d+)\n(\d\d:\d\d:\d\d,\d{3}) --> (\d\d:\d\d:\d\d,\d{3})\n(.+)\n")
 
 
@@ -100,13 +103,45 @@ def test_transcribe_any_rate_and_german_with_the_multilingual_model(
     flac = tmp_path / "de.flac"
     samples, rate = sf.read(wav)
     sf.write(flac, samples, rate)  # 22,050 Hz FLAC: resampled on the way in
-    result = run(
-        "--stt-model", "base", "transcribe", str(flac), "--language", "auto", "--format", "json"
-    )
+    # No model and no language given: a file has no conversation, so the language is detected
+    # with the multilingual model (not the English-only one the default character hears with).
+    result = run("transcribe", str(flac), "--format", "json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["language"] == "de"
     assert re.search(r"morgen|heute", data["text"], re.I), data["text"]
+    assert not NATIVE_LOG.search(result.stderr), result.stderr
+
+
+NATIVE_LOG = re.compile(r"^(whisper_|llama_|ggml_)", re.M)
+
+
+@pytest.mark.real
+def test_chinese_from_a_file_is_in_the_script_the_user_chose(run: Run, tmp_path: Path) -> None:
+    # espeak-ng's Mandarin is too poor for whisper base to detect as Chinese (it hears German),
+    # so the language is given here; the script is the point.
+    wav = espeak(tmp_path, "打开客厅的灯，然后播放一些轻松的音乐。", voice="cmn-latn-pinyin")
+    simplified = run("--language", "zh", "transcribe", str(wav))
+    assert simplified.returncode == 0, simplified.stderr
+    assert CJK.search(simplified.stdout), simplified.stdout
+    assert to_simplified(simplified.stdout) == simplified.stdout
+    traditional = run("--language", "zh", "transcribe", str(wav), "--script", "traditional")
+    assert traditional.stdout == to_traditional(simplified.stdout)
+    dictated = run("--language", "zh", "dictate", "--file", str(wav))
+    assert dictated.returncode == 0, dictated.stderr
+    assert CJK.search(dictated.stdout) and to_simplified(dictated.stdout) == dictated.stdout
+    for result in (simplified, traditional, dictated):
+        assert not NATIVE_LOG.search(result.stderr), result.stderr
+
+
+@pytest.mark.real
+def test_turn_prints_no_native_log_lines_and_verbose_shows_them(run: Run) -> None:
+    quiet = run("turn", "--wav", str(JFK), "--json", "--no-speak")
+    assert quiet.returncode == 0, quiet.stderr
+    assert not NATIVE_LOG.search(quiet.stderr), quiet.stderr
+    verbose = run("--verbose", "transcribe", str(JFK))
+    assert verbose.returncode == 0, verbose.stderr
+    assert "voicebuddy.native: whisper.cpp: whisper_" in verbose.stderr
 
 
 @pytest.mark.real
@@ -213,9 +248,6 @@ def test_a_turn_without_a_speaker_is_answered_and_says_nothing_was_played(
     )  # fmt: skip
     assert result.returncode == 0 and "Buddy: " in result.stdout, result.stderr
     assert_speech(reply)  # the reply file needs no sound device
-
-
-CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 @pytest.mark.real

@@ -30,14 +30,21 @@ from voicebuddy.runtime.events import (
 
 
 def transcribe(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
+    from voicebuddy.engines.transcription import in_chinese_script
+    from voicebuddy.runtime.engines import with_stt_language
+    from voicebuddy.text.chinese import check_script
     from voicebuddy.text.subtitles import render
 
     audio = load_for_stt(args.file)
+    script = check_script(args.script or settings.dictation.chinese_script)
     # Dictation from a file has no one waiting for a reply: the full window is the more
     # accurate choice for short clips in other languages (see encoder_window).
     settings.stt.trim_window = False
-    stt = Engines(settings, paths).stt_for(None)
-    sys.stdout.write(render(stt.transcribe(audio), args.format))
+    # A file has no conversation, so no character's language: the one the user gave
+    # (--language, [stt] or [dictation]), else whisper detects it with a multilingual model.
+    language = settings.stt.language.strip() or settings.dictation.language.strip() or "auto"
+    stt = Engines(settings, paths).speech_to_text(with_stt_language(settings, language))
+    sys.stdout.write(render(in_chinese_script(stt.transcribe(audio), script), args.format))
     return 0
 
 

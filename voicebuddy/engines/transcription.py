@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from voicebuddy.text.chinese import convert, is_chinese
 
 _UNSPACED_LANGUAGES = frozenset({"zh", "ja", "yue", "th", "lo", "my", "km", "bo"})
 
@@ -25,3 +27,11 @@ class Transcription:
     def text(self) -> str:
         parts = [s.text.strip() for s in self.segments if s.text.strip()]
         return ("" if self.language in _UNSPACED_LANGUAGES else " ").join(parts)
+
+
+def in_chinese_script(transcription: Transcription, script: str) -> Transcription:
+    """Chinese in `script` ("simplified", "traditional", "as_is"); other languages as they are."""
+    if not is_chinese(transcription.language):
+        return transcription
+    segments = tuple(replace(s, text=convert(s.text, script)) for s in transcription.segments)
+    return replace(transcription, segments=segments)
