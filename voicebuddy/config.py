@@ -65,7 +65,7 @@ class AudioSettings:
 
 @dataclass
 class ChatSettings:
-    character: str = "Buddy"
+    character: str = ""  # "": not chosen yet, the default for the system language (first_start)
     user_name: str = "User"
     hold_key: str = "Space"  # QKeySequence portable text, e.g. "Space", "F9"
 

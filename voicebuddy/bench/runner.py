@@ -29,6 +29,7 @@ from voicebuddy.conversation import Conversation
 from voicebuddy.engines.llm import LlamaCppChat
 from voicebuddy.engines.stt import WhisperCppSTT
 from voicebuddy.errors import VoiceBuddyError
+from voicebuddy.first_start import character_name
 from voicebuddy.runtime.engines import (
     EngineLoaders,
     Engines,
@@ -87,7 +88,7 @@ def run(
     started = datetime.now(UTC)
     about = machine.machine()
     engines = Engines(settings, paths, EngineLoaders(tts=load_timed_tts))
-    character = find(paths, settings.chat.character)
+    character = find(paths, character_name(settings))
     _progress("loading the models")
     stt, chat, tts = engines.stt_for(character), engines.chat(), engines.text_to_speech(character)
     if not (

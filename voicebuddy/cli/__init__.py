@@ -10,6 +10,7 @@ from voicebuddy import netguard
 from voicebuddy.cli.parser import EXIT_USAGE, apply_overrides, build_parser
 from voicebuddy.config import Paths, load_settings_or_defaults
 from voicebuddy.errors import VoiceBuddyError
+from voicebuddy.first_start import apply_first_start, system_language
 
 Handler = Callable[..., int]
 
@@ -53,10 +54,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if problem:
             print(f"voicebuddy: warning: {problem}", file=sys.stderr)
         apply_overrides(settings, args)
-        if args.command in (None, "gui"):
+        if args.command in (None, "gui"):  # the window asks Qt for the system language
             from voicebuddy.gui.launch import run
 
             return run(settings, paths, problem)
+        apply_first_start(settings, system_language())
         handler: Callable[..., int] = _handler(args.command)
         result: int = handler(args, settings, paths)
         return result

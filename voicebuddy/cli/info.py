@@ -10,6 +10,7 @@ from voicebuddy.audio.files import write_wav
 from voicebuddy.characters.character import Character
 from voicebuddy.cli.output import print_json
 from voicebuddy.config import Paths, Settings
+from voicebuddy.first_start import character_name
 from voicebuddy.runtime.engines import (
     character_folders,
     find,
@@ -53,7 +54,7 @@ def _size(path: Path) -> str:
 
 
 def models(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
-    character = find(paths, settings.chat.character)
+    character = find(paths, character_name(settings))
     effective = with_speech_language(settings, character)
     llm = resolve_llm_path(settings)
     stt = resolve_stt_path(effective, paths.cache_dir)

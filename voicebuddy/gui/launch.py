@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
-from PySide6.QtCore import QObject, QTimer, Slot
+from PySide6.QtCore import QLocale, QObject, QTimer, Slot
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -14,6 +14,7 @@ from voicebuddy.characters.character import ASSETS_DIR
 from voicebuddy.config import Paths, Settings
 from voicebuddy.errors import VoiceBuddyError
 from voicebuddy.events import Event, Failed
+from voicebuddy.first_start import apply_first_start
 from voicebuddy.gui import i18n
 from voicebuddy.gui.main_window import MainWindow
 from voicebuddy.gui.talk_panel import TalkState
@@ -71,6 +72,7 @@ def run(settings: Settings, paths: Paths, config_problem: str = "") -> int:
     qt.setWindowIcon(QIcon(str(ASSETS_DIR / "icon.png")))
     qt.setStyleSheet(STYLE)
     i18n.install(qt, settings.ui.language)  # before any widget: texts are translated when made
+    apply_first_start(settings, settings.ui.language or QLocale.system().name())
     try:
         window = create_window(settings, paths)
     except VoiceBuddyError as error:  # e.g. a damaged conversation store: say so, touch nothing
@@ -105,6 +107,7 @@ class StartupProbe(QObject):
     @Slot(object)
     def on_event(self, event: Event) -> None:
         if isinstance(event, ModelsLoaded):
+            print(probe.line("models", event.description), flush=True)
             QTimer.singleShot(0, self._models_ready)  # once the state has followed
         elif isinstance(event, Failed) and event.about == "load":
             print(probe.line("failed", event.message), flush=True)

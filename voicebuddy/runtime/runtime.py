@@ -37,6 +37,7 @@ from voicebuddy.events import (
     TranscriptReady,
     TurnStarted,
 )
+from voicebuddy.first_start import character_name
 from voicebuddy.pipeline import Audio, PipelineOptions, TurnInput, VoicePipeline
 from voicebuddy.runtime.conversations import Conversations
 from voicebuddy.runtime.devices import AudioDevices, Devices
@@ -417,7 +418,8 @@ class Runtime:
     def _load_engines(self, command: c.Load) -> ModelsLoaded:
         if command.opening is not None:
             chat = command.settings.chat
-            self._conversations.open_first(command.opening, chat.character, chat.user_name)
+            first = character_name(command.settings)
+            self._conversations.open_first(command.opening, first, chat.user_name)
         current = self._conversations.current
         character = current.character if current else None
         self._engines.reload(command.settings, character)
