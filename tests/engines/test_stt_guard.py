@@ -55,6 +55,44 @@ def test_a_second_loop_keeps_the_first_clean_words_and_decodes_no_more() -> None
     assert guarded.loops_caught == 2
 
 
+SENTENCE_LOOP = (
+    Segment(
+        0.0,
+        3.0,
+        "What should I cook for dinner tonight? What should I cook for dinner tonight? What",
+    ),
+)
+
+
+def test_a_whole_sentence_looped_in_the_pause_after_it_is_not_decoded_again() -> None:
+    decode = FakeDecoder(CLEAN)
+    guarded = guard_loops(SENTENCE_LOOP, decode, 256, "", voiced_s=2.1)
+    assert decode.calls == []  # 7 words for 2.1 s of speech: nothing was lost
+    assert [s.text for s in guarded.segments] == ["What should I cook for dinner tonight?"]
+    assert guarded.loops_caught == 2
+
+
+def test_a_loop_that_leaves_speech_unexplained_is_decoded_again() -> None:
+    decode = FakeDecoder(CLEAN)
+    guard_loops(SENTENCE_LOOP, decode, 256, "", voiced_s=6.0)  # 7 words for 6 s of speech
+    assert decode.calls == [(512, "")]
+    decode = FakeDecoder(CLEAN)
+    guard_loops(LOOP, decode, 256, "", voiced_s=1.0)  # "Then in the next step" is no sentence
+    assert decode.calls == [(512, "")]
+    decode = FakeDecoder(CLEAN)
+    guard_loops(SENTENCE_LOOP, decode, 256, "")  # how much speech there was is not known
+    assert len(decode.calls) == 1
+
+
+def test_chinese_is_counted_in_characters() -> None:
+    loop = (Segment(0.0, 2.0, "打开客厅的灯。打开客厅的灯。打开客厅"),)
+    decode = FakeDecoder(CLEAN)
+    guarded = guard_loops(loop, decode, 192, "", voiced_s=1.8)  # 6 characters, 3.3 a second
+    assert decode.calls == [] and guarded.segments[0].text == "打开客厅的灯。"
+    guard_loops(loop, decode := FakeDecoder(CLEAN), 192, "", voiced_s=4.0)
+    assert len(decode.calls) == 1
+
+
 def test_the_full_window_without_a_prompt_is_not_decoded_twice() -> None:
     decode = FakeDecoder()
     guarded = guard_loops(LOOP, decode, 0, "")

@@ -62,6 +62,6 @@ def test_the_guard_turns_a_real_whisper_loop_into_the_clean_words(ggml_tiny_en: 
                 0 < c.kwargs["max_tokens"] <= token_budget(audio.size / STT_SAMPLE_RATE, "en")
                 for c in calls
             )
-            if speech is whole:
-                assert result.loops_caught >= 1 and len(calls) == 2
+            if speech is whole:  # decoded again only if the words before the loop are too few
+                assert result.loops_caught >= 1
     assert looped, "none of the known cuts loops any more: find a new one (see the docstring)"

@@ -273,7 +273,7 @@ class WhisperCppSTT:
                 # the detector heard speech, so ask again with the full window.
                 window = 0
                 first = decode(window, prompt)
-            guarded = stt_guard.guard_loops(first, decode, window, prompt)
+            guarded = stt_guard.guard_loops(first, decode, window, prompt, voiced_s)
             detected = pw.whisper_lang_str(pw.whisper_full_lang_id(self._context))
         segments = self._without_phantoms(guarded.segments, prompt, voiced_s, frames)
         return Transcription(segments, str(detected or language), guarded.loops_caught)

@@ -16,7 +16,7 @@ COMPRESSION_RATIO_LIMIT = 2.4  # whisper's compression_ratio_threshold
 MAX_UNITS = 400  # longer texts are checked on their first this many words
 
 _UNIT = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[^\W_]+(?:['’][^\W_]+)*")
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _SENTENCE_END = re.compile(r"[.!?。！？]")
 _TRAILING = " \t\n,;:、，；："
 
@@ -55,7 +55,7 @@ def first_repeat(text: str) -> int | None:
     units = [m.group().casefold() for m in found]
     for start in range(len(units)):
         for size in range(1, (len(units) - start) // 2 + 1):
-            han = all(_HAN.fullmatch(u) for u in units[start : start + size])
+            han = all(HAN.fullmatch(u) for u in units[start : start + size])
             if _is_loop(units, start, size, han):
                 return found[start + size].start()
     return None
@@ -75,3 +75,13 @@ def clean_start(text: str) -> str:
         end = _SENTENCE_END.search(text)
         cut = end.end() if end is not None else len(text)
     return text[:cut].rstrip(_TRAILING).strip()
+
+
+def count_units(text: str) -> int:
+    """Words, with each Chinese character counted as one."""
+    return len(_UNIT.findall(text))
+
+
+def ends_a_sentence(text: str) -> bool:
+    stripped = text.rstrip()
+    return bool(stripped) and _SENTENCE_END.fullmatch(stripped[-1]) is not None
