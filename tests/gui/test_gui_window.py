@@ -13,8 +13,10 @@ from windows import REPLY, WINDOWS, bubble_texts, open_window, settled
 
 from voicebuddy.config import Paths, Settings
 from voicebuddy.engines.fakes import FakeChat, FakeSTT, FakeTTS
+from voicebuddy.events import Notice
 from voicebuddy.gui.launch import create_window
 from voicebuddy.gui.talk_panel import TalkState
+from voicebuddy.runtime import State
 from voicebuddy.runtime.engines import EngineLoaders
 from voicebuddy.storage import Store
 
@@ -237,3 +239,14 @@ def test_alternate_greetings_cycle_until_the_first_reply(qtbot: QtBot, paths: Pa
     window.send_text("hi")
     qtbot.waitUntil(lambda: settled(window, 3))
     assert not window.greeting_action.isEnabled()
+
+
+def test_a_press_the_runtime_cannot_take_is_explained_in_the_status_bar(
+    qtbot: QtBot, paths: Paths
+) -> None:
+    window, _ = open_window(qtbot, paths)
+    notice = Notice(code="not_now", message="…", topic="status", cause=State.LOADING.value)
+    window.bridge.relayed.emit(notice)
+    assert window.statusBar().currentMessage() == (
+        "The models are still loading: talk once VoiceBuddy is ready."
+    )

@@ -16,7 +16,7 @@ from voicebuddy.audio.vad import EnergyVAD
 from voicebuddy.config import Paths, Settings
 from voicebuddy.engines.fakes import FakeChat, FakeSTT, FakeTTS
 from voicebuddy.errors import ModelError, VoiceBuddyError
-from voicebuddy.events import Event, Failed, TurnEnded, TurnStarted
+from voicebuddy.events import Event, Failed, Notice, TurnEnded, TurnStarted
 from voicebuddy.runtime import Audio, Regenerate, Runtime, State, Text
 from voicebuddy.runtime.engines import EngineLoaders
 from voicebuddy.runtime.events import HandsFreeChanged, MicrophoneOpen, StateChanged
@@ -306,3 +306,18 @@ def test_the_read_ahead_happens_once_per_change_of_the_conversation(
     assert h.runtime.wait_until_idle(5)
     assert len(chat.prepared) == 2  # after the turn, for the next one
     assert chat.prepared[-1][-1].content == REPLY  # it ends with the last reply
+
+
+def test_a_press_that_cannot_start_a_recording_says_why(make: Callable[..., Harness]) -> None:
+    h = make(chat=FakeChat(REPLY, delay_s=0.05))
+    settings = Settings()
+    settings.listen.press_interrupts = False
+    h.runtime.reload(settings).result(5)
+    ticket = h.runtime.submit(Text("Tell me a story."))
+    wait_for(lambda: h.runtime.state in (State.THINKING, State.SPEAKING))
+    h.runtime.talk_pressed()  # not an interruption when the setting is off: said so
+    notices = [e for e in h.of(Notice) if e.code == "not_now"]
+    assert len(notices) == 1 and notices[0].cause in ("thinking", "speaking")
+    assert notices[0].message == "Wait for the reply, or press Stop."
+    assert not ticket.wait(10).interrupted
+    assert h.runtime.talk_released() is None  # that press recorded nothing

@@ -327,6 +327,8 @@ class MainWindow(QMainWindow):
                 "Keeping it open (Settings ▸ Voice & audio) keeps them."
             )
             self.statusBar().showMessage(arg(message, event.cause), 6000)
+        elif event.code == "not_now":
+            self.statusBar().showMessage(self._not_now(event.cause), 5000)
         elif event.topic == "status":
             self.statusBar().showMessage(event.message, 6000)
         elif event.code == "too_short":
@@ -338,6 +340,16 @@ class MainWindow(QMainWindow):
             self.talk.show_notice(arg(consequences[event.code], event.cause), event.topic)
         else:
             self.talk.show_notice(event.message, event.topic)
+
+    def _not_now(self, state: str) -> str:
+        """Why the talk key did nothing in runtime state `state`."""
+        if state == State.LOADING.value:
+            return self.tr("The models are still loading: talk once VoiceBuddy is ready.")
+        if state == State.DICTATING.value:
+            return self.tr("Dictation has the microphone: stop it to talk.")
+        if state == State.TRANSCRIBING_FILES.value:
+            return self.tr("Files are being transcribed: talk when that is done.")
+        return self.tr("Wait for the reply, or press Stop.")
 
     def _show_level(self) -> None:
         rms = self.runtime.input_level()

@@ -53,6 +53,17 @@ from voicebuddy.storage import Store
 MIN_PRESS_S = 0.2  # a shorter recording is a slip of the key, not speech
 
 
+# Why a press of the talk key does nothing now, by state.
+NOT_NOW = {
+    State.LOADING: "The models are still loading: talk once VoiceBuddy is ready.",
+    State.DICTATING: "Dictation has the microphone: stop it to talk.",
+    State.TRANSCRIBING_FILES: "Files are being transcribed: talk when that is done.",
+    State.TRANSCRIBING: "Wait for the reply, or press Stop.",
+    State.THINKING: "Wait for the reply, or press Stop.",
+    State.SPEAKING: "Wait for the reply, or press Stop.",
+}
+
+
 class Runtime:
     """Owns the engines (on its engine thread), the open conversation, the turn queue, the
     state (see `voicebuddy.runtime.state`) and the microphones.
@@ -171,6 +182,10 @@ class Runtime:
             if (self.state in TURN_STATES or pressed_again) and interrupts:
                 self._turns.cancel_all(barge_in=True)
             elif self.state is not State.IDLE:
+                message = NOT_NOW.get(self.state, "VoiceBuddy is busy: talk in a moment.")
+                self._emit(
+                    Notice(code="not_now", message=message, topic="status", cause=self.state.value)
+                )
                 return
             try:
                 self._push.press(at)

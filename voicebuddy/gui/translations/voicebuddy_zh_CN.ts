@@ -729,6 +729,22 @@ The previous models stay in use.</source>
 将继续使用之前的模型。</translation>
     </message>
     <message>
+        <source>The models are still loading: talk once VoiceBuddy is ready.</source>
+        <translation>模型仍在加载：等 VoiceBuddy 准备好后再说话。</translation>
+    </message>
+    <message>
+        <source>Dictation has the microphone: stop it to talk.</source>
+        <translation>听写正在使用麦克风：先停止听写再说话。</translation>
+    </message>
+    <message>
+        <source>Files are being transcribed: talk when that is done.</source>
+        <translation>正在转写文件：完成后再说话。</translation>
+    </message>
+    <message>
+        <source>Wait for the reply, or press Stop.</source>
+        <translation>请等待回复，或按“停止”。</translation>
+    </message>
+    <message>
         <source>Edit message</source>
         <translation>编辑消息</translation>
     </message>
