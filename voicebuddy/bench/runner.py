@@ -60,7 +60,7 @@ def repetitions(runs: int, quick: bool) -> Repetitions:
         )  # fmt: skip
     return Repetitions(
         runs, stt_pairs=10, llm_pairs=8, tts=10, launches=3, long_turn=True, presses=20,
-        plain_pairs=12,
+        plain_pairs=20,
     )  # fmt: skip
 
 
