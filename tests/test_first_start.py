@@ -15,6 +15,8 @@ from voicebuddy.first_start import apply_first_start, character_name, language_c
         ("zh-Hant-TW", "林晓", ""),
         ("en_GB", "Buddy", ""),
         ("", "Buddy", ""),
+        ("C", "Buddy", ""),  # Qt's name for LANG=C.UTF-8: no language, not one called "c"
+        ("POSIX", "Buddy", ""),
         ("de_DE", "Buddy", "auto"),  # no German character: Buddy, whisper detects
     ],
 )

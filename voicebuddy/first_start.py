@@ -28,8 +28,10 @@ def system_language() -> str:
 
 
 def language_code(tag: str) -> str:
-    """ "zh" for "zh_CN", "zh-Hans-CN" or "zh_TW.UTF-8"; "" for nothing."""
-    return tag.strip().replace("-", "_").partition("_")[0].partition(".")[0].lower()
+    """The language of a locale tag: "zh" for "zh_CN", "zh-Hans-CN" or "zh_TW.UTF-8"; "" for
+    none, and for the C locale (Qt's name for it when LANG is C.UTF-8)."""
+    code = tag.strip().replace("-", "_").partition("_")[0].partition(".")[0].lower()
+    return "" if code in ("c", "posix") else code
 
 
 def apply_first_start(settings: Settings, system: str) -> None:

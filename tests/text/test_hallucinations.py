@@ -33,6 +33,10 @@ def test_annotations_alone_are_nothing(text: str) -> None:
 
 def test_annotations_inside_speech_go_and_asides_stay() -> None:
     assert strip_annotations("Hello [BLANK_AUDIO] there.") == "Hello there."
+    # a tag cut off by the token budget (seen in the window: "...dinner tonight? [P")
+    assert strip_annotations("What should I cook for dinner tonight? [P") == (
+        "What should I cook for dinner tonight?"
+    )
     assert strip_annotations("Ship it (after the review) today.") == (
         "Ship it (after the review) today."
     )

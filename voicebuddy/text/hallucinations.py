@@ -33,7 +33,8 @@ from voicebuddy.audio.vad import SpeechSpan, VoiceActivityDetector
 NO_SPEECH_S = 0.1  # less voiced time than this: no speech at all
 PHRASE_SPEECH_S = 0.2  # less than this where a known phantom phrase sits: it is phantom
 
-_TAG = re.compile(r"\[[^\[\]]{0,80}\]|【[^【】]{0,80}】|\*[^*]{1,40}\*")
+# (the last: a tag the token budget cut off, "[P" for "[PAUSE]" at the end of a segment)
+_TAG = re.compile(r"\[[^\[\]]{0,80}\]|【[^【】]{0,80}】|\*[^*]{1,40}\*|\[[A-Za-z_ ]{0,20}$")
 _GROUP = re.compile(r"\([^()]{0,80}\)|（[^（）]{0,80}）")
 _SYMBOLS = re.compile(r"[♪♫♬♩🎵🎶]+")
 _SPACES = re.compile(r"\s+")
