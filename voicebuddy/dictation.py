@@ -37,10 +37,10 @@ from voicebuddy.audio.types import STT_SAMPLE_RATE, Samples
 from voicebuddy.audio.vad import SpeechSpan, VoiceActivityDetector
 from voicebuddy.config import DictationSettings, ListenSettings
 from voicebuddy.engines.stt import SpeechToText, transcribe_with
-from voicebuddy.engines.transcription import Segment, Transcription
+from voicebuddy.engines.transcription import Segment, Transcription, in_chinese_script
 from voicebuddy.errors import AudioError, ConfigError, VoiceBuddyError
 from voicebuddy.events import Event
-from voicebuddy.text.chinese import check_script, convert, is_chinese
+from voicebuddy.text.chinese import check_script
 
 MAX_VOCABULARY_CHARS = 600  # whisper keeps about 220 prompt tokens; more would be cut anyway
 FILE_WINDOW_S = 28.0  # utterances of a file are transcribed together up to this long
@@ -283,14 +283,13 @@ class Dictation:
 
     def _script(self, result: Transcription) -> Transcription:
         """The text tidied, and Chinese in the chosen script."""
-        script = self.options.chinese_script
-        chinese = script != "as_is" and is_chinese(result.language or self.options.language)
+        result = in_chinese_script(result, self.options.chinese_script, self.options.language)
         segments = []
         for s in result.segments:
-            text = tidy(convert(s.text, script) if chinese else s.text)
+            text = tidy(s.text)
             if text:
                 segments.append(replace(s, text=text))
-        return Transcription(tuple(segments), result.language, result.loops_caught)
+        return replace(result, segments=tuple(segments))
 
     def _partial(self) -> PartialText | None:
         audio = self.segmenter.current()

@@ -34,19 +34,22 @@ def language_code(tag: str) -> str:
     return "" if code in ("c", "posix") else code
 
 
+def default_character(system: str) -> str:
+    """The character for a first start on a system whose locale is `system`."""
+    return CHARACTERS_BY_LANGUAGE.get(language_code(system), DEFAULT_CHARACTER)
+
+
 def apply_first_start(settings: Settings, system: str) -> None:
     """Fill in the character (and, for Buddy, the speech language) when none was chosen,
     for a system whose locale is `system`."""
     if settings.chat.character.strip():
         return
+    settings.chat.character = default_character(system)
     language = language_code(system)
-    settings.chat.character = CHARACTERS_BY_LANGUAGE.get(language, DEFAULT_CHARACTER)
     if language not in ("", "en", *CHARACTERS_BY_LANGUAGE) and not settings.stt.language.strip():
         settings.stt.language = "auto"
 
 
 def character_name(settings: Settings) -> str:
     """The character to open: the one chosen, else the default for this system."""
-    return settings.chat.character.strip() or CHARACTERS_BY_LANGUAGE.get(
-        language_code(system_language()), DEFAULT_CHARACTER
-    )
+    return settings.chat.character.strip() or default_character(system_language())

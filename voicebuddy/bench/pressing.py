@@ -117,25 +117,35 @@ class PressingReport:
         return data
 
 
-class _Turns:
+class EventLog:
+    """The runtime's events as they come (from any thread), taken turn by turn."""
+
+    def __init__(self) -> None:
+        self._events: list[Event] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, event: Event) -> None:
+        with self._lock:
+            self._events.append(event)
+
+    def take(self) -> list[Event]:
+        with self._lock:
+            events, self._events = self._events, []
+        return events
+
+
+class _Turns(EventLog):
     """Collects a turn's events, and stops the reply at its first sound."""
 
     def __init__(self, runtime: Runtime) -> None:
+        super().__init__()
         self.runtime = runtime
-        self.events: list[Event] = []
-        self.lock = threading.Lock()
         runtime.subscribe(self)
 
     def __call__(self, event: Event) -> None:
-        with self.lock:
-            self.events.append(event)
+        super().__call__(event)
         if isinstance(event, AudioStarted):
             self.runtime.stop()
-
-    def take(self) -> list[Event]:
-        with self.lock:
-            events, self.events = self.events, []
-        return events
 
 
 def _silence(seconds: float, rate: int) -> Samples:

@@ -10,7 +10,6 @@ release. The first turn of the process is reported apart, as "cold".
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from dataclasses import dataclass, field
 from voicebuddy.bench.accuracy import word_error_rate
 from voicebuddy.bench.clips import SpeechClip
 from voicebuddy.bench.devices import PacedSink, Tape, TapeDevices
-from voicebuddy.bench.pressing import press_around
+from voicebuddy.bench.pressing import EventLog, press_around
 from voicebuddy.bench.stats import median, percentile
 from voicebuddy.bench.timed_tts import TimedTTS
 from voicebuddy.config import Paths, Settings
@@ -166,21 +165,6 @@ def latency_summary(report: TurnsReport) -> dict[str, object]:
     }
 
 
-class _EventLog:
-    def __init__(self) -> None:
-        self._events: list[Event] = []
-        self._lock = threading.Lock()
-
-    def __call__(self, event: Event) -> None:
-        with self._lock:
-            self._events.append(event)
-
-    def take(self) -> list[Event]:
-        with self._lock:
-            events, self._events = self._events, []
-        return events
-
-
 def run_turns(
     engines: Engines,
     settings: Settings,
@@ -196,7 +180,7 @@ def run_turns(
     `timed` is the voice those engines speak with, when it notes its synthesis times."""
     tape = Tape()
     runtime = Runtime(settings, paths, devices=TapeDevices(tape, PacedSink()), engines=engines)
-    log = _EventLog()
+    log = EventLog()
     runtime.subscribe(log)
     runtime.start(opening="new").result()
     restarts = 0

@@ -29,9 +29,12 @@ class Transcription:
         return ("" if self.language in _UNSPACED_LANGUAGES else " ").join(parts)
 
 
-def in_chinese_script(transcription: Transcription, script: str) -> Transcription:
-    """Chinese in `script` ("simplified", "traditional", "as_is"); other languages as they are."""
-    if not is_chinese(transcription.language):
+def in_chinese_script(
+    transcription: Transcription, script: str, language: str = ""
+) -> Transcription:
+    """Chinese in `script` ("simplified", "traditional", "as_is"), other languages as they
+    are; `language` is what was asked for, when whisper did not say what it heard."""
+    if not is_chinese(transcription.language or language):
         return transcription
     segments = tuple(replace(s, text=convert(s.text, script)) for s in transcription.segments)
     return replace(transcription, segments=segments)

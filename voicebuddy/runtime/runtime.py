@@ -53,14 +53,11 @@ from voicebuddy.storage import Store
 MIN_PRESS_S = 0.2  # a shorter recording is a slip of the key, not speech
 
 
-# Why a press of the talk key does nothing now, by state.
+# Why a press of the talk key does nothing now, by state (else a reply is under way).
 NOT_NOW = {
     State.LOADING: "The models are still loading: talk once VoiceBuddy is ready.",
     State.DICTATING: "Dictation has the microphone: stop it to talk.",
     State.TRANSCRIBING_FILES: "Files are being transcribed: talk when that is done.",
-    State.TRANSCRIBING: "Wait for the reply, or press Stop.",
-    State.THINKING: "Wait for the reply, or press Stop.",
-    State.SPEAKING: "Wait for the reply, or press Stop.",
 }
 
 
@@ -182,7 +179,7 @@ class Runtime:
             if (self.state in TURN_STATES or pressed_again) and interrupts:
                 self._turns.cancel_all(barge_in=True)
             elif self.state is not State.IDLE:
-                message = NOT_NOW.get(self.state, "VoiceBuddy is busy: talk in a moment.")
+                message = NOT_NOW.get(self.state, "Wait for the reply, or press Stop.")
                 self._emit(
                     Notice(code="not_now", message=message, topic="status", cause=self.state.value)
                 )
@@ -516,7 +513,8 @@ class Runtime:
             self._machine.enter(State.IDLE)
 
     # ----- listening
-    def _set_hands_free(self, command: c.SetHandsFree) -> None:
+    def _set_hands_free(self, command: c.SetHandsFree, *, push_after: bool = True) -> None:
+        """`push_after`: turning hands-free off gives the microphone back to the talk key."""
         if command.on and not self._hands_free.active:
             settings = self._settings
             try:
@@ -533,16 +531,17 @@ class Runtime:
                 return
         elif not command.on:
             self._hands_free.stop()
-            self._push.resume()
+            if push_after:
+                self._push.resume()
         mode = "hands_free" if command.on else "push"
         listen = dataclasses.replace(self._settings.listen, mode=mode)
         self._settings = dataclasses.replace(self._settings, listen=listen)
         self._emit(HandsFreeChanged(on=command.on))
 
     def _start_dictation(self, command: c.StartDictation) -> None:
-        if self._hands_free.active:  # one listener at a time
-            self._set_hands_free(c.SetHandsFree(False))
-        self._push.pause()
+        self._push.pause()  # one listener at a time
+        if self._hands_free.active:
+            self._set_hands_free(c.SetHandsFree(False), push_after=False)
         try:
             self._dictation.run_live(command, self._settings.audio.input_device)
         finally:
