@@ -52,8 +52,12 @@ class SttSettings:
 
 @dataclass
 class TtsSettings:
-    voice: str = ""
-    rate: int = 0  # words per minute; 0 keeps the voice's own
+    voice: str = ""  # "": the character's; else an id or name, a Piper .onnx file or a language
+    speaker: str = ""  # a multi-speaker Piper voice's speaker (name or number)
+    rate: int = 0  # words per minute, system voices; 0 keeps the voice's own
+    length_scale: float = 0.0  # Piper voices' pace, > 1 slower; 0 keeps the voice's own
+    volume: float = 1.0
+    threads: int = 0  # onnxruntime threads for Piper; 0: one (the chat model needs the rest)
     speak_replies: bool = True
 
 

@@ -26,6 +26,8 @@ def test_the_bundled_characters_carry_avatars_voices_and_languages() -> None:
     assert lin.display_name == "小林" and lin.voice.language == "zh" and lin.voice.voice == "cmn"
     assert "*" in lin.card.mes_example and "*" in characters["Rowan"].card.first_mes
     assert characters["Rowan"].card.character_book is not None
+    rowan = characters["Rowan"].voice  # the neural voice, a little slower than Buddy's
+    assert (rowan.voice, rowan.length_scale) == ("en_US-joe-medium", 1.1)
 
 
 def test_found_by_name_nickname_or_file_name() -> None:

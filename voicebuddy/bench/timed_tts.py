@@ -6,7 +6,9 @@ import threading
 import time
 
 from voicebuddy.audio.types import Clip
+from voicebuddy.config import Paths
 from voicebuddy.engines.tts import TextToSpeech, Voice
+from voicebuddy.engines.voices import VoiceRequest
 from voicebuddy.runtime.engines import load_text_to_speech
 
 
@@ -36,6 +38,6 @@ class TimedTTS:
             return [call for call in self._calls if call[0] >= since]
 
 
-def load_timed_tts(voice: str | None, rate: int | None) -> TextToSpeech:
+def load_timed_tts(request: VoiceRequest, paths: Paths) -> TextToSpeech:
     """The app's own loader, wrapped (an `EngineLoaders.tts`)."""
-    return TimedTTS(load_text_to_speech(voice, rate))
+    return TimedTTS(load_text_to_speech(request, paths))

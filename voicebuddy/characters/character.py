@@ -32,9 +32,11 @@ def file_stem(name: str) -> str:
 class Voice:
     """How a character sounds and what it hears, from the card's extensions.voicebuddy."""
 
-    voice: str = ""  # a TTS voice id or language tag
-    rate: int = 0  # words per minute; 0 keeps the voice's own
+    voice: str = ""  # a voice id or name, a Piper .onnx file, or a language tag
+    rate: int = 0  # words per minute (system voices); 0 keeps the voice's own
     language: str = ""  # what the character speaks and hears: "en", "zh", ... ("" unknown)
+    speaker: str = ""  # a multi-speaker Piper voice's speaker, by name or number
+    length_scale: float = 0.0  # a Piper voice's pace (> 1 slower); 0 keeps the voice's own
 
 
 @dataclass(frozen=True)
@@ -69,10 +71,16 @@ class Character:
     def voice(self) -> Voice:
         ours = self.card.voicebuddy
         voice, rate, language = ours.get("voice"), ours.get("rate"), ours.get("language")
+        speaker, scale = ours.get("speaker"), ours.get("length_scale")
+        voice = voice.strip() if isinstance(voice, str) else ""
+        if voice.endswith(".onnx") and self.source is not None:  # relative to the card
+            voice = str(self.source.parent / Path(voice).expanduser())
         return Voice(
-            voice=voice if isinstance(voice, str) else "",
+            voice=voice,
             rate=rate if isinstance(rate, int) and not isinstance(rate, bool) else 0,
             language=language if isinstance(language, str) else "",
+            speaker=str(speaker) if isinstance(speaker, (str, int)) else "",
+            length_scale=float(scale) if isinstance(scale, (int, float)) else 0.0,
         )
 
 

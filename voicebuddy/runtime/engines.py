@@ -23,8 +23,16 @@ from voicebuddy.engines.llm import (
     default_threads,
 )
 from voicebuddy.engines.stt import SpeechToText, WhisperCppSTT
-from voicebuddy.engines.tts import Pyttsx3TTS, TextToSpeech
-from voicebuddy.errors import ModelError
+from voicebuddy.engines.tts import TextToSpeech, Voice
+from voicebuddy.engines.voices import (
+    VoiceRequest,
+    all_voices,
+    default_for_language,
+    describe,
+    open_voice,
+    voice_folders,
+)
+from voicebuddy.errors import ModelError, VoiceBuddyError
 from voicebuddy.models.ct2 import Ct2Source
 from voicebuddy.models.defaults import STT_MODEL_NAMES, default_llm_path, default_stt_source
 from voicebuddy.models.whisper_convert import ensure_ggml
@@ -112,8 +120,28 @@ def load_speech_to_text(settings: Settings, paths: Paths) -> SpeechToText:
     )
 
 
-def load_text_to_speech(voice: str | None, rate: int | None) -> TextToSpeech:
-    return Pyttsx3TTS(voice=voice, rate=rate)
+def voice_request(settings: Settings, character: Character | None) -> VoiceRequest:
+    """The voice of the settings, else the character's own (the default of its language when
+    it names none)."""
+    tts = settings.tts
+    card = character.voice if character else None
+    return VoiceRequest(
+        voice=tts.voice or (card.voice if card else ""),
+        speaker=tts.speaker if tts.voice or not card else card.speaker,
+        rate=tts.rate or (card.rate if card else 0),
+        length_scale=tts.length_scale or (card.length_scale if card else 0.0),
+        volume=tts.volume,
+        language=card.language if card else "",
+        threads=tts.threads or 1,
+    )
+
+
+def load_text_to_speech(request: VoiceRequest, paths: Paths) -> TextToSpeech:
+    return open_voice(request, voice_folders(paths.data_dir))
+
+
+def list_voices(paths: Paths) -> list[Voice]:
+    return all_voices(voice_folders(paths.data_dir))
 
 
 @dataclass(frozen=True)
@@ -122,7 +150,8 @@ class EngineLoaders:
 
     chat: Callable[[Settings, Paths], ChatModel] = load_chat_model
     stt: Callable[[Settings, Paths], SpeechToText] = load_speech_to_text
-    tts: Callable[[str | None, int | None], TextToSpeech] = load_text_to_speech
+    tts: Callable[[VoiceRequest, Paths], TextToSpeech] = load_text_to_speech
+    voices: Callable[[Paths], list[Voice]] = list_voices
     vad: Callable[[str], VoiceActivityDetector] = open_vad
 
 
@@ -163,7 +192,9 @@ class Engines:
         self._chat: ChatModel | None = None
         self._stt: OrderedDict[tuple[object, ...], SpeechToText] = OrderedDict()
         self._tts: TextToSpeech | None = None
-        self._tts_key: tuple[str | None, int | None] = (None, None)
+        self._tts_key: VoiceRequest | None = None
+        self._voice_notices: list[str] = []
+        self._said: set[tuple[str, str]] = set()  # (character, voice) fallbacks told
 
     def chat(self) -> ChatModel:
         if self._chat is None:
@@ -188,13 +219,39 @@ class Engines:
         return self.speech_to_text(with_speech_language(self.settings, character))
 
     def text_to_speech(self, character: Character | None = None) -> TextToSpeech:
-        """The voice of the settings, else the character's own."""
-        voice = self.settings.tts.voice or (character.voice.voice if character else "")
-        rate = self.settings.tts.rate or (character.voice.rate if character else 0)
-        key = (voice or None, rate or None)
-        if self._tts is None or self._tts_key != key:
-            self._tts, self._tts_key = self.loaders.tts(*key), key
+        """The voice of the settings, else the character's own (see `voice_request`)."""
+        request = voice_request(self.settings, character)
+        if self._tts is None or self._tts_key != request:
+            self._tts = self._open_voice(request, character)
+            self._tts_key = request
         return self._tts
+
+    def _open_voice(self, request: VoiceRequest, character: Character | None) -> TextToSpeech:
+        """A card's voice that is not installed (or broken) gives way to the default of the
+        card's language, and the user is told once (`take_voice_notices`). The settings'
+        own voice is checked when it is chosen (`reload`) and raises."""
+        try:
+            return self.loaders.tts(request, self.paths)
+        except VoiceBuddyError as error:
+            if self.settings.tts.voice or character is None or not request.voice:
+                raise
+            tts = self.loaders.tts(default_for_language(request), self.paths)
+            if (character.key, request.voice) not in self._said:
+                self._said.add((character.key, request.voice))
+                self._voice_notices.append(
+                    f"{character.name}'s voice '{request.voice}' cannot be used "
+                    f"({error.message.rstrip('.')}): {character.name} speaks with "
+                    f"{describe(tts)} instead."
+                )
+            return tts
+
+    def take_voice_notices(self) -> list[str]:
+        notices, self._voice_notices = self._voice_notices, []
+        return notices
+
+    def voices(self) -> list[Voice]:
+        """Every voice to choose from: the Piper voices found, then the system's."""
+        return self.loaders.voices(self.paths)
 
     def voice_detector(self) -> VoiceActivityDetector:
         """A new detector (each listener keeps its own state)."""
@@ -214,9 +271,14 @@ class Engines:
         effective = with_speech_language(new, character)
         key = _stt_key(effective)
         stt = self._stt.get(key) or self.loaders.stt(effective, self.paths)
+        request = voice_request(new, character)
+        tts = self._tts if self._tts is not None and self._tts_key == request else None
+        if tts is None and new.tts.voice:  # the user's choice: a bad file must not get in
+            tts = self.loaders.tts(request, self.paths)
         self.settings = new
         self._chat = chat
         self._stt = OrderedDict({key: stt})
+        self._tts, self._tts_key = tts, (request if tts is not None else None)
 
     def describe(self, character: Character | None) -> str:
         parts = []
@@ -225,4 +287,6 @@ class Engines:
         key = _stt_key(with_speech_language(self.settings, character))
         if key in self._stt:
             parts.append(f"whisper {key[0]}")
+        if self._tts is not None:
+            parts.append(describe(self._tts))
         return " · ".join(parts)

@@ -439,12 +439,17 @@ class Runtime:
         self._settings = command.settings
         self._open_devices()
         self._ready, self._prepared = True, -1
+        self._tell_voice_notices()
         return ModelsLoaded(
             description=self._engines.describe(character),
-            voices=tuple(tts.voices()),
+            voices=tuple(self._engines.voices()),
             voice=tts.voice_id,
             can_talk=self._push.available,
         )
+
+    def _tell_voice_notices(self) -> None:
+        for message in self._engines.take_voice_notices():
+            self._emit(Notice(code="voice_fallback", message=message, topic="status"))
 
     def _open_devices(self) -> None:
         settings = self._settings
