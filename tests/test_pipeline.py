@@ -293,3 +293,33 @@ def test_heard_part_cuts_words_and_chinese_characters() -> None:
     assert heard_part(["你好。", "今天天气很好，我们去公园吧。"], SpokenSoFar(1, 0.5)) == (
         "你好。今天天气很好…"
     )
+
+
+def test_the_model_waits_while_the_first_clip_is_synthesized() -> None:
+    """On few cores the model's threads would slow the one clip the user waits for: the next
+    piece is asked for only once that clip is ready (the model is far ahead of speech)."""
+    moments: list[tuple[str, float]] = []
+
+    class Recording(FakeChat):
+        def stream_reply(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            for piece in super().stream_reply(*args, **kwargs):
+                moments.append(("piece", time.monotonic()))
+                yield piece
+
+    class SlowTTS(FakeTTS):
+        def synthesize(self, text: str):  # type: ignore[no-untyped-def]
+            time.sleep(0.2)
+            clip = super().synthesize(text)
+            moments.append((f"clip {text}", time.monotonic()))
+            return clip
+
+    sink = CollectingSink()
+    chat = Recording("*nods* Hello! How are you today? Fine.", piece_chars=4)
+    pipeline = VoicePipeline(FakeSTT("hi"), chat, (SlowTTS(), sink), emit=lambda e: None)
+    turn(pipeline, Conversation.start(CHARACTER, "Ann"), Text("hi"))
+    first_clip = next(at for what, at in moments if what == "clip Hello!")
+    # "*nods*" is not spoken, so the wait is for "Hello!"; "How are you today?" comes after
+    pieces_after = [at for what, at in moments if what == "piece" and at > first_clip]
+    pieces_before = [at for what, at in moments if what == "piece" and at <= first_clip]
+    assert len(pieces_before) == 4  # "*nod", "s* H", "ello", "! Ho": then "Hello!" is done
+    assert pieces_after and len(sink.clips) == 3

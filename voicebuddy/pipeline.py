@@ -122,6 +122,10 @@ class PipelineOptions:
     sampling: Sampling = field(default_factory=Sampling)
     reply_reserve: int = 0  # tokens kept free for the reply; 0 means sampling.max_tokens
     first_clause_chars: int = 10  # speak the reply's first clause once it is this long
+    first_clip_wait_s: float = 2.0  # the model waits at most this long for the first clip
+    # ... or, failing a comma, at a phrase boundary within this many words: a neural voice
+    # takes about 90 ms per second of speech, so a short first piece is heard sooner.
+    first_phrase_words: int = 5
     chinese_script: str = "simplified"  # how a Chinese transcript is written for the model
     language: str | None = None  # whisper's language; None: the engine's own
 
@@ -296,17 +300,24 @@ class VoicePipeline:
             speaker = Speaker(tts, sink, on_audio_start, on_speech_error, self.playback_monitor)
             cancel.on_cancel(speaker.stop)
 
-        splitter = SentenceSplitter(first_clause_chars=self.options.first_clause_chars)
+        splitter = SentenceSplitter(
+            first_clause_chars=self.options.first_clause_chars,
+            first_phrase_words=self.options.first_phrase_words,
+        )
         reply_parts: list[str] = []
         sentences: list[str] = []
+
+        spoken: list[int] = []
 
         def hand_on(new: list[str]) -> None:
             for sentence in new:
                 index = len(sentences)
                 sentences.append(sentence)
                 self.emit(SentenceReady(turn_id=turn_id, index=index, text=sentence))
-                if speaker is not None:
-                    speaker.say(index, sentence)
+                if speaker is not None and speaker.say(index, sentence):
+                    spoken.append(index)
+                    if len(spoken) == 1:
+                        speaker.wait_first_clip(self.options.first_clip_wait_s)
 
         def take(piece: str) -> None:
             if piece:

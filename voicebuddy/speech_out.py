@@ -66,6 +66,7 @@ class Speaker:
         self._texts: queue.Queue[tuple[int, str] | None] = queue.Queue()
         self._clips: queue.Queue[tuple[int, Clip] | None] = queue.Queue(maxsize=2)
         self._stopped = threading.Event()
+        self._first_synthesized = threading.Event()  # the first clip is ready (or failed)
         self._threads = [
             threading.Thread(target=self._synthesize_loop, name="tts-synth", daemon=True),
             threading.Thread(target=self._play_loop, name="tts-play", daemon=True),
@@ -73,10 +74,21 @@ class Speaker:
         for thread in self._threads:
             thread.start()
 
-    def say(self, index: int, sentence: str) -> None:
+    def say(self, index: int, sentence: str) -> bool:
+        """Queue a sentence; False when nothing of it is spoken (an *action*, say)."""
         text = speakable(sentence)
         if text and not self._stopped.is_set():
             self._texts.put((index, text))
+            return True
+        return False
+
+    def wait_first_clip(self, timeout: float) -> None:
+        """Until the reply's first clip is synthesized (or failed, or speech stopped).
+
+        The pipeline waits here before it asks the model for more text: on a machine with
+        few cores the model's threads would otherwise slow the synthesis of the one clip
+        the user is waiting to hear, while the model is far ahead of the speech anyway."""
+        self._first_synthesized.wait(timeout)
 
     def finish(self) -> None:
         """No more sentences; `wait()` returns once everything queued has been spoken."""
@@ -101,6 +113,7 @@ class Speaker:
         if self._stopped_at is None:
             self._stopped_at = time.monotonic()
         self._stopped.set()
+        self._first_synthesized.set()
         self._sink.stop()
         self._texts.put(_DONE)
 
@@ -113,9 +126,12 @@ class Speaker:
                 except VoiceBuddyError as error:
                     self._on_error(error)
                     continue
+                finally:
+                    self._first_synthesized.set()
                 if clip.samples.size:
                     self._put_clip((index, clip))
         finally:
+            self._first_synthesized.set()
             self._put_clip(_DONE)
 
     def _put_clip(self, item: tuple[int, Clip] | None) -> None:

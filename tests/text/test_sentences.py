@@ -73,3 +73,31 @@ def test_the_first_clause_may_be_spoken_before_its_sentence_ends() -> None:
     assert chinese.feed("今天天气很好，我们去公园吧。") == ["今天天气很好，", "我们去公园吧。"]
     numbers = SentenceSplitter(first_clause_chars=3)
     assert numbers.feed("It costs 1,000 dollars. ") == ["It costs 1,000 dollars."]
+
+
+def first_phrases(reply: str) -> list[str]:
+    splitter = SentenceSplitter(first_clause_chars=10, first_phrase_words=5)
+    out: list[str] = []
+    for i in range(0, len(reply), 2):  # as tokens arrive
+        out += splitter.feed(reply[i : i + 2])
+    return out + splitter.flush()
+
+
+def test_the_first_piece_may_end_at_a_phrase_boundary_within_a_few_words() -> None:
+    # a comma after two words or more, else before "about", "to", ... after three words
+    assert first_phrases("I'm sorry, I don't have that. Ask me again.")[:2] == [
+        "I'm sorry,",
+        "I don't have that.",
+    ]
+    assert first_phrases("What's a funny joke about a cat? Tell me.")[:2] == [
+        "What's a funny joke",
+        "about a cat?",
+    ]
+    # else after five words; only the first piece is cut early
+    assert first_phrases("The old ships sailed away from home today. Then we went home.") == [
+        "The old ships sailed away",
+        "from home today.",
+        "Then we went home.",
+    ]
+    assert first_phrases("Sure! It costs 1,000 dollars.") == ["Sure!", "It costs 1,000 dollars."]
+    assert first_phrases("今天天气很好我们去公园散步吧。") == ["今天天气很好我们去公园散步吧。"]

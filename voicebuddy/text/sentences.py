@@ -38,6 +38,14 @@ _ABBREVIATIONS = frozenset(
     ]
 )
 _WORD_BEFORE = re.compile(r"([\w.]+)$")
+# Words a spoken phrase often starts with: the reply's first piece may end before one of them.
+_PHRASE_STARTS = frozenset([
+    "to", "about", "for", "with", "and", "but", "or", "because", "that", "which", "who",
+    "when", "if", "so", "in", "on", "at", "of", "from", "like", "as", "than", "while", "since",
+    "until", "into", "by", "after", "before",
+])  # fmt: skip
+_WORD = re.compile(r"\S+(?=\s)")
+_CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
 
 
 class SentenceSplitter:
@@ -46,13 +54,18 @@ class SentenceSplitter:
     `min_chars` keeps very short fragments ("Oh.") together with what follows, so the voice
     does not stutter through tiny clips. With `first_clause_chars`, the reply's first piece
     may end at a comma once it is that long: the voice starts sooner, before the first
-    sentence is complete.
+    sentence is complete. With `first_phrase_words` (English and other spaced scripts), it may
+    also end at a phrase boundary once that many words have come: before a word such as "to"
+    or "about" after at least three words, else after exactly that many words.
     """
 
-    def __init__(self, min_chars: int = 2, first_clause_chars: int = 0) -> None:
+    def __init__(
+        self, min_chars: int = 2, first_clause_chars: int = 0, first_phrase_words: int = 0
+    ) -> None:
         self._buffer = ""
         self._min_chars = min_chars
         self._first_clause_chars = first_clause_chars
+        self._first_phrase_words = first_phrase_words
         self._emitted = 0
 
     def feed(self, piece: str) -> list[str]:
@@ -60,6 +73,8 @@ class SentenceSplitter:
         sentences: list[str] = []
         while True:
             cut = self._find_cut(self._buffer)
+            if cut is None and self._emitted == 0 and self._first_phrase_words:
+                cut = self._phrase_cut(self._buffer)
             if cut is None:
                 break
             sentence, self._buffer = self._buffer[:cut].strip(), self._buffer[cut:]
@@ -103,6 +118,23 @@ class SentenceSplitter:
                     continue
                 if len(text[:end].strip()) >= self._min_chars:
                     return end
+        return None
+
+    def _phrase_cut(self, text: str) -> int | None:
+        """Where the first piece may end early: after a comma that follows two words or more,
+        before a phrase-starting word after three words, else after `first_phrase_words`
+        words; None in CJK text."""
+        if _CJK.search(text):
+            return None
+        words = list(_WORD.finditer(text.lstrip()))
+        offset = len(text) - len(text.lstrip())
+        for k, word in enumerate(words[: self._first_phrase_words + 1]):
+            if k >= 1 and word.group()[-1] in _CLAUSE_ENDS:  # "I'm sorry," is a phrase
+                return offset + word.end()
+            if k >= 3 and word.group().casefold().strip("\"'(") in _PHRASE_STARTS:
+                return offset + word.start()
+        if len(words) > self._first_phrase_words:
+            return offset + words[self._first_phrase_words].start()
         return None
 
     @staticmethod
