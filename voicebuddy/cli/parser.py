@@ -127,8 +127,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     say = command("say", "speak a text")
     say.add_argument("text")
-    say.add_argument("--voice", help="voice id or language tag (see `voicebuddy voices`)")
-    say.add_argument("--rate", type=int, help="words per minute")
+    say.add_argument(
+        "--voice", help="a voice id, a Piper .onnx file or a language tag (see `voicebuddy voices`)"
+    )
+    say.add_argument("--speaker", help="a multi-speaker Piper voice's speaker, name or number")
+    say.add_argument("--rate", type=int, help="words per minute (system voices)")
+    say.add_argument(
+        "--length-scale", type=float, help="a Piper voice's pace: above 1 slower, below 1 faster"
+    )
+    say.add_argument("--volume", type=float, help="loudness, 0.1 to 2 (default 1)")
     say.add_argument("--out", type=Path, help="write a WAV file instead of playing")
 
     chat = command("chat", "a conversation in the terminal")
@@ -189,8 +196,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("--quick", action="store_true", help=argparse.SUPPRESS)
     command("gui", "the desktop window (the default without a command)")
-    command("models", "the models in use, with paths and sizes")
-    command("voices", "the text-to-speech voices of this machine")
+    models = command("models", "the models in use, with paths and sizes")
+    models.add_argument("--json", action="store_true", help="print them as JSON")
+    voices = command("voices", "every voice to speak with: Piper's and the system's")
+    voices.add_argument("--json", action="store_true", help="print them as JSON")
     return parser
 
 
