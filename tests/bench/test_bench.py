@@ -254,6 +254,22 @@ def test_bench_runs_for_real_and_reports_every_figure(tmp_path: Path, ggml_tiny_
     for key in ("stt_overhead_ratio", "tts_first_audio_ms", "peak_rss_mb"):
         assert _positive(data[key]), (key, data[key])
     assert data["voice_to_voice_ms"]["turns"] == 1
+    others = data["voice_to_voice_other_voices"]
+    assert [(o["voice"], o["threads"]) for o in others.values()] == [
+        ("system gmw/en-us", 1),
+        ("piper en_US-joe-medium", 2),
+    ]
+    for other in others.values():
+        assert _positive(other["p50"]) and _positive(other["ratio_in_use_over_this"]), other
+    assert data["models"]["tts_voice"] == "piper en_US-joe-medium"
+    engines = {row["engine"]: row for row in data["tts_engines"]}
+    assert list(engines) == [
+        "piper en_US-joe-medium, 1 thread",
+        "piper en_US-joe-medium, 2 threads",
+        "system gmw/en-us",
+    ]
+    for row in engines.values():
+        assert _positive(row["median_ms"]) and _positive(row["real_time_factor"]), row
     pressing = data["real_pressing"]
     assert pressing["presses"] == 3 and pressing["turns_lost"] == 0, pressing
     assert _positive(pressing["stt_ms_p50"]) and pressing["loops_left"] == 0, pressing

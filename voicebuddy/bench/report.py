@@ -37,6 +37,23 @@ def _pressing_lines(pressing: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _tok(speed: object) -> str:
+    return f"{speed:.0f} tok/s" if isinstance(speed, int | float) else "-"
+
+
+def _engine_lines(rows: list[dict[str, Any]]) -> list[str]:
+    lines = []
+    for row in rows:
+        if "error" in row:
+            lines.append(f"  {row['voice']}: {row['error']}")
+        else:
+            lines.append(
+                f"  {row['engine']:<36} first audio {_ms(row['median_ms'])}, "
+                f"real-time factor {row['real_time_factor']:.3f}"
+            )
+    return lines
+
+
 def render(data: dict[str, Any]) -> str:
     machine, v2v = data["machine"], data["voice_to_voice_ms"]
     lines = [
@@ -54,6 +71,16 @@ def render(data: dict[str, Any]) -> str:
     if long:
         latency = _ms(long["voice_to_voice_ms"])
         lines.append(f"  {long['clip']} ({long['audio_s']:.0f} s of speech): {latency}")
+    others = data.get("voice_to_voice_other_voices", {})
+    if others:
+        lines.append(f"  chat model while speaking: {_tok(v2v.get('llm_tokens_per_s'))}")
+    for other in others.values():
+        threads = f", {other['threads']} threads" if other["voice"].startswith("piper") else ""
+        lines.append(
+            f"  with {other['voice']}{threads}: p50 {_ms(other['p50'])}, p90 {_ms(other['p90'])}"
+            f", chat {_tok(other.get('llm_tokens_per_s'))}; in use / this = "
+            f"{other['ratio_in_use_over_this'] or 0:.3f}"
+        )
     pressing = data.get("real_pressing")
     if pressing:
         lines += ["", *_pressing_lines(pressing)]
@@ -85,6 +112,7 @@ def render(data: dict[str, Any]) -> str:
         f"same output both ways: {'yes' if llm['same_output'] else 'no'})",
         "",
         f"TTS first audio       {_ms(data['tts_first_audio_ms'])} (one sentence, median)",
+        *_engine_lines(data.get("tts_engines", [])),
         f"Peak RSS              {data['peak_rss_mb']:,.0f} MB (after the voice turns)",
         f"Start-up              window {_ms(startup['window'])}, ready {_ms(startup['ready'])} "
         f"(median of {startup['launches']}; {startup['clock']})",

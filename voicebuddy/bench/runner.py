@@ -24,10 +24,12 @@ from voicebuddy.bench.stt_overhead import measure_stt
 from voicebuddy.bench.timed_tts import TimedTTS, load_timed_tts
 from voicebuddy.bench.tts_latency import measure_tts
 from voicebuddy.bench.turns import latency_summary, run_turns
+from voicebuddy.bench.voices import engine_figures, variants, voice_to_voice_with
 from voicebuddy.config import Paths, Settings
 from voicebuddy.conversation import Conversation
 from voicebuddy.engines.llm import LlamaCppChat
 from voicebuddy.engines.stt import WhisperCppSTT
+from voicebuddy.engines.voices import describe
 from voicebuddy.errors import VoiceBuddyError
 from voicebuddy.first_start import character_name
 from voicebuddy.runtime.engines import (
@@ -62,6 +64,12 @@ def repetitions(runs: int, quick: bool) -> Repetitions:
         runs, stt_pairs=10, llm_pairs=8, tts=10, launches=3, long_turn=True, presses=20,
         plain_pairs=20,
     )  # fmt: skip
+
+
+def _ratio(numerator: object, denominator: object) -> float | None:
+    if isinstance(numerator, int | float) and isinstance(denominator, int | float) and denominator:
+        return round(numerator / denominator, 3)
+    return None
 
 
 def _progress(what: str) -> None:
@@ -107,6 +115,12 @@ def run(
     long_clip = jfk if reps.long_turn else None
     turns = run_turns(engines, settings, paths, asked, reps.turns, long_clip, _progress, tts)
     peak_rss = machine.peak_rss_mb()
+    other_voices = {
+        name: voice_to_voice_with(
+            other, engines, settings, paths, character, asked, reps.turns, _progress
+        )
+        for name, other in variants(settings, describe(tts)).items()
+    }
     # The questions, all about as long, so that the STT p99/p50 shows a runaway transcription
     # rather than a longer clip (the window test presses jfk.wav too).
     pressing = run_pressing(
@@ -124,12 +138,14 @@ def run(
     llm = measure_llm(chat, messages, sampling, stops, reps.llm_pairs)
     _progress("TTS")
     tts_result = measure_tts(tts.engine, reps.tts)
+    tts_engines = engine_figures(paths, reps.tts)
     _progress("start-up")
     startup = measure_startup(child_flags, reps.launches)
 
     effective = speech_settings(settings, character)
+    in_use = latency_summary(turns)
     data: dict[str, Any] = {
-        "voice_to_voice_ms": latency_summary(turns),
+        "voice_to_voice_ms": in_use,
         "real_pressing": pressing.as_json(),
         "stt_overhead_ratio": round(stt_results["question"].ratio, 3),
         "stt_overhead": {name: result.as_json() for name, result in stt_results.items()},
@@ -138,8 +154,13 @@ def run(
             "generation": round(llm.ratio("generation_s_per_token"), 3),
         },
         "llm_overhead": llm.as_json(),
+        "voice_to_voice_other_voices": {
+            name: {**other, "ratio_in_use_over_this": _ratio(in_use["p50"], other["p50"])}
+            for name, other in other_voices.items()
+        },
         "tts_first_audio_ms": tts_result["median_ms"],
         "tts": tts_result,
+        "tts_engines": tts_engines,
         "peak_rss_mb": peak_rss,
         "startup_ms": startup,
         "machine": {**about, "load_average_at_end": machine.load_average()},
@@ -147,7 +168,7 @@ def run(
         "models": {
             "llm": {"name": chat.name, **machine.file_info(resolve_llm_path(settings))},
             "stt": {"name": stt_model_name(effective), **machine.file_info(stt.model_path)},
-            "tts_voice": tts.voice_id,
+            "tts_voice": describe(tts),
             "character": character.name,
         },
         "repetitions": asdict(reps),

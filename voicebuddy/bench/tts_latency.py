@@ -26,5 +26,6 @@ def measure_tts(tts: TextToSpeech, repeats: int, sentence: str = SENTENCE) -> di
         "runs": len(times),
         "sentence": sentence,
         "audio_s": round(clip.duration_s, 3),
+        "real_time_factor": round(median(times) / 1000 / clip.duration_s, 3),
         "voice": tts.voice_id,
     }

@@ -146,6 +146,7 @@ def stage_summary(turns: Sequence[TurnRecord]) -> dict[str, dict[str, float]]:
 def latency_summary(report: TurnsReport) -> dict[str, object]:
     latencies = report.latencies()
     errors = [word_error_rate(t.said, t.transcript) for t in report.warm if not t.error]
+    speeds = [t.tokens_per_s for t in report.warm if t.tokens_per_s]
     if not latencies:
         raise VoiceBuddyError(
             "bench_no_latency", "No turn of the bench produced spoken audio to measure."
@@ -158,6 +159,7 @@ def latency_summary(report: TurnsReport) -> dict[str, object]:
         "failed_turns": sum(1 for t in [report.cold, *report.warm] if t.error),
         "conversation_restarts": report.restarts,
         "transcript_wer_mean": round(sum(errors) / len(errors), 3) if errors else None,
+        "llm_tokens_per_s": round(median(speeds), 1) if speeds else None,
         "stages": stage_summary([t for t in report.warm if t.voice_to_voice_ms is not None]),
         "long_utterance": report.long.as_json() if report.long else None,
         "cold_turn": report.cold.as_json(),
