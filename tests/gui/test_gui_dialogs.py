@@ -55,7 +55,17 @@ CHOICES = SettingsChoices(
         AudioDevice(3, "USB Headset", 48000, 2, False),
     ],
     voices=[
-        Voice("gmw/en-us", "English (America)", ("en-us",)),
+        Voice(
+            "en_US-amyben-medium",
+            "amyben (en_US)",
+            ("en_US", "en"),
+            engine="piper",
+            quality="medium",
+            speakers=("amy", "ben"),
+            path="/voices/en_US-amyben-medium.onnx",
+        ),
+        Voice("en_US-joe-medium", "joe (en_US)", ("en_US", "en"), engine="piper"),
+        Voice("gmw/en-us", "English (America)", ("en-us",), engine="system"),
         Voice("gmw/de", "German", ("de",)),
         Voice("sit/cmn", "Chinese (Mandarin)", ("cmn",)),
     ],
@@ -126,9 +136,9 @@ def test_settings_round_trip(
     dialog.language.setCurrentIndex(dialog.language.findData("de"))
     dialog.input_device.setCurrentIndex(dialog.input_device.findText("USB Headset"))
     dialog.output_device.setCurrentIndex(dialog.output_device.findText("USB Headset"))
-    dialog.voice.setCurrentIndex(dialog.voice.findData("gmw/de"))
-    dialog.rate.setValue(200)
-    dialog.speak_replies.setChecked(False)
+    dialog.speech.voice.setCurrentIndex(dialog.speech.voice.findData("gmw/de"))
+    dialog.speech.rate.setValue(200)
+    dialog.speech.speak_replies.setChecked(False)
     dialog.hold_key.setKeySequence(QKeySequence("F9"))
     dialog.user_name.setText("  Ada ")
     screenshot(dialog, "settings-models")
@@ -165,11 +175,157 @@ def test_defaults_and_unknown_choices_survive(qtbot: QtBot) -> None:
     qtbot.addWidget(dialog)
     assert dialog.input_device.currentText() == "Unplugged Mic (not connected)"
     assert dialog.output_device.currentText() == "System default"
-    assert dialog.rate.text() == "Voice default"
+    assert dialog.speech.rate.text() == "Voice default"
+    assert dialog.speech.pace.text() == "Voice default"
+    assert dialog.speech.voice.currentText() == "missing/voice (not installed)"
     result = dialog.result_settings()
     assert result.audio.input_device == "Unplugged Mic"
     assert result.audio.output_device == ""
     assert (result.tts.voice, result.tts.rate) == ("missing/voice", 0)
+
+
+def piper_voice_file(folder: Path, name: str, speakers: tuple[str, ...] = ()) -> Path:
+    """A Piper voice as far as its config goes (the model is never loaded here)."""
+    model = folder / f"{name}.onnx"
+    model.write_bytes(b"not loaded")
+    config = {
+        "audio": {"sample_rate": 22050, "quality": "low"},
+        "espeak": {"voice": "en-us"},
+        "language": {"code": "en_US"},
+        "num_symbols": 256,
+        "num_speakers": max(len(speakers), 1),
+        "speaker_id_map": {speaker: i for i, speaker in enumerate(speakers)},
+        "phoneme_id_map": {"_": [0]},
+    }
+    (folder / f"{name}.onnx.json").write_text(json.dumps(config), encoding="utf-8")
+    return model
+
+
+def test_voices_say_which_engine_speaks(
+    settings_dialog: tuple[SettingsDialog, Settings, Settings],
+) -> None:
+    voice = settings_dialog[0].speech.voice
+    texts = [voice.itemText(i) for i in range(voice.count())]
+    assert texts[:4] == [
+        "Character's voice (or the default)",
+        "amyben (en_US) — natural (Piper)",
+        "joe (en_US) — natural (Piper)",
+        "English (America) — system",
+    ]
+    tip = voice.itemData(1, Qt.ItemDataRole.ToolTipRole)
+    assert tip.splitlines() == [
+        "en_US-amyben-medium: en_US, en",
+        "Quality: medium",
+        "Speakers: 2",
+        "/voices/en_US-amyben-medium.onnx",
+    ]
+    assert voice.itemData(3, Qt.ItemDataRole.ToolTipRole) == "gmw/en-us: en-us"
+
+
+def test_a_voice_with_speakers_offers_them(
+    settings_dialog: tuple[SettingsDialog, Settings, Settings],
+) -> None:
+    dialog = settings_dialog[0]
+    speech = dialog.speech
+    assert not speech.speaker.isEnabled(), "the character's voice: no speakers to choose"
+
+    speech.voice.setCurrentIndex(speech.voice.findData("en_US-amyben-medium"))
+    assert speech.speaker.isEnabled()
+    assert [speech.speaker.itemText(i) for i in range(speech.speaker.count())] == ["amy", "ben"]
+    assert speech.speaker.currentText() == "", "empty: the voice's default speaker"
+    speech.speaker.setCurrentIndex(1)
+    result = dialog.result_settings()
+    assert (result.tts.voice, result.tts.speaker) == ("en_US-amyben-medium", "ben")
+
+    speech.voice.setCurrentIndex(speech.voice.findData("gmw/de"))
+    assert not speech.speaker.isEnabled()
+    assert dialog.result_settings().tts.speaker == ""
+
+    speech.voice.setCurrentIndex(speech.voice.findData("en_US-amyben-medium"))
+    assert speech.speaker.currentText() == ""
+    speech.speaker.setEditText(" 1 ")  # by number
+    assert dialog.result_settings().tts.speaker == "1"
+
+
+def test_pace_volume_and_speaker_round_trip(qtbot: QtBot) -> None:
+    settings = Settings()
+    settings.tts.voice = "en_US-amyben-medium"
+    settings.tts.speaker = "amy"
+    settings.tts.length_scale = 1.25
+    settings.tts.volume = 0.75
+    dialog = SettingsDialog(settings, CHOICES)
+    qtbot.addWidget(dialog)
+    speech = dialog.speech
+    assert speech.speaker.currentText() == "amy"
+    assert (speech.pace.value(), speech.volume.value()) == (1.25, 0.75)
+    assert dialog.result_settings() == settings
+
+    speech.pace.setValue(0.9)
+    speech.volume.setValue(1.5)
+    result = dialog.result_settings()
+    assert (result.tts.length_scale, result.tts.volume) == (0.9, 1.5)
+
+    speech.pace.setValue(speech.pace.minimum())
+    assert speech.pace.text() == "Voice default"
+    assert dialog.result_settings().tts.length_scale == 0.0
+    speech.pace.stepUp()
+    assert dialog.result_settings().tts.length_scale == 0.25, "the default, then the slowest"
+
+
+def test_the_voice_file_button_adds_and_selects_the_file(
+    qtbot: QtBot,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    settings_dialog: tuple[SettingsDialog, Settings, Settings],
+) -> None:
+    dialog = settings_dialog[0]
+    speech = dialog.speech
+    model = piper_voice_file(tmp_path, "en_US-duo-low", speakers=("cy", "dee"))
+    chosen = [str(model), "", str(model)]
+    filters: list[str] = []
+
+    def open_file(*args: Any, **kwargs: Any) -> tuple[str, str]:
+        filters.append(str(args[3]))
+        return chosen.pop(0), ""
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", open_file)
+    count = speech.voice.count()
+    qtbot.mouseClick(speech.voice_file_button, Qt.MouseButton.LeftButton)
+
+    assert filters == ["Piper voices (*.onnx)"]
+    assert speech.voice.count() == count + 1
+    assert speech.voice.currentText() == "en_US-duo-low.onnx — natural (Piper)"
+    assert speech.voice.currentData() == str(model)
+    assert speech.speaker.isEnabled(), "the file's config names two speakers"
+    assert [speech.speaker.itemText(i) for i in range(speech.speaker.count())] == ["cy", "dee"]
+    assert dialog.result_settings().tts.voice == str(model)
+
+    speech.voice.setCurrentIndex(0)
+    qtbot.mouseClick(speech.voice_file_button, Qt.MouseButton.LeftButton)  # cancelled
+    assert speech.voice.currentIndex() == 0
+    qtbot.mouseClick(speech.voice_file_button, Qt.MouseButton.LeftButton)  # chosen again
+    assert speech.voice.count() == count + 1, "a file is listed once"
+    assert dialog.result_settings().tts.voice == str(model)
+
+
+def test_a_voice_file_setting_shows_the_file_name(qtbot: QtBot, tmp_path: Path) -> None:
+    model = tmp_path / "my-voice.onnx"
+    model.write_bytes(b"no config beside it")
+    settings = Settings()
+    settings.tts.voice = str(model)
+    dialog = SettingsDialog(settings, CHOICES)
+    qtbot.addWidget(dialog)
+    voice = dialog.speech.voice
+    assert voice.currentText() == "my-voice.onnx — natural (Piper)"
+    assert voice.currentData() == str(model)
+    assert str(model) in voice.itemData(voice.currentIndex(), Qt.ItemDataRole.ToolTipRole)
+    assert dialog.result_settings().tts.voice == str(model)
+
+    settings.tts.voice = str(tmp_path / "gone.onnx")
+    dialog = SettingsDialog(settings, CHOICES)
+    qtbot.addWidget(dialog)
+    assert dialog.speech.voice.currentText() == f"{tmp_path / 'gone.onnx'} (not installed)"
+    assert dialog.result_settings().tts.voice == str(tmp_path / "gone.onnx")
 
 
 def test_hold_key_drops_modifiers(
@@ -194,7 +350,9 @@ def test_every_settings_field_has_a_tooltip(
     fields = [
         dialog.llm_model, dialog.lora, dialog.gpu_layers, dialog.context_size,
         dialog.whisper_model, dialog.language, dialog.input_device, dialog.output_device,
-        dialog.voice, dialog.rate, dialog.speak_replies, dialog.hold_key, dialog.user_name,
+        dialog.speech.voice, dialog.speech.voice_file_button, dialog.speech.speaker,
+        dialog.speech.pace, dialog.speech.rate, dialog.speech.volume, dialog.speech.speak_replies,
+        dialog.hold_key, dialog.user_name,
         dialog.temperature, dialog.top_p, dialog.repeat_penalty, dialog.max_reply_tokens,
     ]  # fmt: skip
     assert all(widget.toolTip() for widget in fields)

@@ -39,14 +39,10 @@ from PySide6.QtWidgets import (
 from voicebuddy.audio.playback import AudioDevice
 from voicebuddy.config import Settings
 from voicebuddy.engines.tts import Voice
+from voicebuddy.gui.form import combo_data, form_row, select_data, start_dir
 from voicebuddy.gui.i18n import CHINESE, ENGLISH, arg
+from voicebuddy.gui.voice_settings import SpeechOutputGroup
 from voicebuddy.models.defaults import STT_MODEL_NAMES
-
-RATE_MIN = 80
-RATE_MAX = 450
-# The rate spin box's minimum shows "Voice default" and stands for rate 0, so that the
-# arrows go straight from the default to 80 words/minute without the meaningless 1..79.
-_RATE_DEFAULT_SLOT = RATE_MIN - 1
 
 
 @dataclass(frozen=True)
@@ -75,6 +71,7 @@ class PathField(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.edit, 1)
         layout.addWidget(self.button)
+        self.setFocusProxy(self.edit)
 
     def text(self) -> str:
         return self.edit.text().strip()
@@ -135,26 +132,6 @@ def language_label(code: str) -> str:
     return f"{name} ({code})"
 
 
-def _start_dir(current: str) -> str:
-    path = Path(current).expanduser() if current else Path.home()
-    return str(path if path.is_dir() else path.parent)
-
-
-def _select_data(combo: QComboBox, value: str, missing_label: str) -> None:
-    """Select the item whose data is `value`, adding it (labelled) if the list lacks it, so a
-    setting for an unplugged device or an uninstalled voice survives a round trip."""
-    index = combo.findData(value)
-    if index < 0:
-        combo.addItem(missing_label, value)
-        index = combo.count() - 1
-    combo.setCurrentIndex(index)
-
-
-def _combo_data(combo: QComboBox) -> str:
-    data = combo.currentData()
-    return data if isinstance(data, str) else ""
-
-
 class SettingsDialog(QDialog):
     def __init__(
         self, settings: Settings, choices: SettingsChoices, parent: QWidget | None = None
@@ -205,7 +182,7 @@ class SettingsDialog(QDialog):
 
         llm = QGroupBox(self.tr("Language model"))
         form = QFormLayout(llm)
-        _row(
+        form_row(
             form,
             self.tr("&Model file:"),
             self.llm_model,
@@ -213,7 +190,7 @@ class SettingsDialog(QDialog):
                 "A GGUF chat model for llama.cpp. Leave empty to use the bundled default model."
             ),
         )
-        _row(
+        form_row(
             form,
             self.tr("&LoRA adapter:"),
             self.lora,
@@ -221,7 +198,7 @@ class SettingsDialog(QDialog):
                 "Optional LoRA adapter (GGUF) applied on top of the model. Leave empty for none."
             ),
         )
-        _row(
+        form_row(
             form,
             self.tr("&GPU layers:"),
             self.gpu_layers,
@@ -230,7 +207,7 @@ class SettingsDialog(QDialog):
                 '"All layers" (-1) offloads everything. Ignored without a GPU build.'
             ),
         )
-        _row(
+        form_row(
             form,
             self.tr("&Context size:"),
             self.context_size,
@@ -265,12 +242,12 @@ class SettingsDialog(QDialog):
             'The Whisper model: "auto" uses tiny.en for English and base for other '
             "languages; or a name, a whisper.cpp .bin file, or a faster-whisper folder."
         )
-        _row(form, self.tr("&Whisper model:"), whisper_row, whisper_tip, self.whisper_model)
+        form_row(form, self.tr("&Whisper model:"), whisper_row, whisper_tip, self.whisper_model)
         self.whisper_model.setToolTip(whisper_tip)
         whisper_browse.setToolTip(
             self.tr("Choose a whisper.cpp .bin file or a faster-whisper folder.")
         )
-        _row(
+        form_row(
             form,
             self.tr("Lan&guage:"),
             self.language,
@@ -293,13 +270,13 @@ class SettingsDialog(QDialog):
                 combo.addItem(device.name, device.name)
         device_group = QGroupBox(self.tr("Devices"))
         form = QFormLayout(device_group)
-        _row(
+        form_row(
             form,
             self.tr("&Microphone:"),
             self.input_device,
             self.tr('The device to record from. "System default" follows the system\'s choice.'),
         )
-        _row(
+        form_row(
             form,
             self.tr("S&peaker:"),
             self.output_device,
@@ -308,51 +285,7 @@ class SettingsDialog(QDialog):
             ),
         )
 
-        self.voice = QComboBox()
-        self.voice.addItem(self.tr("Character's voice (or the default)"), "")
-        for voice in self._choices.voices:
-            self.voice.addItem(voice.name, voice.id)
-            if voice.languages:
-                self.voice.setItemData(
-                    self.voice.count() - 1,
-                    f"{voice.id}: {', '.join(voice.languages)}",
-                    Qt.ItemDataRole.ToolTipRole,
-                )
-        self.rate = QSpinBox()
-        self.rate.setRange(_RATE_DEFAULT_SLOT, RATE_MAX)
-        self.rate.setSpecialValueText(self.tr("Voice default"))
-        self.rate.setSuffix(self.tr(" words/min"))
-        self.speak_replies = QCheckBox(self.tr("Read replies aloud"))
-        speech = QGroupBox(self.tr("Speech output"))
-        form = QFormLayout(speech)
-        _row(
-            form,
-            self.tr("&Voice:"),
-            self.voice,
-            self.tr(
-                "The text-to-speech voice. The first entry uses the character's own voice, "
-                "or the system's default voice if the character has none."
-            ),
-        )
-        _row(
-            form,
-            self.tr("&Rate:"),
-            self.rate,
-            arg(
-                self.tr(
-                    "Speaking speed in words per minute (%1–%2); "
-                    '"Voice default" keeps the voice\'s own speed.'
-                ),
-                RATE_MIN,
-                RATE_MAX,
-            ),
-        )
-        _row(
-            form,
-            "",
-            self.speak_replies,
-            self.tr("Speak each reply as it is written. When off, replies are only shown."),
-        )
+        self.speech = SpeechOutputGroup(self._choices.voices)
 
         self.hold_key = QKeySequenceEdit()
         self.hold_key.setMaximumSequenceLength(1)
@@ -360,7 +293,7 @@ class SettingsDialog(QDialog):
         self.hold_key.keySequenceChanged.connect(self._single_key)
         talk = QGroupBox(self.tr("Push to talk"))
         form = QFormLayout(talk)
-        _row(
+        form_row(
             form,
             self.tr("&Hold-to-talk key:"),
             self.hold_key,
@@ -370,7 +303,7 @@ class SettingsDialog(QDialog):
             ),
         )
         self.keep_microphone_open = QCheckBox(self.tr("Keep the microphone &open"))
-        _row(
+        form_row(
             form,
             "",
             self.keep_microphone_open,
@@ -380,13 +313,13 @@ class SettingsDialog(QDialog):
             ),
         )
         self.press_interrupts = QCheckBox(self.tr("Pressing the key &interrupts the character"))
-        _row(
+        form_row(
             form,
             "",
             self.press_interrupts,
             self.tr("While the character thinks or speaks, a press stops it and listens."),
         )
-        return _tab(device_group, speech, talk, self._hands_free_group())
+        return _tab(device_group, self.speech, talk, self._hands_free_group())
 
     def _hands_free_group(self) -> QGroupBox:
         self.end_pause = QSpinBox()
@@ -400,13 +333,13 @@ class SettingsDialog(QDialog):
         self.wake_phrase = QCheckBox(self.tr("Answer only after “Hey <name>”"))
         group = QGroupBox(self.tr("Hands-free (Conversation ▸ Hands-free)"))
         form = QFormLayout(group)
-        _row(
+        form_row(
             form,
             self.tr("&End of speech after:"),
             self.end_pause,
             self.tr("How long a pause ends what you say. Longer lets you think mid-sentence."),
         )
-        _row(
+        form_row(
             form,
             self.tr("&Sound comes from:"),
             self.duplex,
@@ -415,8 +348,8 @@ class SettingsDialog(QDialog):
                 "counts sound clearly louder than that echo as you."
             ),
         )
-        _row(form, "", self.barge_in, self.tr("Stop the reply as soon as you start talking."))
-        _row(
+        form_row(form, "", self.barge_in, self.tr("Stop the reply as soon as you start talking."))
+        form_row(
             form,
             "",
             self.wake_phrase,
@@ -429,7 +362,7 @@ class SettingsDialog(QDialog):
         self.user_name.setMaxLength(60)
         you = QGroupBox(self.tr("You"))
         form = QFormLayout(you)
-        _row(
+        form_row(
             form,
             self.tr("Your &name:"),
             self.user_name,
@@ -445,7 +378,7 @@ class SettingsDialog(QDialog):
         self.max_reply_tokens.setSuffix(self.tr(" tokens"))
         replies = QGroupBox(self.tr("Replies"))
         form = QFormLayout(replies)
-        _row(
+        form_row(
             form,
             self.tr("&Temperature:"),
             self.temperature,
@@ -454,7 +387,7 @@ class SettingsDialog(QDialog):
                 "higher is more varied and creative."
             ),
         )
-        _row(
+        form_row(
             form,
             self.tr("Top-&p:"),
             self.top_p,
@@ -463,13 +396,13 @@ class SettingsDialog(QDialog):
                 "this are considered. 1.0 turns it off."
             ),
         )
-        _row(
+        form_row(
             form,
             self.tr("Repeat &penalty:"),
             self.repeat_penalty,
             self.tr("Discourages repeating the same words; 1.0 turns it off."),
         )
-        _row(
+        form_row(
             form,
             self.tr("Ma&x reply length:"),
             self.max_reply_tokens,
@@ -490,7 +423,7 @@ class SettingsDialog(QDialog):
         self.ui_language_note.setEnabled(False)
         window = QGroupBox(self.tr("Window"))
         form = QFormLayout(window)
-        _row(
+        form_row(
             form,
             self.tr("Lan&guage:"),
             self.ui_language,
@@ -511,21 +444,16 @@ class SettingsDialog(QDialog):
         self.context_size.setValue(settings.llm.context_size)
         self.whisper_model.setCurrentText(settings.stt.model or "auto")
         language = settings.stt.language
-        _select_data(self.language, language, language_label(language))
+        select_data(self.language, language, language_label(language))
         for combo, device in (
             (self.input_device, settings.audio.input_device),
             (self.output_device, settings.audio.output_device),
         ):
-            _select_data(combo, device, arg(self.tr("%1 (not connected)"), device))
-        _select_data(
-            self.voice, settings.tts.voice, arg(self.tr("%1 (not installed)"), settings.tts.voice)
-        )
-        rate = settings.tts.rate
-        self.rate.setValue(_RATE_DEFAULT_SLOT if rate <= 0 else max(rate, RATE_MIN))
-        self.speak_replies.setChecked(settings.tts.speak_replies)
+            select_data(combo, device, arg(self.tr("%1 (not connected)"), device))
+        self.speech.load(settings.tts)
         self.hold_key.setKeySequence(QKeySequence.fromString(settings.chat.hold_key))
         self.end_pause.setValue(settings.listen.end_pause_ms)
-        _select_data(self.duplex, settings.listen.duplex, settings.listen.duplex)
+        select_data(self.duplex, settings.listen.duplex, settings.listen.duplex)
         self.barge_in.setChecked(settings.listen.barge_in)
         self.keep_microphone_open.setChecked(settings.listen.keep_microphone_open)
         self.press_interrupts.setChecked(settings.listen.press_interrupts)
@@ -535,7 +463,7 @@ class SettingsDialog(QDialog):
         self.top_p.setValue(settings.llm.top_p)
         self.repeat_penalty.setValue(settings.llm.repeat_penalty)
         self.max_reply_tokens.setValue(settings.llm.max_reply_tokens)
-        _select_data(self.ui_language, settings.ui.language, settings.ui.language)
+        select_data(self.ui_language, settings.ui.language, settings.ui.language)
 
     def hold_key_text(self) -> str:
         """The hold-to-talk key as QKeySequence portable text ("" if none is set)."""
@@ -544,7 +472,6 @@ class SettingsDialog(QDialog):
     def result_settings(self) -> Settings:
         """A new Settings with the values shown in the dialog."""
         base = copy.deepcopy(self._original)
-        rate = self.rate.value()
         return dataclasses.replace(
             base,
             llm=dataclasses.replace(
@@ -561,29 +488,24 @@ class SettingsDialog(QDialog):
             stt=dataclasses.replace(
                 base.stt,
                 model=self.whisper_model.currentText().strip() or "auto",
-                language=_combo_data(self.language),
+                language=combo_data(self.language),
             ),
-            tts=dataclasses.replace(
-                base.tts,
-                voice=_combo_data(self.voice),
-                rate=0 if rate == _RATE_DEFAULT_SLOT else rate,
-                speak_replies=self.speak_replies.isChecked(),
-            ),
+            tts=self.speech.tts_settings(base.tts),
             audio=dataclasses.replace(
                 base.audio,
-                input_device=_combo_data(self.input_device),
-                output_device=_combo_data(self.output_device),
+                input_device=combo_data(self.input_device),
+                output_device=combo_data(self.output_device),
             ),
             chat=dataclasses.replace(
                 base.chat,
                 user_name=self.user_name.text().strip(),
                 hold_key=self.hold_key_text(),
             ),
-            ui=dataclasses.replace(base.ui, language=_combo_data(self.ui_language)),
+            ui=dataclasses.replace(base.ui, language=combo_data(self.ui_language)),
             listen=dataclasses.replace(
                 base.listen,
                 end_pause_ms=self.end_pause.value(),
-                duplex=_combo_data(self.duplex),
+                duplex=combo_data(self.duplex),
                 barge_in=self.barge_in.isChecked(),
                 wake_phrase=self.wake_phrase.isChecked(),
                 keep_microphone_open=self.keep_microphone_open.isChecked(),
@@ -657,7 +579,7 @@ class SettingsDialog(QDialog):
         path, _ = QFileDialog.getOpenFileName(
             self,
             self.tr("Choose a GGUF file"),
-            _start_dir(current),
+            start_dir(current),
             self.tr("GGUF models (*.gguf);;All files (*)"),
         )
         return path or None
@@ -666,7 +588,7 @@ class SettingsDialog(QDialog):
         path, _ = QFileDialog.getOpenFileName(
             self,
             self.tr("Choose a whisper.cpp model"),
-            _start_dir(self.whisper_model.currentText().strip()),
+            start_dir(self.whisper_model.currentText().strip()),
             self.tr("whisper.cpp models (*.bin);;All files (*)"),
         )
         if path:
@@ -676,26 +598,10 @@ class SettingsDialog(QDialog):
         path = QFileDialog.getExistingDirectory(
             self,
             self.tr("Choose a faster-whisper model folder"),
-            _start_dir(self.whisper_model.currentText().strip()),
+            start_dir(self.whisper_model.currentText().strip()),
         )
         if path:
             self.whisper_model.setCurrentText(path)
-
-
-def _row(
-    form: QFormLayout, label: str, widget: QWidget, tip: str, buddy: QWidget | None = None
-) -> None:
-    """Add a labelled row; the label's mnemonic focuses `buddy` (default: the widget)."""
-    widget.setToolTip(tip)
-    if not label:
-        form.addRow(widget)
-        return
-    caption = QLabel(label)
-    if buddy is None:
-        buddy = widget.edit if isinstance(widget, PathField) else widget
-    caption.setBuddy(buddy)
-    caption.setToolTip(tip)
-    form.addRow(caption, widget)
 
 
 def _double_spin(minimum: float, maximum: float, step: float) -> QDoubleSpinBox:

@@ -911,46 +911,6 @@ The previous models stay in use.</source>
         <translation>用于播放回复的设备。“系统默认”跟随系统的选择。</translation>
     </message>
     <message>
-        <source>Character&apos;s voice (or the default)</source>
-        <translation>角色的声音（或默认声音）</translation>
-    </message>
-    <message>
-        <source>Voice default</source>
-        <translation>默认语速</translation>
-    </message>
-    <message>
-        <source> words/min</source>
-        <translation> 词/分钟</translation>
-    </message>
-    <message>
-        <source>Read replies aloud</source>
-        <translation>朗读回复</translation>
-    </message>
-    <message>
-        <source>Speech output</source>
-        <translation>语音输出</translation>
-    </message>
-    <message>
-        <source>&amp;Voice:</source>
-        <translation>声音(&amp;V)：</translation>
-    </message>
-    <message>
-        <source>The text-to-speech voice. The first entry uses the character&apos;s own voice, or the system&apos;s default voice if the character has none.</source>
-        <translation>文字转语音所用的声音。第一项使用角色自己的声音；角色没有指定声音时使用系统默认声音。</translation>
-    </message>
-    <message>
-        <source>&amp;Rate:</source>
-        <translation>语速(&amp;R)：</translation>
-    </message>
-    <message>
-        <source>Speaking speed in words per minute (%1–%2); &quot;Voice default&quot; keeps the voice&apos;s own speed.</source>
-        <translation>说话速度，单位为每分钟词数（%1–%2）；“默认语速”保持该声音本身的速度。</translation>
-    </message>
-    <message>
-        <source>Speak each reply as it is written. When off, replies are only shown.</source>
-        <translation>边生成边朗读每条回复。关闭后回复只显示，不朗读。</translation>
-    </message>
-    <message>
         <source>Push to talk</source>
         <translation>按键说话</translation>
     </message>
@@ -1095,10 +1055,6 @@ The previous models stay in use.</source>
         <translation>%1（未连接）</translation>
     </message>
     <message>
-        <source>%1 (not installed)</source>
-        <translation>%1（未安装）</translation>
-    </message>
-    <message>
         <source>The language model file %1 does not exist.</source>
         <translation>语言模型文件 %1 不存在。</translation>
     </message>
@@ -1137,6 +1093,113 @@ The previous models stay in use.</source>
     <message>
         <source>Choose a faster-whisper model folder</source>
         <translation>选择 faster-whisper 模型文件夹</translation>
+    </message>
+</context>
+<context>
+    <name>SpeechOutputGroup</name>
+    <message>
+        <source>Speech output</source>
+        <translation>语音输出</translation>
+    </message>
+    <message>
+        <source>Character&apos;s voice (or the default)</source>
+        <translation>角色的声音（或默认声音）</translation>
+    </message>
+    <message>
+        <source>Voice &amp;file…</source>
+        <translation>声音文件(&amp;F)…</translation>
+    </message>
+    <message>
+        <source>Use a Piper voice file (.onnx, with its .onnx.json beside it).</source>
+        <translation>使用 Piper 声音文件（.onnx，旁边需有对应的 .onnx.json）。</translation>
+    </message>
+    <message>
+        <source>The voice&apos;s default speaker</source>
+        <translation>该声音的默认说话人</translation>
+    </message>
+    <message>
+        <source>Voice default</source>
+        <translation>默认语速</translation>
+    </message>
+    <message>
+        <source> words/min</source>
+        <translation> 词/分钟</translation>
+    </message>
+    <message>
+        <source>Read replies aloud</source>
+        <translation>朗读回复</translation>
+    </message>
+    <message>
+        <source>The text-to-speech voice. Natural (Piper) voices sound like a person; system voices speak more languages. The first entry uses the character&apos;s own voice, or the default voice of its language if the character has none.</source>
+        <translation>文字转语音所用的声音。自然（Piper）声音听起来像真人；系统声音支持更多语言。第一项使用角色自己的声音；角色没有指定声音时，使用其语言的默认声音。</translation>
+    </message>
+    <message>
+        <source>&amp;Voice:</source>
+        <translation>声音(&amp;V)：</translation>
+    </message>
+    <message>
+        <source>Voice spea&amp;ker:</source>
+        <translation>说话人(&amp;K)：</translation>
+    </message>
+    <message>
+        <source>Natural voices with several speakers: who speaks, by name or number. Empty uses the voice&apos;s default speaker.</source>
+        <translation>有多个说话人的自然声音：由谁来说，填名字或编号。留空则使用该声音的默认说话人。</translation>
+    </message>
+    <message>
+        <source>Pa&amp;ce (natural voices):</source>
+        <translation>语速(&amp;C)（自然声音）：</translation>
+    </message>
+    <message>
+        <source>How slowly natural (Piper) voices speak (%1–%2): above 1 is slower, below 1 faster. &quot;Voice default&quot; keeps the voice&apos;s own pace.</source>
+        <translation>自然（Piper）声音说话的快慢（%1–%2）：大于 1 更慢，小于 1 更快。“默认语速”保持该声音本身的语速。</translation>
+    </message>
+    <message>
+        <source>&amp;Rate (system voices):</source>
+        <translation>语速(&amp;R)（系统声音）：</translation>
+    </message>
+    <message>
+        <source>Speaking speed of system voices in words per minute (%1–%2); &quot;Voice default&quot; keeps the voice&apos;s own speed.</source>
+        <translation>系统声音的说话速度，单位为每分钟词数（%1–%2）；“默认语速”保持该声音本身的速度。</translation>
+    </message>
+    <message>
+        <source>Vo&amp;lume:</source>
+        <translation>音量(&amp;L)：</translation>
+    </message>
+    <message>
+        <source>Loudness of the spoken replies: 1 as the voice gives it, %1 to %2.</source>
+        <translation>朗读回复的响度：1 为声音原本的音量，范围 %1 到 %2。</translation>
+    </message>
+    <message>
+        <source>Speak each reply as it is written. When off, replies are only shown.</source>
+        <translation>边生成边朗读每条回复。关闭后回复只显示，不朗读。</translation>
+    </message>
+    <message>
+        <source>%1 (not installed)</source>
+        <translation>%1（未安装）</translation>
+    </message>
+    <message>
+        <source>%1 — natural (Piper)</source>
+        <translation>%1 — 自然（Piper）</translation>
+    </message>
+    <message>
+        <source>%1 — system</source>
+        <translation>%1 — 系统</translation>
+    </message>
+    <message>
+        <source>Quality: %1</source>
+        <translation>质量：%1</translation>
+    </message>
+    <message>
+        <source>Speakers: %1</source>
+        <translation>说话人数：%1</translation>
+    </message>
+    <message>
+        <source>Choose a Piper voice</source>
+        <translation>选择 Piper 声音</translation>
+    </message>
+    <message>
+        <source>Piper voices (*.onnx)</source>
+        <translation>Piper 声音 (*.onnx)</translation>
     </message>
 </context>
 <context>
