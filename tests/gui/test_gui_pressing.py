@@ -119,15 +119,17 @@ class App:
         time.sleep(0.5)
 
     def listening(self) -> bool:
-        """Whether a recording stream is open on the sound server (the app's warm microphone)."""
+        """Whether the app has its recording stream open on the sound server (its warm
+        microphone, opened once the models are loaded). Only the app's own stream counts: a
+        stream another test left behind would let the first press land while it loads."""
         listed = subprocess.run(
-            ["pactl", "list", "short", "source-outputs"],
+            ["pactl", "list", "source-outputs"],
             env=self.env,
             capture_output=True,
             text=True,
             timeout=10,
         )
-        return bool(listed.stdout.strip())
+        return f'application.process.id = "{self.process.pid}"' in listed.stdout
 
     def messages(self) -> list[tuple[str, str]]:
         store = Store(self.store_file)
