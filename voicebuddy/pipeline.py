@@ -307,17 +307,18 @@ class VoicePipeline:
         reply_parts: list[str] = []
         sentences: list[str] = []
 
-        spoken: list[int] = []
+        waited_for_first_clip = False
 
         def hand_on(new: list[str]) -> None:
+            nonlocal waited_for_first_clip
             for sentence in new:
                 index = len(sentences)
                 sentences.append(sentence)
                 self.emit(SentenceReady(turn_id=turn_id, index=index, text=sentence))
-                if speaker is not None and speaker.say(index, sentence):
-                    spoken.append(index)
-                    if len(spoken) == 1:
-                        speaker.wait_first_clip(self.options.first_clip_wait_s)
+                spoken = speaker is not None and speaker.say(index, sentence)
+                if speaker is not None and spoken and not waited_for_first_clip:
+                    waited_for_first_clip = True
+                    speaker.wait_first_clip(self.options.first_clip_wait_s)
 
         def take(piece: str) -> None:
             if piece:

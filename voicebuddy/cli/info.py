@@ -24,16 +24,19 @@ from voicebuddy.runtime.engines import (
 
 
 def say(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
-    from voicebuddy.engines.voices import VoiceRequest, open_voice, voice_folders
+    import dataclasses
 
-    tts = settings.tts
-    request = VoiceRequest(
-        voice=args.voice or tts.voice,
-        speaker=args.speaker if args.speaker is not None else tts.speaker,
-        rate=args.rate or tts.rate,
-        length_scale=args.length_scale or tts.length_scale,
-        volume=args.volume if args.volume is not None else tts.volume,
-        threads=tts.threads or 1,
+    from voicebuddy.engines.voices import open_voice, voice_folders
+    from voicebuddy.runtime.engines import voice_request
+
+    request = voice_request(settings, None)
+    request = dataclasses.replace(
+        request,
+        voice=args.voice or request.voice,
+        speaker=args.speaker if args.speaker is not None else request.speaker,
+        rate=args.rate or request.rate,
+        length_scale=args.length_scale or request.length_scale,
+        volume=args.volume if args.volume is not None else request.volume,
     )
     clip = open_voice(request, voice_folders(paths.data_dir)).synthesize(args.text)
     if args.out is not None:
@@ -107,7 +110,7 @@ def models(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
     engines = Engines(settings, paths)
     tts = engines.text_to_speech(character)
     for notice in engines.take_voice_notices():
-        print(f"voicebuddy: {notice}", file=sys.stderr)
+        print(f"voicebuddy: {notice.message}", file=sys.stderr)
     voice = next((v for v in tts.voices() if v.id == tts.voice_id), None)
     entries: list[dict[str, Any]] = [
         {"role": "language model", **_file(resolve_llm_path(settings))},

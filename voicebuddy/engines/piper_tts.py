@@ -181,8 +181,9 @@ class PiperTTS:
     """Speaks with one Piper voice. `speaker` is a name or number ("" for the default),
     `length_scale` > 1 speaks slower (0 keeps the voice's own), `volume` multiplies.
 
-    `threads`: onnxruntime's intra-op threads. On two cores the chat model keeps writing
-    while the first sentence is synthesized, so one thread is the default (see the bench).
+    `threads`: onnxruntime's intra-op threads. One is the default: on two cores a second
+    one contends with whisper and the chat model and made turns no faster (see the bench).
+    `volume` is checked by `voices.open_voice`, where every engine is opened.
     Raises ModelError ("voice_missing", "voice_invalid", "voice_needs_download",
     "tts_unavailable") or ConfigError ("unknown_speaker", "invalid_voice_setting").
     """
@@ -202,10 +203,6 @@ class PiperTTS:
                 "invalid_voice_setting",
                 f"Length scale {length_scale} is out of range: use {MIN_LENGTH_SCALE} to "
                 f"{MAX_LENGTH_SCALE} (0 keeps the voice's own).",
-            )
-        if not 0 < volume <= MAX_VOLUME:
-            raise ConfigError(
-                "invalid_voice_setting", f"Volume {volume} is out of range: use 0.1 to 2."
             )
         self.length_scale = length_scale or None
         self.volume = volume

@@ -33,6 +33,7 @@ from voicebuddy.engines.voices import (
     voice_folders,
 )
 from voicebuddy.errors import ModelError, VoiceBuddyError
+from voicebuddy.events import Notice
 from voicebuddy.models.ct2 import Ct2Source
 from voicebuddy.models.defaults import STT_MODEL_NAMES, default_llm_path, default_stt_source
 from voicebuddy.models.whisper_convert import ensure_ggml
@@ -245,9 +246,10 @@ class Engines:
                 )
             return tts
 
-    def take_voice_notices(self) -> list[str]:
+    def take_voice_notices(self) -> list[Notice]:
+        """What to tell the user of the voices since the last call (a card's voice replaced)."""
         notices, self._voice_notices = self._voice_notices, []
-        return notices
+        return [Notice(code="voice_fallback", message=m, topic="status") for m in notices]
 
     def voices(self) -> list[Voice]:
         """Every voice to choose from: the Piper voices found, then the system's."""

@@ -448,8 +448,8 @@ class Runtime:
         )
 
     def _tell_voice_notices(self) -> None:
-        for message in self._engines.take_voice_notices():
-            self._emit(Notice(code="voice_fallback", message=message, topic="status"))
+        for notice in self._engines.take_voice_notices():
+            self._emit(notice)
 
     def _open_devices(self) -> None:
         settings = self._settings

@@ -13,7 +13,7 @@ from voicebuddy.audio.types import AudioSink
 from voicebuddy.config import Settings
 from voicebuddy.conversation import Conversation
 from voicebuddy.errors import VoiceBuddyError
-from voicebuddy.events import Event, Failed, Notice, TurnEnded
+from voicebuddy.events import Event, Failed, TurnEnded
 from voicebuddy.pipeline import (
     Audio,
     CancelToken,
@@ -100,8 +100,8 @@ def run_turn(
             request = _with_wake_phrase(request, turn.settings, conversation)
         character = conversation.character
         speech = (engines.text_to_speech(character), sink) if sink is not None else None
-        for message in engines.take_voice_notices():
-            emit(Notice(code="voice_fallback", message=message, topic="status"))
+        for notice in engines.take_voice_notices():
+            emit(notice)
         pipeline = VoicePipeline(
             engines.stt_for(character) if isinstance(request.input, Audio) else None,
             engines.chat(),
