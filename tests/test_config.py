@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from voicebuddy.config import Settings, load_settings, save_settings
+from voicebuddy.config import Settings, load_settings, save_settings, settings_from_dict
 from voicebuddy.errors import ConfigError
 
 
@@ -75,3 +75,11 @@ def test_the_command_line_runs_on_defaults_with_a_broken_file(tmp_path: Path) ->
     (warning,) = result.stderr.strip().splitlines()
     assert "language must be str" in warning and "default settings" in warning
     assert path.read_text() == "[stt]\nlanguage = 5\n"
+
+
+def test_an_unknown_end_of_turn_mode_is_one_sentence() -> None:
+    with pytest.raises(ConfigError) as caught:
+        settings_from_dict({"listen": {"end_of_turn": "psychic"}})
+    assert caught.value.code == "config_invalid_value"
+    assert "smart, pause" in caught.value.message
+    assert settings_from_dict({"listen": {"end_of_turn": "pause"}}).listen.end_of_turn == "pause"

@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from voicebuddy.audio.vad import EnergyVAD
 from voicebuddy.config import Paths, Settings
-from voicebuddy.engines.fakes import FakeChat, FakeSTT, FakeTTS
+from voicebuddy.engines.fakes import FakeChat, FakeEndOfTurn, FakeSTT, FakeTTS
 from voicebuddy.gui.launch import create_window
 from voicebuddy.gui.main_window import MainWindow
 from voicebuddy.gui.talk_panel import TalkState
@@ -32,6 +32,7 @@ def fake_loaders(chat: FakeChat | None = None, heard: str = "how are you") -> En
         stt=lambda s, p: FakeSTT(heard),
         tts=lambda v, r: FakeTTS(),
         vad=lambda name: EnergyVAD(),
+        end_of_turn=FakeEndOfTurn,
     )
 
 

@@ -80,7 +80,11 @@ class ListenSettings:
     vad: str = "silero"  # the voice-activity detector (see voicebuddy.audio.vad)
     threshold: float = 0.5  # speech probability above which a frame is speech
     pre_roll_ms: int = 300  # audio kept from before speech started, so no syllable is lost
-    end_pause_ms: int = 700  # this much silence ends an utterance
+    end_pause_ms: int = 700  # "pause" mode: this much silence ends an utterance
+    end_of_turn: str = "smart"  # "smart": a model judges each short pause; "pause": the
+    # end pause alone ends a turn
+    short_pause_ms: int = 200  # smart: the pause after which the model is asked
+    max_pause_ms: int = 1800  # smart: a pause this long ends the turn whatever the model says
     min_speech_ms: int = 250  # shorter bursts (a cough, a click) are not an utterance
     wake_phrase: bool = False  # hands-free turns must start with "Hey <character name>"
     duplex: str = "half"  # "half": speakers, the character's voice is never heard as the user;
@@ -153,6 +157,9 @@ def _coerce(section: str, key: str, value: Any, default: Any) -> Any:
     )
 
 
+_CHOICES = {("listen", "end_of_turn"): ("smart", "pause")}
+
+
 def settings_from_dict(data: dict[str, Any], source: str = "the configuration") -> Settings:
     settings = Settings()
     for section_field in fields(settings):
@@ -172,7 +179,15 @@ def settings_from_dict(data: dict[str, Any], source: str = "the configuration") 
                     f"Unknown setting [{section_field.name}] {key} in {source} "
                     f"(known: {', '.join(sorted(known))}).",
                 )
-            setattr(section, key, _coerce(section_field.name, key, value, getattr(section, key)))
+            value = _coerce(section_field.name, key, value, getattr(section, key))
+            choices = _CHOICES.get((section_field.name, key))
+            if choices is not None and value not in choices:
+                raise ConfigError(
+                    "config_invalid_value",
+                    f"[{section_field.name}] {key} must be one of {', '.join(choices)}, "
+                    f"not {value!r}.",
+                )
+            setattr(section, key, value)
     return settings
 
 

@@ -227,7 +227,7 @@ class Dictation:
                         SpeechDetected(index=self._index, start_s=event.start / STT_SAMPLE_RATE)
                     )
                 )
-            else:
+            elif isinstance(event, Utterance):  # dictation's segmenter hears no short pauses
                 events.append(self._emit(self._final(event)))
         if self._open and not self.segmenter.in_speech:  # dropped: too little speech in it
             events.append(self._emit(self._empty_final()))

@@ -127,7 +127,8 @@ class SpeechBegan(Event):
 class UtteranceHeard(Event):
     duration_s: float
     speech_ended_at: float  # the end of the last speech frame
-    detection_delay_ms: float  # from the end of speech to this event
+    detection_delay_ms: float  # from the end of speech to this event (the end-of-turn delay)
+    reason: str = "pause"  # what ended the turn: "pause", "model" or "max_pause"
 
 
 @dataclass(frozen=True, kw_only=True)

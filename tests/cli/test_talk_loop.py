@@ -15,7 +15,7 @@ from fake_devices import FakeDevices, tone
 from voicebuddy.audio.vad import EnergyVAD
 from voicebuddy.cli.talk import _voice_loop
 from voicebuddy.config import Paths, Settings
-from voicebuddy.engines.fakes import FakeChat, FakeSTT, FakeTTS
+from voicebuddy.engines.fakes import FakeChat, FakeEndOfTurn, FakeSTT, FakeTTS
 from voicebuddy.events import TurnEnded
 from voicebuddy.runtime import Runtime, State
 from voicebuddy.runtime.engines import EngineLoaders
@@ -32,6 +32,7 @@ def test_enter_while_it_answers_interrupts_and_listens(
         stt=lambda s, p: FakeSTT("how are you"),  # type: ignore[arg-type,return-value]
         tts=lambda v, r: FakeTTS(),
         vad=lambda name: EnergyVAD(),
+        end_of_turn=FakeEndOfTurn,
     )
     devices = FakeDevices(realtime=True)
     store = Store(paths.store_file)

@@ -25,7 +25,7 @@ from voicebuddy.audio.types import STT_SAMPLE_RATE, AudioSink, Clip, Samples
 from voicebuddy.audio.vad import EnergyVAD
 from voicebuddy.config import Paths, Settings, load_settings
 from voicebuddy.dictation import FileProgress, FinalText, PartialText
-from voicebuddy.engines.fakes import FakeChat, FakeSTT, FakeTTS
+from voicebuddy.engines.fakes import FakeChat, FakeEndOfTurn, FakeSTT, FakeTTS
 from voicebuddy.errors import AudioError
 from voicebuddy.gui.dictation_panel import audio_paths
 from voicebuddy.gui.dictation_window import DictationWindow
@@ -154,6 +154,7 @@ def open_window(
         stt=lambda s, p: fake,
         tts=lambda v, r: FakeTTS(),
         vad=lambda name: EnergyVAD(),
+        end_of_turn=FakeEndOfTurn,
     )
     settings = settings or Settings()
     devices = MicDevices(mics or Mics(quiet(0.1)))

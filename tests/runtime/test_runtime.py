@@ -14,7 +14,7 @@ from fake_devices import FakeDevices, hold_the_key, pause, tone
 
 from voicebuddy.audio.vad import EnergyVAD
 from voicebuddy.config import Paths, Settings
-from voicebuddy.engines.fakes import FakeChat, FakeSTT, FakeTTS
+from voicebuddy.engines.fakes import FakeChat, FakeEndOfTurn, FakeSTT, FakeTTS
 from voicebuddy.errors import ModelError, VoiceBuddyError
 from voicebuddy.events import Event, Failed, Notice, TurnEnded, TurnStarted
 from voicebuddy.runtime import Audio, Regenerate, Runtime, State, Text
@@ -56,6 +56,7 @@ class Harness:
             stt=lambda s, p: stt,  # type: ignore[arg-type,return-value]
             tts=lambda v, r: FakeTTS(),
             vad=lambda name: EnergyVAD(),
+            end_of_turn=FakeEndOfTurn,
         )
         self.runtime = Runtime(
             Settings(), self.paths, store=self.store, loaders=self.loaders, devices=devices

@@ -24,7 +24,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from voicebuddy.audio.types import STT_SAMPLE_RATE, Samples
 from voicebuddy.audio.vad import EnergyVAD
 from voicebuddy.config import Paths, Settings
-from voicebuddy.engines.fakes import FakeChat, FakeTTS
+from voicebuddy.engines.fakes import FakeChat, FakeEndOfTurn, FakeTTS
 from voicebuddy.engines.llm import Sampling
 from voicebuddy.engines.transcription import Segment, Transcription
 from voicebuddy.errors import ModelError
@@ -96,6 +96,7 @@ class RuntimeMachine(RuleBasedStateMachine):
             stt=lambda s, p: TaggedSTT(),
             tts=lambda v, r: FakeTTS(seconds_per_char=0.001),
             vad=lambda name: EnergyVAD(),
+            end_of_turn=FakeEndOfTurn,
         )
         start = Settings()
         start.listen.duplex = "full"  # the fake microphone never hears the fake speaker

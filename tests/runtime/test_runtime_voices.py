@@ -14,7 +14,7 @@ from voice_files import bad_voice
 
 from voicebuddy.audio.vad import EnergyVAD
 from voicebuddy.config import Paths, Settings
-from voicebuddy.engines.fakes import FakeChat, FakeSTT
+from voicebuddy.engines.fakes import FakeChat, FakeEndOfTurn, FakeSTT
 from voicebuddy.events import Event, Failed, Notice
 from voicebuddy.runtime import Runtime, Text
 from voicebuddy.runtime.engines import EngineLoaders, load_text_to_speech
@@ -30,6 +30,7 @@ def start(tmp_path: Path, settings: Settings) -> tuple[Runtime, FakeDevices, lis
         stt=lambda s, p: FakeSTT(),
         tts=load_text_to_speech,
         vad=lambda name: EnergyVAD(),
+        end_of_turn=FakeEndOfTurn,
     )
     devices = FakeDevices()
     runtime = Runtime(

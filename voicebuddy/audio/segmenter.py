@@ -24,14 +24,19 @@ class SegmenterOptions:
     min_speech_ms: int = 250  # speech shorter than this (a click, a cough) is dropped
     start_frames: int = 2  # consecutive speech frames that open an utterance
     max_utterance_s: float = 30.0  # longer speech is cut here (whisper's window)
+    short_pause_ms: int = 0  # this much non-speech is a candidate end of turn (0: none)
+    recheck_ms: int = 300  # and so is every further this much of the same pause
 
     @classmethod
-    def from_settings(cls, listen: ListenSettings) -> SegmenterOptions:
+    def from_settings(cls, listen: ListenSettings, smart: bool = False) -> SegmenterOptions:
+        """`smart`: an end-of-turn model judges each short pause, and the pause that ends an
+        utterance regardless is the longer maximum pause. Otherwise the end pause ends it."""
         return cls(
             threshold=listen.threshold,
             pre_roll_ms=listen.pre_roll_ms,
-            end_pause_ms=listen.end_pause_ms,
+            end_pause_ms=listen.max_pause_ms if smart else listen.end_pause_ms,
             min_speech_ms=listen.min_speech_ms,
+            short_pause_ms=listen.short_pause_ms if smart else 0,
         )
 
 
@@ -67,7 +72,19 @@ class Utterance:
         )
 
 
-SegmentEvent = SpeechStarted | Utterance
+@dataclass(frozen=True)
+class PauseHeard:
+    """The speaker has paused for the short pause (or longer): perhaps the end of their turn.
+
+    `pause` names this pause for `UtteranceSegmenter.end_turn` (the same while the silence
+    lasts); `samples` is the utterance so far, pause included."""
+
+    pause: int
+    samples: Samples
+    position: int  # where the short pause was complete
+
+
+SegmentEvent = SpeechStarted | PauseHeard | Utterance
 
 
 class UtteranceSegmenter:
@@ -80,6 +97,9 @@ class UtteranceSegmenter:
         frame_ms = self._frame * 1000 / STT_SAMPLE_RATE
         self._pre_roll_frames = max(0, round(options.pre_roll_ms / frame_ms))
         self._end_frames = max(1, round(options.end_pause_ms / frame_ms))
+        self._short_frames = round(options.short_pause_ms / frame_ms)
+        self._recheck_frames = max(1, round(options.recheck_ms / frame_ms))
+        self._pauses = 0  # pauses heard so far, naming each
         self._min_voiced_frames = max(1, round(options.min_speech_ms / frame_ms))
         self._max_frames = max(1, round(options.max_utterance_s * 1000 / frame_ms))
         self._frame_ms = frame_ms
@@ -113,6 +133,15 @@ class UtteranceSegmenter:
         if not self._frames:
             return np.zeros(0, dtype=np.float32)
         return np.concatenate(self._frames)
+
+    def end_turn(self, pause: int) -> Utterance | None:
+        """Close the utterance now, if the speaker is still silent in the pause `pause`
+        (`PauseHeard.pause`) and said enough; else None, and listening goes on."""
+        if not self._frames or pause != self._pauses or self._silent < self._short_frames:
+            return None
+        if self._voiced < self._min_voiced_frames:
+            return None
+        return self._close()
 
     def feed(self, samples: Samples) -> list[SegmentEvent]:
         events: list[SegmentEvent] = []
@@ -162,6 +191,10 @@ class UtteranceSegmenter:
             self._speech_end = self._position
         else:
             self._silent += 1
+            if self._candidate() and self._silent < self._end_frames:
+                if self._silent == self._short_frames:
+                    self._pauses += 1
+                return PauseHeard(self._pauses, np.concatenate(self._frames), self._position)
         if self._silent >= self._end_frames or len(self._frames) >= self._max_frames:
             if self._voiced < self._min_voiced_frames:
                 self._drop()
@@ -169,12 +202,24 @@ class UtteranceSegmenter:
             return self._close()
         return None
 
+    def _candidate(self) -> bool:
+        """Whether this frame of silence makes the pause a candidate end of turn: at the short
+        pause, and again every `recheck_ms` (the model hears more of the pause each time)."""
+        beyond = self._silent - self._short_frames
+        return (
+            self._short_frames > 0
+            and beyond >= 0
+            and beyond % self._recheck_frames == 0
+            and self._voiced >= self._min_voiced_frames
+        )
+
     def _drop(self) -> None:
         """Forget a burst too short to be speech, keeping its tail as the next pre-roll."""
         self._before.extend(self._frames)  # the deque keeps only the newest frames
         self._frames = []
 
     def _close(self) -> Utterance:
+        self._pauses += 1  # a verdict on a pause of this utterance comes too late now
         utterance = Utterance(
             samples=np.concatenate(self._frames),
             start=self._start,

@@ -71,7 +71,7 @@ def _feed(listener: HandsFreeListener, audio: Samples) -> float:
 
 def measure(runs: int, listen: ListenSettings | None = None) -> HandsFreeFigures:
     listen = listen or ListenSettings()
-    options = ListenOptions.from_settings(listen)
+    options = ListenOptions.from_settings(listen, smart=False)
     question = noise.espeak("Could you remind me to call my sister tomorrow morning?")
     interruption = noise.espeak("Wait, stop, I have another question.")
     _, end = noise.speech_extent(question)

@@ -25,6 +25,10 @@ def _handler(command: str) -> Handler:
         from voicebuddy.cli import dictate
 
         return dictate.transcribe if command == "transcribe" else dictate.dictate
+    if command == "listen":
+        from voicebuddy.cli import listen
+
+        return listen.listen
     if command == "history":
         from voicebuddy.cli import history
 

@@ -106,6 +106,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="Chinese script of the text (default: [dictation] chinese_script)",
     )
 
+    listen = command("listen", "hands-free listening over a recording: where each turn ends")
+    listen.add_argument("--wav", type=Path, required=True, help="a recording of your speech")
+    listen.add_argument(
+        "--mode",
+        choices=("smart", "pause"),
+        help="end of turn: the model judges each short pause, or a fixed pause "
+        "(default: [listen] end_of_turn)",
+    )
+    listen.add_argument("--json", action="store_true", help="print the utterances as JSON")
+
     dictate = command("dictate", "dictation: text as you speak, or of audio files")
     dictate.add_argument(
         "--file", type=Path, nargs="+", metavar="PATH", help="transcribe these files instead"

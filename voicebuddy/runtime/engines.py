@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from voicebuddy.audio.end_of_turn import EndOfTurnModel, SmartTurn
 from voicebuddy.audio.vad import VoiceActivityDetector, open_vad
 from voicebuddy.characters.character import BUNDLED_DIR, Character, find_character
 from voicebuddy.config import LlmSettings, Paths, Settings
@@ -35,7 +36,12 @@ from voicebuddy.engines.voices import (
 from voicebuddy.errors import ModelError, VoiceBuddyError
 from voicebuddy.events import Notice
 from voicebuddy.models.ct2 import Ct2Source
-from voicebuddy.models.defaults import STT_MODEL_NAMES, default_llm_path, default_stt_source
+from voicebuddy.models.defaults import (
+    STT_MODEL_NAMES,
+    default_end_of_turn_path,
+    default_llm_path,
+    default_stt_source,
+)
 from voicebuddy.models.whisper_convert import ensure_ggml
 
 _SPEECH_MODELS_KEPT = 2  # the conversation's and the dictation's, when their languages differ
@@ -145,6 +151,10 @@ def list_voices(paths: Paths) -> list[Voice]:
     return all_voices(voice_folders(paths.data_dir))
 
 
+def load_end_of_turn() -> EndOfTurnModel:
+    return SmartTurn(default_end_of_turn_path())
+
+
 @dataclass(frozen=True)
 class EngineLoaders:
     """How engines are made; tests pass loaders of fakes."""
@@ -154,6 +164,7 @@ class EngineLoaders:
     tts: Callable[[VoiceRequest, Paths], TextToSpeech] = load_text_to_speech
     voices: Callable[[Paths], list[Voice]] = list_voices
     vad: Callable[[str], VoiceActivityDetector] = open_vad
+    end_of_turn: Callable[[], EndOfTurnModel] = load_end_of_turn
 
 
 def character_folders(paths: Paths) -> list[Path]:
@@ -196,6 +207,7 @@ class Engines:
         self._tts_key: VoiceRequest | None = None
         self._voice_notices: list[str] = []
         self._said: set[tuple[str, str]] = set()  # (character, voice) fallbacks told
+        self._end_of_turn: EndOfTurnModel | None = None
 
     def chat(self) -> ChatModel:
         if self._chat is None:
@@ -258,6 +270,12 @@ class Engines:
     def voice_detector(self) -> VoiceActivityDetector:
         """A new detector (each listener keeps its own state)."""
         return self.loaders.vad(self.settings.listen.vad)
+
+    def end_of_turn(self) -> EndOfTurnModel:
+        """The end-of-turn model (loaded once; it keeps no state between calls)."""
+        if self._end_of_turn is None:
+            self._end_of_turn = self.loaders.end_of_turn()
+        return self._end_of_turn
 
     def sampling(self) -> Sampling:
         return sampling(self.settings)

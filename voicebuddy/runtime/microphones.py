@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from voicebuddy.audio.end_of_turn import EndOfTurnModel
 from voicebuddy.audio.listener import HandsFreeListener, HeardUtterance, ListenOptions
 from voicebuddy.audio.push_to_talk import STALL_S, TAIL_S, PushToTalkCapture, Recording
 from voicebuddy.audio.types import Clip, Samples
@@ -216,17 +217,25 @@ class HandsFree:
     def active(self) -> bool:
         return self._stream is not None
 
-    def start(self, listen: ListenSettings, input_device: str, vad: VoiceActivityDetector) -> None:
-        """Open the microphone and listen; raises VoiceBuddyError when that cannot be done."""
+    def start(
+        self,
+        listen: ListenSettings,
+        input_device: str,
+        vad: VoiceActivityDetector,
+        end_of_turn: EndOfTurnModel | None,
+    ) -> None:
+        """Open the microphone and listen; raises VoiceBuddyError when that cannot be done.
+        Without `end_of_turn`, a fixed pause ends each turn whatever `listen` says."""
         with self._lock:
             if self._stream is not None:
                 return
             listener = HandsFreeListener(
                 vad,
-                ListenOptions.from_settings(listen),
+                ListenOptions.from_settings(listen, smart=end_of_turn is not None),
                 on_utterance=self._on_utterance,
                 on_barge_in=self._on_barge_in,
                 on_event=self._emit,
+                end_of_turn=end_of_turn,
             )
             self._listener = listener
             try:
@@ -236,15 +245,18 @@ class HandsFree:
                 stream.start()
             except BaseException:
                 self._listener = None
+                listener.close()
                 raise
             self._stream = stream
 
     def stop(self) -> None:
         with self._lock:
             stream, self._stream = self._stream, None
-            self._listener = None
+            listener, self._listener = self._listener, None
         if stream is not None:
             stream.stop()
+        if listener is not None:
+            listener.close()
 
     # The pipeline's side: what is playing, and whether a reply is under way.
     def playback(self, clip: Clip | None, at: float) -> None:

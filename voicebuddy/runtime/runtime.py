@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 import voicebuddy.runtime.commands as c
+from voicebuddy.audio.end_of_turn import EndOfTurnModel
 from voicebuddy.audio.listener import HeardUtterance
 from voicebuddy.audio.push_to_talk import Recording
 from voicebuddy.audio.types import AudioSink
@@ -524,8 +525,11 @@ class Runtime:
             settings = self._settings
             try:
                 vad = self._engines.voice_detector()
+                end_of_turn = self._end_of_turn_model(settings)
                 self._push.pause()  # one listener at a time
-                self._hands_free.start(settings.listen, settings.audio.input_device, vad)
+                self._hands_free.start(
+                    settings.listen, settings.audio.input_device, vad, end_of_turn
+                )
             except VoiceBuddyError as error:
                 self._push.resume()
                 failed = Failed(
@@ -542,6 +546,24 @@ class Runtime:
         listen = dataclasses.replace(self._settings.listen, mode=mode)
         self._settings = dataclasses.replace(self._settings, listen=listen)
         self._emit(HandsFreeChanged(on=command.on))
+
+    def _end_of_turn_model(self, settings: Settings) -> EndOfTurnModel | None:
+        """The model that judges pauses in smart mode; None in pause mode, or when it cannot
+        be loaded (the user is told, and a fixed pause ends each turn instead)."""
+        if settings.listen.end_of_turn != "smart":
+            return None
+        try:
+            return self._engines.end_of_turn()
+        except VoiceBuddyError as error:
+            self._emit(
+                Notice(
+                    code=error.code,
+                    message=f"{error.message} A pause of {settings.listen.end_pause_ms} ms "
+                    "ends each turn instead.",
+                    topic="status",
+                )
+            )
+            return None
 
     def _start_dictation(self, command: c.StartDictation) -> None:
         self._push.pause()  # one listener at a time
