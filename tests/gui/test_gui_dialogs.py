@@ -967,3 +967,20 @@ def test_hands_free_settings_round_trip(
         True,
     )
     assert listen.vad == before.listen.vad and listen.mode == before.listen.mode
+
+
+def test_end_of_turn_settings_round_trip_and_show_what_applies(
+    settings_dialog: tuple[SettingsDialog, Settings, Settings],
+) -> None:
+    dialog, _, before = settings_dialog
+    assert before.listen.end_of_turn == "smart"
+    assert dialog.end_of_turn.currentData() == "smart"
+    assert dialog.short_pause.isEnabled() and dialog.max_pause.isEnabled()
+    assert not dialog.end_pause.isEnabled()  # the fixed pause is for "pause only"
+    dialog.short_pause.setValue(250)
+    dialog.max_pause.setValue(2500)
+    listen = dialog.result_settings().listen
+    assert (listen.end_of_turn, listen.short_pause_ms, listen.max_pause_ms) == ("smart", 250, 2500)
+    dialog.end_of_turn.setCurrentIndex(dialog.end_of_turn.findData("pause"))
+    assert dialog.end_pause.isEnabled() and not dialog.short_pause.isEnabled()
+    assert dialog.result_settings().listen.end_of_turn == "pause"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 from fake_devices import FakeDevices, pause
 from fake_devices import tone as speech
@@ -32,6 +34,7 @@ def test_just_talking_gets_an_answer_and_the_mode_is_remembered(qtbot: QtBot, pa
     user, reply = window.messages[1:]
     assert user.content == "how are you" and reply.role == "assistant"
     assert load_settings(paths.config_file).listen.mode == "hands_free"
+    assert re.fullmatch(r"end of turn \d+ ms", window.figures.end_of_turn.text())
 
     window.close()
     WINDOWS.remove(window)

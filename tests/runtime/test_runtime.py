@@ -3,6 +3,7 @@ at awkward moments, push-to-talk, hands-free, reloads and closing."""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -16,7 +17,7 @@ from voicebuddy.audio.vad import EnergyVAD
 from voicebuddy.config import Paths, Settings
 from voicebuddy.engines.fakes import FakeChat, FakeEndOfTurn, FakeSTT, FakeTTS
 from voicebuddy.errors import ModelError, VoiceBuddyError
-from voicebuddy.events import Event, Failed, Notice, TurnEnded, TurnStarted
+from voicebuddy.events import Event, Failed, Notice, TurnEnded, TurnStarted, UtteranceHeard
 from voicebuddy.runtime import Audio, Regenerate, Runtime, State, Text
 from voicebuddy.runtime.engines import EngineLoaders
 from voicebuddy.runtime.events import HandsFreeChanged, MicrophoneOpen, StateChanged
@@ -322,3 +323,48 @@ def test_a_press_that_cannot_start_a_recording_says_why(make: Callable[..., Harn
     assert notices[0].message == "Wait for the reply, or press Stop."
     assert not ticket.wait(10).interrupted
     assert h.runtime.talk_released() is None  # that press recorded nothing
+
+
+def test_hands_free_listens_again_when_the_end_of_turn_settings_change(
+    make: Callable[..., Harness],
+) -> None:
+    h = make(chat=FakeChat(REPLY), devices=FakeDevices())
+    settings = h.runtime.settings
+    settings.listen.duplex = "full"
+    h.runtime.reload(settings).result(5)
+    h.runtime.set_hands_free(True)
+    wait_for(lambda: h.of(HandsFreeChanged))
+    (stream,) = h.devices.live
+    stream.say(np.concatenate([tone(1.0), pause(2.0)]))
+    wait_for(lambda: len(h.of(TurnEnded)) == 1)
+    settings = h.runtime.settings
+    settings.listen.end_of_turn = "pause"
+    h.runtime.reload(settings).result(5)
+    wait_for(lambda: h.devices.live and h.devices.live[0] is not stream)
+    (stream,) = h.devices.live
+    stream.say(np.concatenate([tone(1.0), pause(2.0)]))
+    wait_for(lambda: len(h.of(TurnEnded)) == 2)
+    assert [e.reason for e in h.of(UtteranceHeard)] == ["model", "pause"]
+    assert h.runtime.hands_free
+
+
+def test_without_its_model_smart_listening_says_so_and_waits_for_the_pause(
+    make: Callable[..., Harness],
+) -> None:
+    h = make(chat=FakeChat(REPLY), devices=FakeDevices())
+
+    def missing() -> FakeEndOfTurn:
+        raise ModelError("model_not_installed", "The end-of-turn model is not installed.")
+
+    h.runtime._engines.loaders = dataclasses.replace(h.loaders, end_of_turn=missing)
+    settings = h.runtime.settings
+    settings.listen.duplex = "full"
+    h.runtime.reload(settings).result(5)
+    h.runtime.set_hands_free(True)
+    wait_for(lambda: h.of(HandsFreeChanged))
+    (notice,) = [n for n in h.of(Notice) if n.code == "model_not_installed"]
+    assert "A pause of 700 ms ends each turn instead." in notice.message
+    (stream,) = h.devices.live
+    stream.say(np.concatenate([tone(1.0), pause(2.0)]))
+    wait_for(lambda: len(h.of(TurnEnded)) == 1)
+    assert [e.reason for e in h.of(UtteranceHeard)] == ["pause"]

@@ -39,6 +39,7 @@ from voicebuddy.events import (
     TranscriptReady,
     TurnEnded,
     TurnStarted,
+    UtteranceHeard,
 )
 from voicebuddy.gui.bridge import RuntimeBridge
 from voicebuddy.gui.conversation_view import ConversationView
@@ -141,6 +142,7 @@ class MainWindow(QMainWindow):
             .on(Failed, self._failed)
             .on(Notice, self._notice)
             .on(MicrophoneOpen, lambda e: self.figures.show_microphone(e.open))
+            .on(UtteranceHeard, lambda e: self.figures.show_end_of_turn(e.detection_delay_ms))
         )
 
     # ----- layout pieces

@@ -322,10 +322,13 @@ class SettingsDialog(QDialog):
         return _tab(device_group, self.speech, talk, self._hands_free_group())
 
     def _hands_free_group(self) -> QGroupBox:
-        self.end_pause = QSpinBox()
-        self.end_pause.setRange(300, 3000)
-        self.end_pause.setSingleStep(100)
-        self.end_pause.setSuffix(self.tr(" ms"))
+        self.end_of_turn = QComboBox()
+        self.end_of_turn.addItem(self.tr("Smart: a model hears whether you have finished"), "smart")
+        self.end_of_turn.addItem(self.tr("Pause only"), "pause")
+        self.short_pause = _milliseconds(self.tr(" ms"), 100, 1000, 50)
+        self.max_pause = _milliseconds(self.tr(" ms"), 800, 5000, 100)
+        self.end_pause = _milliseconds(self.tr(" ms"), 300, 3000, 100)
+        self.end_of_turn.currentIndexChanged.connect(self._end_of_turn_changed)
         self.duplex = QComboBox()
         self.duplex.addItem(self.tr("Speakers (ignore the character's own voice)"), "half")
         self.duplex.addItem(self.tr("Headset"), "full")
@@ -335,9 +338,33 @@ class SettingsDialog(QDialog):
         form = QFormLayout(group)
         form_row(
             form,
+            self.tr("End of &turn:"),
+            self.end_of_turn,
+            self.tr(
+                "Smart: at each short pause a small model judges from your voice whether you "
+                "have finished, so the character answers sooner and lets you think mid-sentence."
+            ),
+        )
+        form_row(
+            form,
+            self.tr("Ask the model &after:"),
+            self.short_pause,
+            self.tr("Smart: the pause after which the model is asked."),
+        )
+        form_row(
+            form,
+            self.tr("&Longest pause:"),
+            self.max_pause,
+            self.tr("Smart: a pause this long ends your turn whatever the model says."),
+        )
+        form_row(
+            form,
             self.tr("&End of speech after:"),
             self.end_pause,
-            self.tr("How long a pause ends what you say. Longer lets you think mid-sentence."),
+            self.tr(
+                "Pause only: how long a pause ends what you say. Longer lets you think "
+                "mid-sentence."
+            ),
         )
         form_row(
             form,
@@ -453,6 +480,10 @@ class SettingsDialog(QDialog):
         self.speech.load(settings.tts)
         self.hold_key.setKeySequence(QKeySequence.fromString(settings.chat.hold_key))
         self.end_pause.setValue(settings.listen.end_pause_ms)
+        self.short_pause.setValue(settings.listen.short_pause_ms)
+        self.max_pause.setValue(settings.listen.max_pause_ms)
+        select_data(self.end_of_turn, settings.listen.end_of_turn, settings.listen.end_of_turn)
+        self._end_of_turn_changed()
         select_data(self.duplex, settings.listen.duplex, settings.listen.duplex)
         self.barge_in.setChecked(settings.listen.barge_in)
         self.keep_microphone_open.setChecked(settings.listen.keep_microphone_open)
@@ -464,6 +495,12 @@ class SettingsDialog(QDialog):
         self.repeat_penalty.setValue(settings.llm.repeat_penalty)
         self.max_reply_tokens.setValue(settings.llm.max_reply_tokens)
         select_data(self.ui_language, settings.ui.language, settings.ui.language)
+
+    def _end_of_turn_changed(self) -> None:
+        smart = combo_data(self.end_of_turn) == "smart"
+        self.short_pause.setEnabled(smart)
+        self.max_pause.setEnabled(smart)
+        self.end_pause.setEnabled(not smart)
 
     def hold_key_text(self) -> str:
         """The hold-to-talk key as QKeySequence portable text ("" if none is set)."""
@@ -505,6 +542,9 @@ class SettingsDialog(QDialog):
             listen=dataclasses.replace(
                 base.listen,
                 end_pause_ms=self.end_pause.value(),
+                end_of_turn=combo_data(self.end_of_turn),
+                short_pause_ms=self.short_pause.value(),
+                max_pause_ms=self.max_pause.value(),
                 duplex=combo_data(self.duplex),
                 barge_in=self.barge_in.isChecked(),
                 wake_phrase=self.wake_phrase.isChecked(),
@@ -610,6 +650,14 @@ def _double_spin(minimum: float, maximum: float, step: float) -> QDoubleSpinBox:
     spin.setSingleStep(step)
     spin.setDecimals(2)
     return spin
+
+
+def _milliseconds(suffix: str, low: int, high: int, step: int) -> QSpinBox:
+    box = QSpinBox()
+    box.setRange(low, high)
+    box.setSingleStep(step)
+    box.setSuffix(suffix)
+    return box
 
 
 def _tab(*groups: QWidget) -> QWidget:

@@ -1,5 +1,6 @@
 """The status bar's figures: the models in use, the last reply's speed and voice-to-voice
-latency, and the memory this process uses."""
+latency, how long hands-free listening took to hand the last utterance over, and the memory
+this process uses."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ class StatusFigures(QObject):
         self.models = QLabel(self.tr("Loading models…"))
         self.speed = QLabel()
         self.latency = QLabel()
+        self.end_of_turn = QLabel()
         self.memory = QLabel()
         self.microphone = QLabel(self.tr("● Microphone on"))
         self.microphone.setToolTip(
@@ -28,13 +30,19 @@ class StatusFigures(QObject):
         self.models.setToolTip(self.tr("The language and speech models in use"))
         self.speed.setToolTip(self.tr("Tokens per second of the last reply"))
         self.latency.setToolTip(self.tr("End of your speech to the first sound of the reply"))
+        self.end_of_turn.setToolTip(
+            self.tr(
+                "Hands-free: from the end of your speech to the moment VoiceBuddy decided you "
+                "had finished (Settings ▸ Voice & audio ▸ End of turn)"
+            )
+        )
         self.memory.setToolTip(self.tr("Memory this process uses"))
         self.loading = QProgressBar()
         self.loading.setRange(0, 0)
         self.loading.setMaximumWidth(120)
         for widget in (self.loading, self.models):
             bar.addWidget(widget)
-        for widget in (self.microphone, self.speed, self.latency, self.memory):
+        for widget in (self.microphone, self.end_of_turn, self.speed, self.latency, self.memory):
             bar.addPermanentWidget(widget)
         self._timer = QTimer(self, interval=2000)
         self._timer.timeout.connect(self.show_memory)
@@ -57,6 +65,9 @@ class StatusFigures(QObject):
 
     def show_speed(self, tokens_per_s: float) -> None:
         self.speed.setText(arg(self.tr("%1 tokens/s"), f"{tokens_per_s:.0f}"))
+
+    def show_end_of_turn(self, ms: float) -> None:
+        self.end_of_turn.setText(arg(self.tr("end of turn %1 ms"), f"{ms:.0f}"))
 
     def show_latency(self, ms: float) -> None:
         self.latency.setText(arg(self.tr("voice-to-voice %1 ms"), f"{ms:.0f}"))

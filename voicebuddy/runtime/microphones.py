@@ -6,6 +6,7 @@ keeps its state under a lock; neither waits for the engine thread.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable
 
@@ -212,6 +213,7 @@ class HandsFree:
         self._stream: InputStream | None = None
         self._listener: HandsFreeListener | None = None
         self._lock = threading.Lock()
+        self._listen: ListenSettings | None = None  # what the listener was started with
 
     @property
     def active(self) -> bool:
@@ -248,6 +250,14 @@ class HandsFree:
                 listener.close()
                 raise
             self._stream = stream
+            self._listen = listen
+
+    def listens_otherwise(self, listen: ListenSettings) -> bool:
+        """Whether `listen` would listen differently from the running listener."""
+        started = self._listen
+        return started is None or dataclasses.replace(started, mode="") != dataclasses.replace(
+            listen, mode=""
+        )
 
     def stop(self) -> None:
         with self._lock:

@@ -427,6 +427,9 @@ class Runtime:
         self._machine.enter(State.IDLE)
         self._emit(loaded)
         command.done.set_result(loaded)
+        if self._hands_free.active and self._hands_free.listens_otherwise(command.settings.listen):
+            self._hands_free.stop()  # listen again with the new pauses and end of turn
+            self._set_hands_free(c.SetHandsFree(True))
 
     def _load_engines(self, command: c.Load) -> ModelsLoaded:
         if command.opening is not None:

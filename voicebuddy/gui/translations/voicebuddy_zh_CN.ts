@@ -939,6 +939,14 @@ The previous models stay in use.</source>
         <translation>角色思考或说话时，按下按键会让它停下并开始听你说。</translation>
     </message>
     <message>
+        <source>Smart: a model hears whether you have finished</source>
+        <translation>智能：由模型听出你是否说完</translation>
+    </message>
+    <message>
+        <source>Pause only</source>
+        <translation>仅按停顿</translation>
+    </message>
+    <message>
         <source> ms</source>
         <translation> 毫秒</translation>
     </message>
@@ -963,12 +971,36 @@ The previous models stay in use.</source>
         <translation>免提（对话 ▸ 免提）</translation>
     </message>
     <message>
+        <source>End of &amp;turn:</source>
+        <translation>说完判断(&amp;T)：</translation>
+    </message>
+    <message>
+        <source>Smart: at each short pause a small model judges from your voice whether you have finished, so the character answers sooner and lets you think mid-sentence.</source>
+        <translation>智能：每次短暂停顿时，一个小模型根据你的声音判断你是否说完，角色因此回答得更快，你也可以在句子中间思考。</translation>
+    </message>
+    <message>
+        <source>Ask the model &amp;after:</source>
+        <translation>停顿多久后询问模型(&amp;A)：</translation>
+    </message>
+    <message>
+        <source>Smart: the pause after which the model is asked.</source>
+        <translation>智能：停顿达到这么长时询问模型。</translation>
+    </message>
+    <message>
+        <source>&amp;Longest pause:</source>
+        <translation>最长停顿(&amp;L)：</translation>
+    </message>
+    <message>
+        <source>Smart: a pause this long ends your turn whatever the model says.</source>
+        <translation>智能：停顿达到这么长时，无论模型怎么判断，都视为你已说完。</translation>
+    </message>
+    <message>
         <source>&amp;End of speech after:</source>
         <translation>停顿多久算说完(&amp;E)：</translation>
     </message>
     <message>
-        <source>How long a pause ends what you say. Longer lets you think mid-sentence.</source>
-        <translation>停顿多久即视为您说完了。设长一些，句中可以停下来思考。</translation>
+        <source>Pause only: how long a pause ends what you say. Longer lets you think mid-sentence.</source>
+        <translation>仅按停顿：停顿多久算说完。设得更长，你就可以在句子中间思考。</translation>
     </message>
     <message>
         <source>&amp;Sound comes from:</source>
@@ -1229,6 +1261,10 @@ The previous models stay in use.</source>
         <translation>从你说完话到回复发出第一个声音的时间</translation>
     </message>
     <message>
+        <source>Hands-free: from the end of your speech to the moment VoiceBuddy decided you had finished (Settings ▸ Voice &amp; audio ▸ End of turn)</source>
+        <translation>免按键模式：从你说完到 VoiceBuddy 判断你已说完所用的时间（设置 ▸ 声音与音频 ▸ 说完判断）</translation>
+    </message>
+    <message>
         <source>Memory this process uses</source>
         <translation>此进程占用的内存</translation>
     </message>
@@ -1243,6 +1279,10 @@ The previous models stay in use.</source>
     <message>
         <source>%1 tokens/s</source>
         <translation>%1 词元/秒</translation>
+    </message>
+    <message>
+        <source>end of turn %1 ms</source>
+        <translation>说完判断 %1 毫秒</translation>
     </message>
     <message>
         <source>voice-to-voice %1 ms</source>
