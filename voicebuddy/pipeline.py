@@ -17,6 +17,7 @@ from voicebuddy.characters.assembly import assemble_prompt
 from voicebuddy.conversation import Conversation
 from voicebuddy.engines.llm import ChatModel, Sampling
 from voicebuddy.engines.stt import SpeechToText, transcribe_with
+from voicebuddy.engines.transcription import Transcription
 from voicebuddy.engines.tts import TextToSpeech
 from voicebuddy.errors import VoiceBuddyError
 from voicebuddy.events import (
@@ -50,6 +51,7 @@ class Audio:
     speech_ended_at: float | None = None
     hands_free: bool = False  # cut by the voice detector, not by a key
     speech: SpeechSpan | None = None  # where the detector heard speech, when it listened
+    transcription: Transcription | None = None  # already made, while the user paused
 
 
 @dataclass(frozen=True)
@@ -163,6 +165,16 @@ class VoicePipeline:
         user_index = max(i for i, m in enumerate(prompt.messages) if m is placeholder)
         return self.chat.prepare(prompt.messages, user_index)
 
+    def words_end(self, conversation: Conversation, text: str) -> float:
+        """How likely the chat model finds it that the user's message ends with `text`
+        (see `ChatModel.ending_probability`); the prompt for these words is evaluated on
+        the way, so a reply to them starts sooner."""
+        history = conversation.with_user_words(text)
+        words = history[-1]
+        prompt = self._assemble(conversation, history)
+        user_index = max(i for i, m in enumerate(prompt.messages) if m is words)
+        return self.chat.ending_probability(prompt.messages, user_index)
+
     def _assemble(self, conversation: Conversation, history: list[Message]) -> Prompt:
         """The prompt for `history` (ending with a user message), leaving room for the reply."""
         reserve = self.options.reply_reserve or self.options.sampling.max_tokens
@@ -208,7 +220,7 @@ class VoicePipeline:
         assert isinstance(turn_input, Audio)
         if self.stt is None:
             raise VoiceBuddyError("no_stt", "No speech-to-text model is loaded.")
-        transcription = transcribe_with(
+        transcription = turn_input.transcription or transcribe_with(
             self.stt, turn_input.samples, self.options.language, speech=turn_input.speech
         )
         stt_ms = (time.monotonic() - t0) * 1000

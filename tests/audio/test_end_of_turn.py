@@ -167,7 +167,7 @@ class SlowModel:
         self.release = threading.Event()
         self.asked: list[int] = []
 
-    def probability(self, samples: np.ndarray) -> float:
+    def probability(self, samples: np.ndarray, speech: object = None) -> float:
         self.asked.append(samples.size)
         self.release.wait(5)
         if samples.size == 3:
@@ -179,15 +179,15 @@ def test_the_worker_judges_only_the_newest_pause_and_survives_a_failure() -> Non
     model = SlowModel()
     judge = WorkerJudge(model)
     verdicts: list[tuple[int, float]] = []
-    judge.submit(np.zeros(1), lambda p, took: verdicts.append((1, p)))
+    judge.submit(np.zeros(1), None, lambda p, took: verdicts.append((1, p)))
     time.sleep(0.2)  # the first is being judged
-    judge.submit(np.zeros(2), lambda p, took: verdicts.append((2, p)))
-    judge.submit(np.zeros(4), lambda p, took: verdicts.append((4, p)))  # replaces 2
+    judge.submit(np.zeros(2), None, lambda p, took: verdicts.append((2, p)))
+    judge.submit(np.zeros(4), None, lambda p, took: verdicts.append((4, p)))  # replaces 2
     model.release.set()
     wait_for(lambda: len(verdicts) == 2)
-    judge.submit(np.zeros(3), lambda p, took: verdicts.append((3, p)))  # the model fails
+    judge.submit(np.zeros(3), None, lambda p, took: verdicts.append((3, p)))  # the model fails
     wait_for(lambda: model.asked[-1] == 3)
-    judge.submit(np.zeros(5), lambda p, took: verdicts.append((5, p)))
+    judge.submit(np.zeros(5), None, lambda p, took: verdicts.append((5, p)))
     wait_for(lambda: len(verdicts) == 3)
     judge.close()
     assert verdicts == [(1, 0.8), (4, 0.8), (5, 0.8)]

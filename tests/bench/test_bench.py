@@ -276,6 +276,16 @@ def test_bench_runs_for_real_and_reports_every_figure(tmp_path: Path, ggml_tiny_
     assert pressing["mean_wer"] <= 0.2, pressing
     assert _positive(pressing["plain_push_to_talk"]["ratio"]), pressing
     assert "Real pressing" in result.stdout
+    handsfree = data["handsfree"]
+    for mode in ("smart", "pause"):
+        figures = handsfree[mode]
+        assert figures["clips"] == 5 and figures["clips_with_a_pause"] == 2, figures
+        assert _positive(figures["end_of_turn_ms"]["p50"]), figures
+        assert _positive(figures["voice_to_voice_ms"]["p90"]), figures
+        assert 0 <= figures["premature_cutoffs"] <= 2, figures
+    assert set(handsfree["pause"]["reasons"]) == {"pause"}
+    assert set(handsfree["smart"]["reasons"]) <= {"model", "max_pause"}
+    assert "Hands-free ends of turns" in result.stdout
     assert isinstance(data["voice_to_voice_ms"]["runs"], list)
     assert isinstance(data["startup_ms"]["clock"], str)
 

@@ -41,3 +41,24 @@ def test_prepare_fills_the_cache_so_the_reply_reads_only_the_new_words(chat: Lla
     stats = chat.last_stats
     assert stats.reused_tokens == prepared
     assert stats.prompt_tokens - stats.reused_tokens < 15  # the user's words and the template
+
+
+@pytest.mark.real
+def test_the_chat_model_hears_whether_the_words_end_and_keeps_them_read(
+    chat: LlamaCppChat,
+) -> None:
+    history = [Message("system", "You are Buddy, a friendly companion."), Message("user", "")]
+
+    def ending(text: str) -> float:
+        history[1] = Message("user", text)
+        return chat.ending_probability(history, user_index=1)
+
+    halves = ["Do you have any plans for", "Tell me about", "I would like to know what"]
+    wholes = ["Do you have any plans for the weekend", "Tell me about your favourite book"]
+    assert max(ending(t) for t in halves) < min(ending(t) for t in wholes)
+    assert all(0.0 <= ending(t) <= 1.0 for t in halves + wholes)
+    chat._llama.reset()
+    ending(wholes[0])  # read into the cache on the way
+    list(chat.stream_reply(history, Sampling(seed=1, max_tokens=4)))
+    stats = chat.last_stats
+    assert stats.prompt_tokens - stats.reused_tokens < 8  # only the template's closing tokens

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from fake_devices import FakeDevices, hold_the_key, pause, tone
+from fake_devices import FakeDevices, FakeStream, hold_the_key, pause, tone
 
 from voicebuddy.audio.vad import EnergyVAD
 from voicebuddy.config import Paths, Settings
@@ -325,16 +325,22 @@ def test_a_press_that_cannot_start_a_recording_says_why(make: Callable[..., Harn
     assert h.runtime.talk_released() is None  # that press recorded nothing
 
 
-def test_hands_free_listens_again_when_the_end_of_turn_settings_change(
-    make: Callable[..., Harness],
-) -> None:
-    h = make(chat=FakeChat(REPLY), devices=FakeDevices())
+def hands_free_on_a_headset(h: Harness) -> FakeStream:
+    """Hands-free on, the microphone hearing only the user; its stream."""
     settings = h.runtime.settings
     settings.listen.duplex = "full"
     h.runtime.reload(settings).result(5)
     h.runtime.set_hands_free(True)
     wait_for(lambda: h.of(HandsFreeChanged))
     (stream,) = h.devices.live
+    return stream
+
+
+def test_hands_free_listens_again_when_the_end_of_turn_settings_change(
+    make: Callable[..., Harness],
+) -> None:
+    h = make(chat=FakeChat(REPLY), devices=FakeDevices())
+    stream = hands_free_on_a_headset(h)
     stream.say(np.concatenate([tone(1.0), pause(2.0)]))
     wait_for(lambda: len(h.of(TurnEnded)) == 1)
     settings = h.runtime.settings
@@ -368,3 +374,24 @@ def test_without_its_model_smart_listening_says_so_and_waits_for_the_pause(
     stream.say(np.concatenate([tone(1.0), pause(2.0)]))
     wait_for(lambda: len(h.of(TurnEnded)) == 1)
     assert [e.reason for e in h.of(UtteranceHeard)] == ["pause"]
+
+
+@pytest.mark.parametrize(
+    ("heard", "reason", "transcriptions"),
+    [("how are you", "model", 1), ("so what should I cook", "max_pause", 2)],
+)
+def test_hands_free_judges_the_words_in_the_pause_and_the_turn_reuses_them(
+    make: Callable[..., Harness], heard: str, reason: str, transcriptions: int
+) -> None:
+    stt = FakeSTT(heard)
+    chat = FakeChat(REPLY)
+    h = make(chat=chat, stt=stt, devices=FakeDevices())
+    stream = hands_free_on_a_headset(h)
+    stream.say(np.concatenate([tone(1.0), pause(2.5)]))
+    wait_for(lambda: len(h.of(TurnEnded)) == 1)
+    assert [e.reason for e in h.of(UtteranceHeard)] == [reason]
+    assert heard in chat.judged  # the chat model was asked whether the words end there
+    # a turn handed over on the words' word reuses their transcript; one that waited for
+    # the longest pause is transcribed again, whole
+    assert len(stt.calls) == transcriptions
+    assert [content for role, content in h.stored() if role == "user"] == [heard]

@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from voicebuddy.audio.types import STT_SAMPLE_RATE, Samples
+from voicebuddy.audio.vad import SpeechSpan
 from voicebuddy.errors import ConfigError, ModelError
 
 WINDOW_S = 8  # the model hears the last 8 s
@@ -32,13 +33,14 @@ _N_MELS = 80
 
 
 class EndOfTurnModel(Protocol):
-    def probability(self, samples: Samples) -> float:
+    def probability(self, samples: Samples, speech: SpeechSpan | None = None) -> float:
         """How likely it is that the speaker has finished, given their utterance so far
-        (16 kHz mono float32, ending with the pause)."""
+        (16 kHz mono float32, ending with the pause) and where the detector heard speech."""
         ...
 
 
 Verdict = Callable[[float, float], None]  # (probability, seconds the model took)
+_Request = tuple[Samples, SpeechSpan | None, Verdict]
 
 
 class InlineJudge:
@@ -47,9 +49,9 @@ class InlineJudge:
     def __init__(self, model: EndOfTurnModel) -> None:
         self._model = model
 
-    def submit(self, samples: Samples, verdict: Verdict) -> None:
+    def submit(self, samples: Samples, speech: SpeechSpan | None, verdict: Verdict) -> None:
         started = time.perf_counter()
-        probability = self._model.probability(samples)
+        probability = self._model.probability(samples, speech)
         verdict(probability, time.perf_counter() - started)
 
     def close(self) -> None:
@@ -64,17 +66,17 @@ class WorkerJudge:
 
     def __init__(self, model: EndOfTurnModel) -> None:
         self._model = model
-        self._requests: queue.Queue[tuple[Samples, Verdict] | None] = queue.Queue(maxsize=1)
+        self._requests: queue.Queue[_Request | None] = queue.Queue(maxsize=1)
         self._thread = threading.Thread(target=self._run, name="end-of-turn", daemon=True)
         self._thread.start()
 
-    def submit(self, samples: Samples, verdict: Verdict) -> None:
-        self._put_newest((samples, verdict))
+    def submit(self, samples: Samples, speech: SpeechSpan | None, verdict: Verdict) -> None:
+        self._put_newest((samples, speech, verdict))
 
     def close(self) -> None:
         self._put_newest(None)
 
-    def _put_newest(self, request: tuple[Samples, Verdict] | None) -> None:
+    def _put_newest(self, request: _Request | None) -> None:
         while True:
             try:
                 self._requests.put_nowait(request)
@@ -85,10 +87,10 @@ class WorkerJudge:
 
     def _run(self) -> None:
         while (request := self._requests.get()) is not None:
-            samples, verdict = request
+            samples, speech, verdict = request
             started = time.perf_counter()
             try:
-                probability = self._model.probability(samples)
+                probability = self._model.probability(samples, speech)
             except Exception:  # onnxruntime's own errors: fall back to the maximum pause
                 continue
             verdict(probability, time.perf_counter() - started)
@@ -175,7 +177,7 @@ class SmartTurn:
                 f"{path} is not a Smart Turn v3 model (its inputs are {inputs}).",
             )
 
-    def probability(self, samples: Samples) -> float:
+    def probability(self, samples: Samples, speech: SpeechSpan | None = None) -> float:
         features = log_mel_features(samples)[None]
         output = self._session.run(None, {"input_features": features})[0]
         return float(np.asarray(output).ravel()[0])

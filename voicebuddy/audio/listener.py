@@ -185,7 +185,7 @@ class HandsFreeListener:
                 handed_at = max(self._now(), paused_at + took_s)
                 self._heard(utterance, "model", probability, handed_at)
 
-        self._judge.submit(pause.samples, verdict)
+        self._judge.submit(pause.samples, pause.speech, verdict)
 
     def _heard(
         self,

@@ -82,6 +82,7 @@ class PauseHeard:
     pause: int
     samples: Samples
     position: int  # where the short pause was complete
+    speech: SpeechSpan  # where the speech is in `samples`
 
 
 SegmentEvent = SpeechStarted | PauseHeard | Utterance
@@ -194,13 +195,22 @@ class UtteranceSegmenter:
             if self._candidate() and self._silent < self._end_frames:
                 if self._silent == self._short_frames:
                     self._pauses += 1
-                return PauseHeard(self._pauses, np.concatenate(self._frames), self._position)
+                samples = np.concatenate(self._frames)
+                return PauseHeard(self._pauses, samples, self._position, self._span())
         if self._silent >= self._end_frames or len(self._frames) >= self._max_frames:
             if self._voiced < self._min_voiced_frames:
                 self._drop()
                 return None
             return self._close()
         return None
+
+    def _span(self) -> SpeechSpan:
+        start = max(self._start, self._speech_start)
+        return SpeechSpan(
+            (start - self._start) / STT_SAMPLE_RATE,
+            (self._speech_end - self._start) / STT_SAMPLE_RATE,
+            self._voiced * self._frame_ms / 1000,
+        )
 
     def _candidate(self) -> bool:
         """Whether this frame of silence makes the pause a candidate end of turn: at the short

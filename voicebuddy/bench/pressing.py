@@ -134,7 +134,7 @@ class EventLog:
         return events
 
 
-class _Turns(EventLog):
+class StopAtFirstSound(EventLog):
     """Collects a turn's events, and stops the reply at its first sound."""
 
     def __init__(self, runtime: Runtime) -> None:
@@ -196,7 +196,7 @@ def run_pressing(
 ) -> PressingReport:
     tape = Tape()
     runtime = Runtime(settings, paths, devices=TapeDevices(tape, PacedSink()), engines=engines)
-    turns = _Turns(runtime)
+    turns = StopAtFirstSound(runtime)
     runtime.start(opening="new").result()
     rng = random.Random(seed)
     report = PressingReport([])

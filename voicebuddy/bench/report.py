@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from voicebuddy.bench import end_of_turn
+
 _STAGE_NAMES = {
     "capture_stop": "recording handed over",
     "stt": "speech-to-text",
@@ -84,6 +86,8 @@ def render(data: dict[str, Any]) -> str:
     pressing = data.get("real_pressing")
     if pressing:
         lines += ["", *_pressing_lines(pressing)]
+    if data.get("handsfree"):
+        lines += ["", *end_of_turn.render(data["handsfree"])]
     lines += ["", "  Where a turn's time goes (medians)        reached at      took"]
     for name, stage in v2v["stages"].items():
         label = _STAGE_NAMES.get(name, name)

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from voicebuddy.bench import clips, machine
+from voicebuddy.bench import clips, end_of_turn, machine
 from voicebuddy.bench.llm_overhead import SEED, bench_prompt, measure_llm
 from voicebuddy.bench.pressing import run_pressing
 from voicebuddy.bench.report import render
@@ -28,6 +28,7 @@ from voicebuddy.bench.voices import engine_figures, variants, voice_to_voice_wit
 from voicebuddy.config import Paths, Settings
 from voicebuddy.conversation import Conversation
 from voicebuddy.engines.llm import LlamaCppChat
+from voicebuddy.engines.piper_tts import PiperTTS
 from voicebuddy.engines.stt import WhisperCppSTT
 from voicebuddy.engines.voices import describe
 from voicebuddy.errors import VoiceBuddyError
@@ -127,6 +128,13 @@ def run(
         engines, settings, paths, asked, reps.presses, reps.plain_pairs, progress=_progress
     )
 
+    _progress("hands-free ends of turns")
+    neural = tts.engine if isinstance(tts.engine, PiperTTS) else None
+    turn_clips = end_of_turn.material(paths.cache_dir / "bench", neural)
+    if quick:
+        turn_clips = turn_clips[::7]
+    handsfree = end_of_turn.measure(engines, settings, paths, turn_clips, _progress)
+
     stt_results = {}
     for role, clip in [("question", asked[0]), *([("jfk", jfk)] if jfk else [])]:
         _progress(f"STT overhead on {clip.name}")
@@ -147,6 +155,7 @@ def run(
     data: dict[str, Any] = {
         "voice_to_voice_ms": in_use,
         "real_pressing": pressing.as_json(),
+        "handsfree": handsfree,
         "stt_overhead_ratio": round(stt_results["question"].ratio, 3),
         "stt_overhead": {name: result.as_json() for name, result in stt_results.items()},
         "llm_overhead_ratio": {

@@ -12,8 +12,12 @@ from typing import Any
 from voicebuddy.audio.files import load_for_stt
 from voicebuddy.audio.replay import ReplayedUtterance, replay
 from voicebuddy.config import Paths, Settings
+from voicebuddy.conversation import Conversation
 from voicebuddy.engines.stt import transcribe_with
-from voicebuddy.runtime.engines import Engines
+from voicebuddy.first_start import character_name
+from voicebuddy.pipeline import PipelineOptions, VoicePipeline
+from voicebuddy.runtime.engines import Engines, find
+from voicebuddy.runtime.turn_end import sound_and_words
 from voicebuddy.text.transcript import tidy_transcript
 
 
@@ -22,7 +26,14 @@ def listen(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
     mode = args.mode or settings.listen.end_of_turn
     listen_settings = dataclasses.replace(settings.listen, end_of_turn=mode)
     engines = Engines(settings, paths)
-    model = engines.end_of_turn() if mode == "smart" else None
+    character = find(paths, character_name(settings))
+    conversation = Conversation.start(character, settings.chat.user_name)
+    model = None
+    if mode == "smart":
+        model = sound_and_words(engines, lambda: settings, lambda: conversation)
+        # as the app does while it waits for the user: the character's prompt read ahead
+        options = PipelineOptions(sampling=engines.sampling())
+        VoicePipeline(None, engines.chat(), None, options).prepare(conversation)
     heard = replay(audio, listen_settings, engines.voice_detector(), model)
     stt = engines.speech_to_text(settings)
     language = settings.stt.language.strip() or None

@@ -9,6 +9,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 
 from voicebuddy.audio.types import STT_SAMPLE_RATE, Clip, Samples
+from voicebuddy.audio.vad import SpeechSpan
 from voicebuddy.engines.llm import ReplyStats, Sampling
 from voicebuddy.engines.transcription import Segment, Transcription
 from voicebuddy.engines.tts import Voice
@@ -100,6 +101,8 @@ class FakeChat:
         self.delay_s = delay_s
         self.prompts: list[list[Message]] = []
         self.prepared: list[list[Message]] = []
+        self.judged: list[str] = []  # the texts ending_probability was asked about
+        self.endings = {"you", "today", "tonight"}
         self._stats = ReplyStats()
 
     @property
@@ -120,6 +123,13 @@ class FakeChat:
     def prepare(self, messages: Sequence[Message], user_index: int) -> int:
         self.prepared.append(list(messages[:user_index]))
         return sum(len(m.content.split()) + 4 for m in messages[:user_index])
+
+    def ending_probability(self, messages: Sequence[Message], user_index: int) -> float:
+        """High when the text ends with a word of `ENDINGS` or a sentence mark, else low."""
+        text = messages[user_index].content.rstrip()
+        self.judged.append(text)
+        last = text.split()[-1].lower() if text.split() else ""
+        return 0.9 if text.endswith((".", "?", "!")) or last in self.endings else 0.001
 
     def stream_reply(
         self,
@@ -147,7 +157,7 @@ class FakeEndOfTurn:
         self.probabilities = list(probabilities) or [0.9]
         self.asked: list[int] = []
 
-    def probability(self, samples: Samples) -> float:
+    def probability(self, samples: Samples, speech: SpeechSpan | None = None) -> float:
         self.asked.append(int(np.asarray(samples).size))
         if len(self.probabilities) > 1:
             return self.probabilities.pop(0)

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+import numpy as np
+
 from voicebuddy.engines.native_logs import route_llama_logs
 from voicebuddy.errors import ModelError
 from voicebuddy.messages import Message
@@ -64,6 +66,12 @@ class ChatModel(Protocol):
     def prepare(self, messages: Sequence[Message], user_index: int) -> int:
         """Evaluate ahead of time the part of this prompt that comes before the user's message
         at `user_index` (whose text is not known yet); returns the tokens evaluated."""
+        ...
+
+    def ending_probability(self, messages: Sequence[Message], user_index: int) -> float:
+        """How likely the model finds it that the user's message at `user_index` ends where
+        its text ends (a sentence-ending mark or the end of the message comes next). The
+        prompt up to there is evaluated, so a reply to these words reads only the rest."""
         ...
 
     def stream_reply(
@@ -199,6 +207,7 @@ class LlamaCppChat:
         self._last = ReplyStats()
         # llama.cpp contexts are not thread-safe; one reply at a time.
         self._lock = threading.Lock()
+        self._ends: list[int] | None = None
 
     def _token_text(self, token: int) -> str:
         if token == -1:
@@ -251,6 +260,41 @@ class LlamaCppChat:
             llama.n_tokens = reused  # eval() drops the cache beyond this point
             llama.eval(fixed[reused:])
             return len(fixed) - reused
+
+    def ending_probability(self, messages: Sequence[Message], user_index: int) -> float:
+        import llama_cpp
+
+        text = messages[user_index].content
+        probe = list(messages)
+        probe[user_index] = Message("user", text + " zq")  # a word the text cannot go on with
+        tokens = self.tokenize(messages)
+        words = _common_prefix(tokens, self.tokenize(probe))  # the prompt up to the text's end
+        if words == 0 or words >= len(tokens):
+            return 1.0
+        with self._lock:
+            llama = self._llama
+            reused = min(_common_prefix(cached_tokens(llama), tokens[:words]), words - 1)
+            llama.n_tokens = reused  # eval() drops the cache beyond this point
+            llama.eval(tokens[reused:words])
+            logits = np.ctypeslib.as_array(
+                llama_cpp.llama_get_logits(llama.ctx), shape=(llama.n_vocab(),)
+            )
+            odds = np.exp(logits - logits.max())
+            ends = [tokens[words], *self._sentence_ends()]
+            return float(odds[ends].sum() / odds.sum())
+
+    def _sentence_ends(self) -> list[int]:
+        """The tokens that are a sentence-ending mark alone (".", "?", "。", ...), with or
+        without a space before it."""
+        if self._ends is None:
+            found: set[int] = set()
+            for mark in (".", "?", "!", "。", "？", "！", "…", "...", "?!"):
+                for text in (mark, " " + mark):
+                    tokens = self._llama.tokenize(text.encode(), add_bos=False, special=False)
+                    if len(tokens) == 1:
+                        found.add(tokens[0])
+            self._ends = sorted(found)
+        return self._ends
 
     def stream_reply(
         self,

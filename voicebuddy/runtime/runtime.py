@@ -48,6 +48,7 @@ from voicebuddy.runtime.events import HandsFreeChanged, ModelsLoaded
 from voicebuddy.runtime.inbox import Inbox
 from voicebuddy.runtime.microphones import HandsFree, PushToTalk
 from voicebuddy.runtime.state import TURN_STATES, State, StateMachine
+from voicebuddy.runtime.turn_end import SoundAndWords, sound_and_words
 from voicebuddy.runtime.turns import PendingTurns, TurnTicket, run_turn
 from voicebuddy.storage import Store
 
@@ -105,6 +106,7 @@ class Runtime:
         self._working = False  # the engine thread is doing something (or reading ahead)
         self._push = PushToTalk(self._devices, self._emit)
         self._hands_free = HandsFree(self._devices, self._heard, self.barge_in, self._emit)
+        self._turn_end: SoundAndWords | None = None  # the smart listener's judge, if any
         self._dictation = DictationJobs(
             self._engines, self._devices, self._emit, self._machine.enter
         )
@@ -312,20 +314,34 @@ class Runtime:
         return False
 
     # ----- the callers' threads
-    def _heard(self, utterance: HeardUtterance) -> None:
-        """A hands-free utterance (on the microphone's thread)."""
-        try:
-            audio = Audio(
-                utterance.samples,
-                utterance.speech_ended_at,
-                hands_free=True,
-                speech=utterance.speech,
-            )
-            turn = self._turns.accept(audio, self._settings)
-        except VoiceBuddyError:
-            return  # closing
+    def hear(self, utterance: HeardUtterance) -> TurnTicket:
+        """A hands-free utterance, as the listener hands it over (on its thread); the
+        transcript made while the user paused goes with it. Raises VoiceBuddyError when
+        closing."""
+        judged = self._turn_end
+        early = None
+        if judged is not None and utterance.reason == "model":
+            early = judged.transcription_for(utterance.samples, utterance.speech)
+        audio = Audio(
+            utterance.samples,
+            utterance.speech_ended_at,
+            hands_free=True,
+            speech=utterance.speech,
+            transcription=early,
+        )
+        turn = self._turns.accept(audio, self._settings)
         self._hands_free.reply_started()  # from now on, talking over it is a barge-in
         self._inbox.put(turn)
+        return TurnTicket(turn.request.turn_id, turn.done)
+
+    def listening_judge(self) -> EndOfTurnModel | None:
+        """What judges the ends of turns in smart hands-free listening now (None: a fixed
+        pause ends them); the bench replays recordings through it."""
+        return self._end_of_turn_model(self._settings)
+
+    def _heard(self, utterance: HeardUtterance) -> None:
+        with contextlib.suppress(VoiceBuddyError):  # closing
+            self.hear(utterance)
 
     def _emit(self, event: Event) -> None:
         with self._listeners_lock:
@@ -556,7 +572,10 @@ class Runtime:
         if settings.listen.end_of_turn != "smart":
             return None
         try:
-            return self._engines.end_of_turn()
+            self._turn_end = sound_and_words(
+                self._engines, lambda: self._settings, lambda: self._conversations.current
+            )
+            return self._turn_end
         except VoiceBuddyError as error:
             self._emit(
                 Notice(

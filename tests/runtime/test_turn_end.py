@@ -1,0 +1,81 @@
+"""The end of a hands-free turn judged by its words and its sound (fast, with fakes)."""
+
+from __future__ import annotations
+
+import numpy as np
+from speechlike import silence, speechlike
+
+from voicebuddy.audio.vad import SpeechSpan
+from voicebuddy.engines.fakes import FakeChat, FakeEndOfTurn
+from voicebuddy.engines.transcription import Segment, Transcription
+from voicebuddy.messages import Message
+from voicebuddy.runtime.turn_end import WORDS_COMPLETE, SoundAndWords
+
+RATE = 16_000
+
+
+class Words:
+    """What the listener heard, as text; the chat model's verdict on it from FakeChat's rule
+    (a sentence mark or one of its `endings` ends a message)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.transcribed = 0
+        self.chat = FakeChat()
+        self.chat.endings = {"tonight"}
+        self.fixed: float | None = None  # a verdict of the words to use instead
+
+    def transcribe(
+        self, samples: np.ndarray, speech: SpeechSpan | None
+    ) -> tuple[Transcription, str]:
+        self.transcribed += 1
+        return Transcription((Segment(0.0, 1.0, self.text),), "en"), self.text
+
+    def words_end(self, text: str) -> float:
+        if self.fixed is not None:
+            return self.fixed
+        return self.chat.ending_probability([Message("user", text)], 0)
+
+
+def utterance(pause_s: float) -> tuple[np.ndarray, SpeechSpan]:
+    samples = np.concatenate([silence(0.3), speechlike(1.5), silence(pause_s)])
+    return samples, SpeechSpan(0.3, 1.8, 1.5)
+
+
+def judge(sound: float, text: str) -> tuple[SoundAndWords, FakeEndOfTurn, Words]:
+    model, words = FakeEndOfTurn(sound), Words(text)
+    return SoundAndWords(model, words.transcribe, words.words_end), model, words
+
+
+def test_words_that_go_on_keep_the_turn_open_whatever_the_sound() -> None:
+    both, sound, words = judge(0.97, "What should I cook?")
+    assert both.probability(*utterance(0.2)) < WORDS_COMPLETE
+    assert words.chat.judged == ["What should I cook"]  # whisper's "?" taken off
+    assert sound.asked == []  # no need to hear more
+
+
+def test_words_that_surely_end_the_turn_end_it_at_once() -> None:
+    both, sound, _ = judge(0.1, "What should I cook for dinner tonight.")
+    assert both.probability(*utterance(0.2)) >= 0.5
+    assert sound.asked == []
+
+
+def test_words_that_may_end_it_leave_it_to_the_sound_then_to_a_longer_pause() -> None:
+    both, sound, words = judge(0.2, "What should I cook for dinner tonight.")
+    words.fixed = 0.1
+    assert both.probability(*utterance(0.2)) == 0.2
+    assert len(sound.asked) == 1
+    assert both.probability(*utterance(0.5)) >= 0.5  # past a breath: the words suffice
+    assert words.transcribed == 1  # the same speech: transcribed once
+
+
+def test_the_turn_gets_the_transcript_made_during_the_pause() -> None:
+    both, _, _ = judge(0.9, "What should I cook for dinner tonight.")
+    samples, speech = utterance(0.2)
+    both.probability(samples, speech)
+    handed = np.concatenate([samples, silence(0.1)])  # the pause went on while it judged
+    early = both.transcription_for(handed, speech)
+    assert early is not None and early.text == "What should I cook for dinner tonight."
+    other = np.concatenate([silence(0.3), speechlike(1.5, seed=9), silence(0.3)])
+    assert both.transcription_for(other, speech) is None
+    assert both.transcription_for(handed, SpeechSpan(0.3, 1.7, 1.4)) is None

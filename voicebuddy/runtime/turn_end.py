@@ -1,0 +1,144 @@
+"""The end of a hands-free turn judged by its words and by its sound.
+
+At a short pause the utterance so far is transcribed (speculatively: the turn uses that
+transcript if this pause ends the turn) and the chat model is asked how likely the user's
+message ends with those words: "What should I cook" is unlikely to end there, "What should
+I cook for dinner tonight" is likely to. Asking evaluates the prompt for these words, so the
+reply then starts from a warm cache: the pause's work is not lost. Where the words leave it
+open, the end-of-turn model's verdict on the sound decides (it hears intonation, but calls
+many half-sentences of synthetic speech complete, hence the words' veto).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from voicebuddy.audio.end_of_turn import EndOfTurnModel
+from voicebuddy.audio.listener import COMPLETE
+from voicebuddy.audio.types import STT_SAMPLE_RATE, Samples
+from voicebuddy.audio.vad import SpeechSpan
+from voicebuddy.config import Settings
+from voicebuddy.conversation import Conversation
+from voicebuddy.engines.stt import transcribe_with
+from voicebuddy.engines.transcription import Transcription
+from voicebuddy.errors import VoiceBuddyError
+from voicebuddy.pipeline import PipelineOptions, VoicePipeline
+from voicebuddy.runtime.engines import Engines
+from voicebuddy.text.transcript import tidy_transcript
+
+_TRAILING_MARKS = re.compile(r"[\s.?!,;:…。？！，、；：\"'”’)）-]+$")
+# Below this, the chat model finds that the words go on (measured with SmolLM2-135M, the
+# trailing mark whisper adds taken off: half sentences such as "Tell me about" or "Do you
+# have any plans for" 0.0002-0.05; whole ones, "How are you" to "What should I cook for
+# dinner tonight", 0.10-0.86).
+WORDS_COMPLETE = 0.06
+WORDS_SURE = 0.3  # from here the words end the turn whatever the sound (whole sentences 0.3-0.86)
+LONG_PAUSE_S = 0.45  # past a breath, words that may end the turn do
+
+
+@dataclass(frozen=True)
+class _Heard:
+    speech: SpeechSpan
+    samples: Samples
+    transcription: Transcription
+    words_probability: float
+
+
+class SoundAndWords:
+    """An `EndOfTurnModel`: the sound's verdict, vetoed by the words' when they go on.
+
+    `transcribe` turns the utterance into text (tidied as a turn would) and `words_end`
+    gives the chat model's probability that the message ends with it; both run on the
+    end-of-turn worker, while the user is silent."""
+
+    def __init__(
+        self,
+        sound: EndOfTurnModel,
+        transcribe: Callable[[Samples, SpeechSpan | None], tuple[Transcription, str]],
+        words_end: Callable[[str], float],
+    ) -> None:
+        self._sound = sound
+        self._transcribe = transcribe
+        self._words_end = words_end
+        self._heard: _Heard | None = None
+        self._lock = threading.Lock()
+
+    def probability(self, samples: Samples, speech: SpeechSpan | None = None) -> float:
+        """Words that go on keep the turn open (their probability is returned); words that
+        surely end it, or a pause past `LONG_PAUSE_S` after words that may, close it; else
+        the sound decides."""
+        heard = self._words_of(samples, speech) if speech is not None else None
+        if heard is None:
+            return self._sound.probability(samples, speech)
+        words = heard.words_probability
+        if words < WORDS_COMPLETE:
+            return words
+        pause_s = samples.size / STT_SAMPLE_RATE - heard.speech.end_s
+        if words >= WORDS_SURE or pause_s >= LONG_PAUSE_S:
+            return max(words, COMPLETE)
+        return self._sound.probability(samples, speech)
+
+    def transcription_for(
+        self, samples: Samples, speech: SpeechSpan | None
+    ) -> Transcription | None:
+        """The transcript made during the pause, when `samples` are the utterance it was made
+        of (the same speech, perhaps more of the pause after it)."""
+        heard = self._same(samples, speech)
+        return heard.transcription if heard is not None else None
+
+    def _same(self, samples: Samples, speech: SpeechSpan | None) -> _Heard | None:
+        """What was heard of this utterance already, if anything."""
+        with self._lock:
+            heard = self._heard
+        if heard is None or speech is None or speech != heard.speech:
+            return None
+        size = heard.samples.size
+        if samples.size < size or not np.array_equal(samples[:size], heard.samples):
+            return None
+        return heard
+
+    def _words_of(self, samples: Samples, speech: SpeechSpan) -> _Heard | None:
+        heard = self._same(samples, speech)
+        if heard is not None:
+            return heard  # the same pause asked again: the words have not changed
+        try:
+            transcription, text = self._transcribe(samples, speech)
+            if not text.strip():
+                return None
+            bare = _TRAILING_MARKS.sub("", text)  # whisper ends even half a sentence with "."
+            heard = _Heard(speech, samples, transcription, self._words_end(bare) if bare else 1.0)
+        except VoiceBuddyError:
+            return None  # the turn itself will tell what is wrong
+        with self._lock:
+            self._heard = heard
+        return heard
+
+
+def sound_and_words(
+    engines: Engines,
+    settings: Callable[[], Settings],
+    conversation: Callable[[], Conversation | None],
+) -> SoundAndWords:
+    """The judge the app listens with: the engines' end-of-turn model, then the words as the
+    turn would hear them (the current settings and conversation, asked at each pause)."""
+
+    def transcribe(samples: Samples, speech: SpeechSpan | None) -> tuple[Transcription, str]:
+        current = conversation()
+        stt = engines.stt_for(current.character if current else None)
+        transcription = transcribe_with(stt, samples, None, speech=speech)
+        script = settings().dictation.chinese_script
+        return transcription, tidy_transcript(transcription.text, transcription.language, script)
+
+    def words_end(text: str) -> float:
+        current = conversation()
+        if current is None:
+            return 1.0
+        options = PipelineOptions(sampling=engines.sampling())
+        return VoicePipeline(None, engines.chat(), None, options).words_end(current, text)
+
+    return SoundAndWords(engines.end_of_turn(), transcribe, words_end)
