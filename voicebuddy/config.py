@@ -83,7 +83,7 @@ class ListenSettings:
     end_pause_ms: int = 700  # "pause" mode: this much silence ends an utterance
     end_of_turn: str = "smart"  # "smart": a model judges each short pause; "pause": the
     # end pause alone ends a turn
-    short_pause_ms: int = 200  # smart: the pause after which the model is asked
+    short_pause_ms: int = 150  # smart: the pause after which the end of turn is judged
     max_pause_ms: int = 1800  # smart: a pause this long ends the turn whatever the model says
     min_speech_ms: int = 250  # shorter bursts (a cough, a click) are not an utterance
     wake_phrase: bool = False  # hands-free turns must start with "Hey <character name>"

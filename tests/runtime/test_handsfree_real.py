@@ -16,10 +16,12 @@ from pulse import PulseServer
 from speech import espeak
 from testdata import word_error_rate
 
-from voicebuddy.audio.files import write_wav
+from voicebuddy.audio.files import resample, write_wav
 from voicebuddy.audio.types import Clip
 from voicebuddy.bench import noise
+from voicebuddy.bench.end_of_turn import splice_pause
 from voicebuddy.config import Paths, Settings
+from voicebuddy.engines.piper_tts import PiperTTS
 from voicebuddy.events import (
     AudioStarted,
     BargedIn,
@@ -29,6 +31,7 @@ from voicebuddy.events import (
     TurnEnded,
     UtteranceHeard,
 )
+from voicebuddy.models.defaults import default_voice_path
 from voicebuddy.runtime import Runtime
 from voicebuddy.runtime.events import ConversationChanged, HandsFreeChanged, ModelsLoaded
 from voicebuddy.storage import Store
@@ -272,3 +275,39 @@ def test_hands_free_chat_in_the_terminal(pulse_audio: PulseServer, tmp_path: Pat
     assert len(said) == 1, "".join(errors)
     assert "capital" in said[0].lower()
     assert out.count("Buddy") >= 1 and len(out.strip().splitlines()) >= 2  # greeting and reply
+
+
+def test_smart_end_of_turn_waits_through_a_thinking_pause_and_not_after_a_question(
+    pulse_audio: PulseServer, tmp_path: Path, ggml_tiny_en: Path, talk_factory: list[Talk]
+) -> None:
+    voice = PiperTTS(default_voice_path())
+
+    def said(text: str) -> np.ndarray:
+        clip = voice.synthesize(text)
+        return resample(clip.samples, clip.sample_rate, 16_000)
+
+    before, after = "Can you tell me", "a short joke about cats?"
+    _, near = noise.speech_extent(said(before))
+    thinking = splice_pause(said(f"{before} {after}"), near, 0.7)
+    questions = ("What is the capital of France?", "Do you have any plans for the weekend?")
+    two = [said(q) for q in questions]
+    talk = start_talk(tmp_path, ggml_tiny_en, reply_tokens=8, end_of_turn="smart")
+    talk_factory.append(talk)
+
+    def play(name: str, audio: np.ndarray) -> None:
+        path = tmp_path / f"{name}.wav"
+        write_wav(
+            path, Clip(np.concatenate([noise.silence(0.3), audio, noise.silence(0.3)]), 16_000)
+        )
+        pulse_audio.play_into_mic(path)
+
+    play("thinking", thinking)
+    talk.wait_for_turns(1)
+    (first,) = talk.results
+    assert "joke" in first.transcript.lower() and "tell me" in first.transcript.lower()
+    play("two", np.concatenate([two[0], noise.silence(1.5), two[1]]))
+    talk.wait_for_turns(3)
+    heard = [(e.reason, round(e.detection_delay_ms)) for e in talk.of(UtteranceHeard)]
+    assert len(heard) == 3, heard  # the thinking pause did not split the first question
+    assert "model" in [reason for reason, _ in heard], heard
+    assert word_error_rate(questions[1], talk.results[2].transcript) <= 0.3
