@@ -90,10 +90,12 @@ def test_whisper_base_understands_the_neural_voice(
 def test_pace_and_volume(joe: PiperTTS) -> None:
     text = "We could go to the beach on Sunday."
     slow = PiperTTS(default_voice_path(), length_scale=1.5, volume=0.5)
-    normal = joe.synthesize(text)
-    slower = slow.synthesize(text)
-    assert slower.duration_s > 1.3 * normal.duration_s
-    assert np.abs(slower.samples).max() == pytest.approx(0.5, abs=0.01)
+    # Piper's durations vary a little from one synthesis to the next, and the trimmed silence
+    # at the ends does not scale: pace 1.5 measured 1.25-1.31 times as long (ten of each).
+    normal = [joe.synthesize(text).duration_s for _ in range(3)]
+    slower = [slow.synthesize(text) for _ in range(3)]
+    assert np.mean([c.duration_s for c in slower]) > 1.15 * np.mean(normal)
+    assert np.abs(slower[0].samples).max() == pytest.approx(0.5, abs=0.01)
     with pytest.raises(ConfigError) as caught:
         PiperTTS(default_voice_path(), length_scale=9)
     one_sentence(caught.value.message)

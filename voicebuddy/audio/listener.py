@@ -194,9 +194,9 @@ class HandsFreeListener:
         probability: float | None = None,
         handed_at: float | None = None,
     ) -> None:
-        ended_at = self._time_of(utterance.speech_end)
-        now = self._now() if handed_at is None else handed_at
-        with self._segment_lock:
+        with self._segment_lock:  # the model's thread reads what the microphone's writes
+            ended_at = self._time_of(utterance.speech_end)
+            now = self._now() if handed_at is None else handed_at
             if probability is None:
                 probability = self._last_probability
             self._last_probability = None
