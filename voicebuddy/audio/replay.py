@@ -39,10 +39,6 @@ class ReplayedUtterance:
     def probability(self) -> float | None:
         return self.heard.probability
 
-    @property
-    def end_of_turn_ms(self) -> float:
-        return (self.handed_over_s - self.speech_end_s) * 1000
-
 
 def replay(
     samples: Samples,

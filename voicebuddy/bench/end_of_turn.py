@@ -187,8 +187,8 @@ def measure(
                 spoken = _voice_to_voice_ms(runtime, turns, last, end_of_turn_s)
                 if spoken is not None:
                     figures[mode].voice_to_voice_ms.append(spoken)
-                if index % 8 == 7:
-                    runtime.new_conversation()  # keep the prompt short, as the other turns do
+            if index % 8 == 7:
+                runtime.new_conversation()  # keep the prompt short, as the other turns do
     finally:
         runtime.close()
     return {mode: figures[mode].as_json() for mode in MODES}
