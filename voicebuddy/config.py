@@ -93,6 +93,8 @@ class ListenSettings:
     keep_microphone_open: bool = True  # push-to-talk: the first word said as the key goes
     # down is kept (the last 300 ms before the press); off: opened at each press
     press_interrupts: bool = True  # the talk key, pressed while the character talks, stops it
+    transcribe_while_talking: bool = True  # push-to-talk: transcribe while the key is held,
+    # so little is left to do at the release
 
 
 @dataclass

@@ -65,6 +65,13 @@ class TurnStarted(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class HeardSoFar(Event):
+    """What the user has said so far, transcribed while the talk key is still held."""
+
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class TranscriptReady(Event):
     text: str
     language: str

@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from voicebuddy.audio.types import AudioSink, Samples
 from voicebuddy.audio.vad import SpeechSpan
@@ -52,6 +53,19 @@ class Audio:
     hands_free: bool = False  # cut by the voice detector, not by a key
     speech: SpeechSpan | None = None  # where the detector heard speech, when it listened
     transcription: Transcription | None = None  # already made, while the user paused
+    while_talking: HeardWhileTalking | None = None  # transcribed while the key was held
+
+
+class HeardWhileTalking(Protocol):
+    """A recording transcribed while it was made (`engines.live_transcript.WhileTalking`)."""
+
+    def transcription(
+        self,
+        stt: SpeechToText,
+        samples: Samples,
+        language: str | None,
+        speech: SpeechSpan | None,
+    ) -> Transcription: ...
 
 
 @dataclass(frozen=True)
@@ -220,9 +234,15 @@ class VoicePipeline:
         assert isinstance(turn_input, Audio)
         if self.stt is None:
             raise VoiceBuddyError("no_stt", "No speech-to-text model is loaded.")
-        transcription = turn_input.transcription or transcribe_with(
-            self.stt, turn_input.samples, self.options.language, speech=turn_input.speech
-        )
+        transcription = turn_input.transcription
+        if transcription is None and turn_input.while_talking is not None:
+            transcription = turn_input.while_talking.transcription(
+                self.stt, turn_input.samples, self.options.language, turn_input.speech
+            )
+        if transcription is None:
+            transcription = transcribe_with(
+                self.stt, turn_input.samples, self.options.language, speech=turn_input.speech
+            )
         stt_ms = (time.monotonic() - t0) * 1000
         detected = transcription.language
         text = tidy_transcript(transcription.text, detected, self.options.chinese_script)

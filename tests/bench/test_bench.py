@@ -276,6 +276,11 @@ def test_bench_runs_for_real_and_reports_every_figure(tmp_path: Path, ggml_tiny_
     assert pressing["mean_wer"] <= 0.2, pressing
     assert _positive(pressing["plain_push_to_talk"]["ratio"]), pressing
     assert "Real pressing" in result.stdout
+    heard = data["push_to_talk"]
+    assert heard["presses"] == 3 and heard["wer_incremental"] <= 0.2, heard
+    assert _positive(heard["stt_whole_ms"]) and heard["stt_after_release_ms"] >= 0, heard
+    assert _positive(heard["released_as_the_clip_ends"]["stt_whole_ms"]), heard
+    assert "transcribed while the key is held" in result.stdout
     handsfree = data["handsfree"]
     for mode in ("smart", "pause"):
         figures = handsfree[mode]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
-from fake_devices import FakeDevices, tone
+from fake_devices import FakeDevices, pause, tone
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 from pytestqt.qtbot import QtBot
@@ -58,10 +59,13 @@ def test_holding_space_records_and_answers_the_speech(qtbot: QtBot, paths: Paths
     qtbot.keyPress(window, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: window.talk.state is TalkState.LISTENING)
     (microphone,) = devices.live
-    microphone.say(tone(1.0))
+    microphone.say(np.concatenate([tone(1.0), pause(0.3)]))
+    # heard while the key is still held, at the pause
+    qtbot.waitUntil(lambda: "“how are you”" in window.talk.notice.text())
     qtbot.keyRelease(window, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: settled(window, 3))
     assert bubble_texts(window)[1] == ("user", "how are you")
+    assert "how are you" not in window.talk.notice.text()  # now it is the message
     assert states[:4] == [
         TalkState.LISTENING,
         TalkState.TRANSCRIBING,

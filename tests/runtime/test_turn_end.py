@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
+from scripted_stt import ScriptedSTT
 from speechlike import silence, speechlike
 
 from voicebuddy.audio.vad import SpeechSpan
 from voicebuddy.engines.fakes import FakeChat, FakeEndOfTurn
 from voicebuddy.engines.transcription import Segment, Transcription
 from voicebuddy.messages import Message
-from voicebuddy.runtime.turn_end import WORDS_COMPLETE, SoundAndWords
+from voicebuddy.runtime.turn_end import WORDS_COMPLETE, PauseByPause, SoundAndWords
 
 RATE = 16_000
 
@@ -79,3 +80,22 @@ def test_the_turn_gets_the_transcript_made_during_the_pause() -> None:
     other = np.concatenate([silence(0.3), speechlike(1.5, seed=9), silence(0.3)])
     assert both.transcription_for(other, speech) is None
     assert both.transcription_for(handed, SpeechSpan(0.3, 1.7, 1.4)) is None
+
+
+def test_a_long_utterance_is_not_transcribed_from_its_start_at_every_pause() -> None:
+    """Words that the passes at two pauses agree on are not transcribed at the next one."""
+    stt = ScriptedSTT("Tell me about", "Tell me about my dog", "my dog Biscuit.")
+    utterance = PauseByPause()
+    said = np.concatenate([silence(0.3), speechlike(1.0), silence(0.3)])
+    first = utterance.heard(stt, said, SpeechSpan(0.3, 1.3, 1.0))
+    said = np.concatenate([said, speechlike(1.0, seed=2), silence(0.3)])
+    second = utterance.heard(stt, said, SpeechSpan(0.3, 2.6, 2.0))
+    said = np.concatenate([said, speechlike(1.0, seed=3), silence(0.3)])
+    third = utterance.heard(stt, said, SpeechSpan(0.3, 3.9, 3.0))
+    assert (first.text, second.text) == ("Tell me about", "Tell me about my dog")
+    assert third.text == "Tell me about my dog Biscuit."
+    assert [seconds for seconds, _ in stt.calls] == [1.6, 2.9, 2.85]  # the last from the cut
+    other = np.concatenate([silence(0.3), speechlike(1.0, seed=4), silence(0.3)])
+    stt.texts.append("Hello.")
+    assert utterance.heard(stt, other, SpeechSpan(0.3, 1.3, 1.0)).text == "Hello."
+    assert stt.calls[-1] == (1.6, None)  # a new utterance: from its start

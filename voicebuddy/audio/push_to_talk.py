@@ -46,6 +46,16 @@ class Recording:
     speech: SpeechSpan | None = None  # where the detector heard speech in `samples`
 
 
+@dataclass(frozen=True)
+class Progress:
+    """How far a recording has got, in samples: recorded, heard by the detector, and the end
+    of the last speech it heard (0: none yet)."""
+
+    recorded: int
+    judged: int
+    speech_end: int
+
+
 class PushToTalkCapture:
     def __init__(
         self,
@@ -145,6 +155,23 @@ class PushToTalkCapture:
         with self._lock:
             self._pressed_at = self._released_at = self._on_done = None
             self._taken = []
+
+    def progress(self) -> Progress | None:
+        """How far the recording of the key held now has got (None: the key is up)."""
+        with self._lock:
+            if self._pressed_at is None or self._released_at is not None:
+                return None
+            speech_end = self._last_speech_end if self._first_speech >= 0 else 0
+            return Progress(self._recorded, self._fed, speech_end)
+
+    def so_far(self) -> tuple[Samples, SpeechSpan | None] | None:
+        """The recording of the key held now, as it is (None: the key is up), with where the
+        detector heard speech in it."""
+        with self._lock:
+            if self._pressed_at is None or self._released_at is not None:
+                return None
+            audio = np.concatenate(self._taken) if self._taken else np.zeros(0, np.float32)
+            return audio, self._speech(self._fed)
 
     # ----- the microphone's thread
     def feed(self, samples: Samples, captured_at: float) -> None:

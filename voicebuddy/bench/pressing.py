@@ -25,17 +25,21 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from voicebuddy.audio.types import Samples
+from voicebuddy.audio.push_to_talk import PRE_ROLL_S
+from voicebuddy.audio.types import STT_SAMPLE_RATE, Samples
+from voicebuddy.audio.vad import VoiceActivityDetector
 from voicebuddy.bench.accuracy import word_error_rate, words
 from voicebuddy.bench.clips import SpeechClip
 from voicebuddy.bench.devices import FileMicrophone, PacedSink, Tape, TapeDevices
 from voicebuddy.bench.stats import median, percentile, ratio_of_medians
 from voicebuddy.config import Paths, Settings
+from voicebuddy.engines.stt import WhisperCppSTT
 from voicebuddy.errors import VoiceBuddyError
 from voicebuddy.events import AudioStarted, Event, Failed, TranscriptReady
 from voicebuddy.metrics import TurnMeter
 from voicebuddy.runtime import Audio, Runtime, TurnTicket
 from voicebuddy.runtime.engines import Engines
+from voicebuddy.text.hallucinations import SpeechFrames
 from voicebuddy.text.repetition import is_loop
 
 LEAD_S = (0.2, 0.6)
@@ -53,6 +57,8 @@ class Press:
     loops_caught: int = 0
     voice_to_voice_ms: float | None = None
     error: str = ""
+    whole_ms: float | None = None  # the same audio transcribed whole, after the press
+    whole_transcript: str = ""
 
     @property
     def wer(self) -> float:
@@ -77,6 +83,37 @@ class PressingReport:
     presses: list[Press]
     plain_new_ms: list[float] = field(default_factory=list)  # pressed and released
     plain_direct_ms: list[float] = field(default_factory=list)  # handed over as a whole
+    plain_new_stt_ms: list[float] = field(default_factory=list)
+    plain_direct_stt_ms: list[float] = field(default_factory=list)
+
+    def push_to_talk(self) -> dict[str, object]:
+        """Speech-to-text after the release against a whole transcription of the same audio,
+        pressed as people press, and in the plain pairs released as the clip ends (eSpeak NG's
+        clips end with about 0.4 s of silence)."""
+        timed = [p for p in self.presses if p.stt_ms is not None and p.whole_ms is not None]
+        if not timed:
+            return {}
+        after = [p.stt_ms for p in timed if p.stt_ms is not None]
+        whole = [p.whole_ms for p in timed if p.whole_ms is not None]
+        data: dict[str, object] = {
+            "stt_after_release_ms": round(median(after), 1),
+            "stt_whole_ms": round(median(whole), 1),
+            "ratio": round(ratio_of_medians(after, whole), 3),
+            "wer_incremental": round(float(np.mean([p.wer for p in timed])), 3),
+            "wer_whole": round(
+                float(np.mean([word_error_rate(p.said, p.whole_transcript) for p in timed])), 3
+            ),
+            "presses": len(timed),
+        }
+        if self.plain_new_stt_ms and self.plain_direct_stt_ms:
+            data["released_as_the_clip_ends"] = {
+                "stt_after_release_ms": round(median(self.plain_new_stt_ms), 1),
+                "stt_whole_ms": round(median(self.plain_direct_stt_ms), 1),
+                "ratio": round(
+                    ratio_of_medians(self.plain_new_stt_ms, self.plain_direct_stt_ms), 3
+                ),
+            }
+        return data
 
     def as_json(self) -> dict[str, object]:
         stt = [p.stt_ms for p in self.presses if p.stt_ms is not None]
@@ -184,6 +221,26 @@ def _outcome(press: Press, events: Sequence[Event]) -> None:
     press.voice_to_voice_ms = meter.voice_to_voice_ms
 
 
+def _transcribe_whole(
+    stt: WhisperCppSTT, vad: VoiceActivityDetector, press: Press, clip: SpeechClip
+) -> None:
+    """What the press would have cost transcribed as a whole after the release: the same
+    audio as the key recorded it (the pre-roll and lead silent, the clip, the tail silent),
+    with the speech found beforehand as the capture finds it while recording."""
+    audio = np.concatenate(
+        [
+            _silence(PRE_ROLL_S + press.lead_s, STT_SAMPLE_RATE),
+            clip.for_stt(),
+            _silence(press.tail_s, STT_SAMPLE_RATE),
+        ]
+    )
+    speech = SpeechFrames(audio, vad).span()
+    started = time.monotonic()
+    whole = stt.transcribe_with(audio, speech=speech)
+    press.whole_ms = (time.monotonic() - started) * 1000
+    press.whole_transcript = whole.text
+
+
 def run_pressing(
     engines: Engines,
     settings: Settings,
@@ -193,8 +250,11 @@ def run_pressing(
     plain_pairs: int,
     seed: int = 12,
     progress: Callable[[str], None] = lambda _: None,
+    stt: WhisperCppSTT | None = None,
 ) -> PressingReport:
+    """`stt`: the conversation's whisper, to transcribe each press's audio whole as well."""
     tape = Tape()
+    vad = engines.voice_detector()
     runtime = Runtime(settings, paths, devices=TapeDevices(tape, PacedSink()), engines=engines)
     turns = StopAtFirstSound(runtime)
     runtime.start(opening="new").result()
@@ -210,6 +270,8 @@ def run_pressing(
             _press(runtime, tape, clip, press.lead_s, press.tail_s)
             runtime.wait_until_idle(60)
             _outcome(press, turns.take())
+            if stt is not None:
+                _transcribe_whole(stt, vad, press, clip)
             report.presses.append(press)
             runtime.new_conversation()  # each press its own short prompt, as in the window
         for number in range(plain_pairs):
@@ -230,6 +292,10 @@ def run_pressing(
                 if plain.voice_to_voice_ms is not None:
                     (report.plain_direct_ms if direct else report.plain_new_ms).append(
                         plain.voice_to_voice_ms
+                    )
+                if plain.stt_ms is not None:
+                    (report.plain_direct_stt_ms if direct else report.plain_new_stt_ms).append(
+                        plain.stt_ms
                     )
     finally:
         runtime.close()

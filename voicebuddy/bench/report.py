@@ -39,6 +39,24 @@ def _pressing_lines(pressing: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _push_to_talk_lines(figures: dict[str, Any]) -> list[str]:
+    if not figures:
+        return []
+    lines = [
+        "Push-to-talk transcribed while the key is held (speech-to-text after the release)",
+        f"  pressed as above     {_ms(figures['stt_after_release_ms'])} vs "
+        f"{_ms(figures['stt_whole_ms'])} transcribed whole (ratio {figures['ratio']:.3f}); "
+        f"word error rate {figures['wer_incremental']:.3f} vs {figures['wer_whole']:.3f}",
+    ]
+    last = figures.get("released_as_the_clip_ends")
+    if last:
+        lines.append(
+            f"  released as the clip ends {_ms(last['stt_after_release_ms'])} vs "
+            f"{_ms(last['stt_whole_ms'])} (ratio {last['ratio']:.3f})"
+        )
+    return lines
+
+
 def _tok(speed: object) -> str:
     return f"{speed:.0f} tok/s" if isinstance(speed, int | float) else "-"
 
@@ -86,6 +104,8 @@ def render(data: dict[str, Any]) -> str:
     pressing = data.get("real_pressing")
     if pressing:
         lines += ["", *_pressing_lines(pressing)]
+    if data.get("push_to_talk"):
+        lines += ["", *_push_to_talk_lines(data["push_to_talk"])]
     if data.get("handsfree"):
         lines += ["", *end_of_turn.render(data["handsfree"])]
     lines += ["", "  Where a turn's time goes (medians)        reached at      took"]

@@ -125,7 +125,7 @@ def run(
     # The questions, all about as long, so that the STT p99/p50 shows a runaway transcription
     # rather than a longer clip (the window test presses jfk.wav too).
     pressing = run_pressing(
-        engines, settings, paths, asked, reps.presses, reps.plain_pairs, progress=_progress
+        engines, settings, paths, asked, reps.presses, reps.plain_pairs, progress=_progress, stt=stt
     )
 
     _progress("hands-free ends of turns")
@@ -155,6 +155,7 @@ def run(
     data: dict[str, Any] = {
         "voice_to_voice_ms": in_use,
         "real_pressing": pressing.as_json(),
+        "push_to_talk": pressing.push_to_talk(),
         "handsfree": handsfree,
         "stt_overhead_ratio": round(stt_results["question"].ratio, 3),
         "stt_overhead": {name: result.as_json() for name, result in stt_results.items()},

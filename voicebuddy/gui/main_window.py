@@ -34,6 +34,7 @@ from voicebuddy.events import (
     Event,
     Failed,
     Handlers,
+    HeardSoFar,
     Notice,
     TokenGenerated,
     TranscriptReady,
@@ -135,6 +136,7 @@ class MainWindow(QMainWindow):
             .on(HandsFreeChanged, self._hands_free_changed)
             .on(TurnStarted, self.meter.observe)
             .on(TranscriptReady, self._transcript)
+            .on(HeardSoFar, lambda e: self.talk.show_notice(f"“{e.text}”", "heard"))
             .on(TokenGenerated, self._token)
             .on(AudioStarted, self._audio_started)
             .on(TurnEnded, self._turn_ended)
@@ -215,6 +217,7 @@ class MainWindow(QMainWindow):
         state = TALK_STATES.get(event.state)
         if state is None:
             return
+        self.talk.show_notice("", "heard")  # the words heard while the key was held
         self.talk.set_state(state, self.runtime.can_talk, self.settings.listen.press_interrupts)
         if state is TalkState.LISTENING:
             self.talk.show_notice("")

@@ -319,6 +319,16 @@ class SettingsDialog(QDialog):
             self.press_interrupts,
             self.tr("While the character thinks or speaks, a press stops it and listens."),
         )
+        self.transcribe_while_talking = QCheckBox(self.tr("&Transcribe while the key is held"))
+        form_row(
+            form,
+            "",
+            self.transcribe_while_talking,
+            self.tr(
+                "Whisper hears your words at each pause, so the reply starts sooner after "
+                "you let go. Off: everything is transcribed after the release."
+            ),
+        )
         return _tab(device_group, self.speech, talk, self._hands_free_group())
 
     def _hands_free_group(self) -> QGroupBox:
@@ -488,6 +498,7 @@ class SettingsDialog(QDialog):
         self.barge_in.setChecked(settings.listen.barge_in)
         self.keep_microphone_open.setChecked(settings.listen.keep_microphone_open)
         self.press_interrupts.setChecked(settings.listen.press_interrupts)
+        self.transcribe_while_talking.setChecked(settings.listen.transcribe_while_talking)
         self.wake_phrase.setChecked(settings.listen.wake_phrase)
         self.user_name.setText(settings.chat.user_name)
         self.temperature.setValue(settings.llm.temperature)
@@ -550,6 +561,7 @@ class SettingsDialog(QDialog):
                 wake_phrase=self.wake_phrase.isChecked(),
                 keep_microphone_open=self.keep_microphone_open.isChecked(),
                 press_interrupts=self.press_interrupts.isChecked(),
+                transcribe_while_talking=self.transcribe_while_talking.isChecked(),
             ),
         )
 

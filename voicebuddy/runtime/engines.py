@@ -227,6 +227,11 @@ class Engines:
         self._stt.move_to_end(key)
         return stt
 
+    def loaded_stt_for(self, character: Character | None) -> SpeechToText | None:
+        """The whisper `stt_for` would give, if it is loaded already (never loads; any
+        thread)."""
+        return self._stt.get(_stt_key(with_speech_language(self.settings, character)))
+
     def stt_for(self, character: Character | None) -> SpeechToText:
         """Whisper for the language `character` speaks (see `with_speech_language`)."""
         return self.speech_to_text(with_speech_language(self.settings, character))

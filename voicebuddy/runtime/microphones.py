@@ -18,6 +18,7 @@ from voicebuddy.audio.push_to_talk import STALL_S, TAIL_S, PushToTalkCapture, Re
 from voicebuddy.audio.types import Clip, Samples
 from voicebuddy.audio.vad import VoiceActivityDetector
 from voicebuddy.config import ListenSettings
+from voicebuddy.engines.live_transcript import WhileTalking
 from voicebuddy.errors import AudioError
 from voicebuddy.events import Event, Notice
 from voicebuddy.runtime.devices import Devices, InputStream
@@ -30,9 +31,16 @@ class PushToTalk:
     each press, and how long that took is told, since the first words said meanwhile are lost.
     """
 
-    def __init__(self, devices: Devices, emit: Callable[[Event], None]) -> None:
+    def __init__(
+        self,
+        devices: Devices,
+        emit: Callable[[Event], None],
+        live: Callable[[PushToTalkCapture], WhileTalking | None] = lambda _: None,
+    ) -> None:
         self._devices = devices
         self._emit = emit
+        self._live = live  # what transcribes a recording while the key is held (None: nothing)
+        self._while_talking: WhileTalking | None = None
         self._lock = threading.Lock()
         self._stream: InputStream | None = None
         self._capture: PushToTalkCapture | None = None
@@ -123,6 +131,20 @@ class PushToTalk:
             with self._lock:
                 self._stream = stream
         capture.press(at)
+        self._talking(capture)
+
+    def _talking(self, capture: PushToTalkCapture) -> None:
+        """Start transcribing the new recording while the key is held, if wanted."""
+        self.take_transcript()
+        self._while_talking = self._live(capture)
+
+    def take_transcript(self) -> WhileTalking | None:
+        """The transcript made while the key was held for the recording just handed over
+        (None: none); its passes stop when the key goes up."""
+        made, self._while_talking = self._while_talking, None
+        if made is not None:
+            made.stop()
+        return made
 
     def release(self, at: float, on_done: Callable[[Recording], None]) -> None:
         capture = self._capture
@@ -150,6 +172,7 @@ class PushToTalk:
             capture.flush()
 
     def discard(self) -> None:
+        self.take_transcript()
         capture = self._capture
         if capture is not None:
             capture.cancel()

@@ -24,15 +24,18 @@ import numpy as np
 import voicebuddy.runtime.commands as c
 from voicebuddy.audio.end_of_turn import EndOfTurnModel
 from voicebuddy.audio.listener import HeardUtterance
-from voicebuddy.audio.push_to_talk import Recording
+from voicebuddy.audio.push_to_talk import PushToTalkCapture, Recording
 from voicebuddy.audio.types import AudioSink
 from voicebuddy.config import Paths, Settings
 from voicebuddy.dictation import DictationOptions
+from voicebuddy.engines.live_transcript import LiveTranscript, WhileTalking
+from voicebuddy.engines.transcription import Transcription
 from voicebuddy.errors import AudioError, VoiceBuddyError
 from voicebuddy.events import (
     AudioStarted,
     Event,
     Failed,
+    HeardSoFar,
     Listener,
     Notice,
     TranscriptReady,
@@ -51,6 +54,7 @@ from voicebuddy.runtime.state import TURN_STATES, State, StateMachine
 from voicebuddy.runtime.turn_end import SoundAndWords, sound_and_words
 from voicebuddy.runtime.turns import PendingTurns, TurnTicket, run_turn
 from voicebuddy.storage import Store
+from voicebuddy.text.transcript import tidy_transcript
 
 MIN_PRESS_S = 0.2  # a shorter recording is a slip of the key, not speech
 
@@ -104,7 +108,7 @@ class Runtime:
         self._prepared = -1  # the conversation's version the read-ahead has seen
         self._sink: AudioSink | None = None
         self._working = False  # the engine thread is doing something (or reading ahead)
-        self._push = PushToTalk(self._devices, self._emit)
+        self._push = PushToTalk(self._devices, self._emit, self._while_talking)
         self._hands_free = HandsFree(self._devices, self._heard, self.barge_in, self._emit)
         self._turn_end: SoundAndWords | None = None  # the smart listener's judge, if any
         self._dictation = DictationJobs(
@@ -215,12 +219,40 @@ class Runtime:
             turn = self._turns.accept(Audio(np.zeros(0, np.float32), at), self._settings)
 
         def recorded(recording: Recording) -> None:
-            audio = Audio(recording.samples, recording.speech_ended_at, speech=recording.speech)
+            audio = Audio(
+                recording.samples,
+                recording.speech_ended_at,
+                speech=recording.speech,
+                while_talking=self._push.take_transcript(),
+            )
             request = dataclasses.replace(turn.request, input=audio)
             self._inbox.put(c.Release(c.Turn(request, turn.settings, turn.done)))
 
         self._push.release(at, recorded)
         return TurnTicket(turn.request.turn_id, turn.done)
+
+    def _while_talking(self, capture: PushToTalkCapture) -> WhileTalking | None:
+        """What transcribes a press while the key is held (`[listen]
+        transcribe_while_talking`), with the conversation's whisper once it is loaded; the
+        chat model reads what was said so far, so the reply reads little more."""
+        settings = self._settings
+        current = self._conversations.current
+        if not self._ready or not settings.listen.transcribe_while_talking or current is None:
+            return None
+        stt = self._engines.loaded_stt_for(current.character)
+        if stt is None:
+            return None
+        pipeline = VoicePipeline(None, self._engines.chat(), None, PipelineOptions())
+        script = settings.dictation.chinese_script
+
+        def heard(so_far: Transcription) -> None:
+            words = tidy_transcript(so_far.text, so_far.language, script)
+            if words:
+                self._emit(HeardSoFar(text=words))
+                with contextlib.suppress(VoiceBuddyError):  # the turn will tell
+                    pipeline.words_end(current, words)
+
+        return WhileTalking(LiveTranscript(stt), capture, heard)
 
     def input_level(self) -> float:
         """The talk key's recording level (RMS of the latest block; 0.0 when not recording)."""
@@ -316,11 +348,12 @@ class Runtime:
     # ----- the callers' threads
     def hear(self, utterance: HeardUtterance) -> TurnTicket:
         """A hands-free utterance, as the listener hands it over (on its thread); the
-        transcript made while the user paused goes with it. Raises VoiceBuddyError when
+        transcript made while the user paused goes with it (whether the words, the sound or
+        the longest pause ended it: the speech is the same). Raises VoiceBuddyError when
         closing."""
         judged = self._turn_end
         early = None
-        if judged is not None and utterance.reason == "model":
+        if judged is not None:
             early = judged.transcription_for(utterance.samples, utterance.speech)
         audio = Audio(
             utterance.samples,

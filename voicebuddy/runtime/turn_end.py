@@ -24,7 +24,8 @@ from voicebuddy.audio.types import STT_SAMPLE_RATE, Samples
 from voicebuddy.audio.vad import SpeechSpan
 from voicebuddy.config import Settings
 from voicebuddy.conversation import Conversation
-from voicebuddy.engines.stt import transcribe_with
+from voicebuddy.engines.live_transcript import LiveTranscript
+from voicebuddy.engines.stt import SpeechToText
 from voicebuddy.engines.transcription import Transcription
 from voicebuddy.errors import VoiceBuddyError
 from voicebuddy.pipeline import PipelineOptions, VoicePipeline
@@ -119,6 +120,34 @@ class SoundAndWords:
         return heard
 
 
+class PauseByPause:
+    """The utterance being judged, transcribed pause by pause with local agreement: words
+    that the pass at one pause and the pass at the next agree on are not transcribed at the
+    pauses after that (in a long utterance with many pauses, each pause would otherwise
+    transcribe it all again, and the judgement would come later and later)."""
+
+    def __init__(self) -> None:
+        self._live: LiveTranscript | None = None
+        self._samples: Samples | None = None
+
+    def heard(
+        self, stt: SpeechToText, samples: Samples, speech: SpeechSpan | None
+    ) -> Transcription:
+        """What was said in `samples` (the utterance so far; a new one when it does not
+        begin with the last one's samples); nothing when whisper failed."""
+        live, before = self._live, self._samples
+        goes_on = (
+            before is not None
+            and samples.size >= before.size
+            and np.array_equal(samples[: before.size], before)
+        )
+        if live is None or live.stt is not stt or not goes_on:
+            live = LiveTranscript(stt)
+        made = live.hear(samples, speech)
+        self._live, self._samples = live, samples
+        return live.so_far() if made else Transcription((), "")
+
+
 def sound_and_words(
     engines: Engines,
     settings: Callable[[], Settings],
@@ -127,10 +156,12 @@ def sound_and_words(
     """The judge the app listens with: the engines' end-of-turn model, then the words as the
     turn would hear them (the current settings and conversation, asked at each pause)."""
 
+    utterance = PauseByPause()
+
     def transcribe(samples: Samples, speech: SpeechSpan | None) -> tuple[Transcription, str]:
         current = conversation()
         stt = engines.stt_for(current.character if current else None)
-        transcription = transcribe_with(stt, samples, None, speech=speech)
+        transcription = utterance.heard(stt, samples, speech)
         script = settings().dictation.chinese_script
         return transcription, tidy_transcript(transcription.text, transcription.language, script)
 

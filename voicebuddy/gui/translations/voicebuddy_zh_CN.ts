@@ -939,6 +939,14 @@ The previous models stay in use.</source>
         <translation>角色思考或说话时，按下按键会让它停下并开始听你说。</translation>
     </message>
     <message>
+        <source>&amp;Transcribe while the key is held</source>
+        <translation>按住按键时即开始转写(&amp;T)</translation>
+    </message>
+    <message>
+        <source>Whisper hears your words at each pause, so the reply starts sooner after you let go. Off: everything is transcribed after the release.</source>
+        <translation>每次停顿时 Whisper 就会转写你说的话，松开按键后回复开始得更快。关闭：松开后再转写全部内容。</translation>
+    </message>
+    <message>
         <source>Smart: a model hears whether you have finished</source>
         <translation>智能：由模型听出你是否说完</translation>
     </message>
