@@ -125,12 +125,12 @@ def segmenter() -> UtteranceSegmenter:
 def test_a_verdict_on_a_pause_the_speaker_broke_is_ignored() -> None:
     cut = segmenter()
     events = cut.feed(np.concatenate([silence(0.3), speechlike(1.0), silence(0.3)]))
-    (pause,) = [e for e in events if isinstance(e, PauseHeard)]
+    (pause,) = [e for e in events if isinstance(e, PauseHeard) and not e.early]
     assert 1.0 < pause.samples.size / RATE < cut.current().size / RATE  # up to the pause
     cut.feed(speechlike(0.5, seed=2))  # they went on
     assert cut.end_turn(pause.pause) is None
     events = cut.feed(silence(0.3))
-    (later,) = [e for e in events if isinstance(e, PauseHeard)]
+    (later,) = [e for e in events if isinstance(e, PauseHeard) and not e.early]
     assert later.pause != pause.pause
     utterance = cut.end_turn(later.pause)
     assert isinstance(utterance, Utterance)
@@ -141,9 +141,13 @@ def test_a_verdict_on_a_pause_the_speaker_broke_is_ignored() -> None:
 def test_a_pause_is_judged_at_the_short_pause_and_again_as_it_lasts() -> None:
     cut = segmenter()
     events = cut.feed(np.concatenate([silence(0.3), speechlike(1.0), silence(1.0)]))
-    pauses = [e for e in events if isinstance(e, PauseHeard)]
+    heard = [e for e in events if isinstance(e, PauseHeard)]
+    pauses = [e for e in heard if not e.early]
     assert len(pauses) == 3  # at 200, 500 and 800 ms
     assert len({p.pause for p in pauses}) == 1  # one pause
+    # the pause's work may start at its first frames of silence (and at gaps in the speech)
+    early = [e for e in heard if e.early and e.position < pauses[0].position][-1]
+    assert early.speech == pauses[0].speech and early.pause == pauses[0].pause
     assert [p.samples.size for p in pauses] == sorted(p.samples.size for p in pauses)
     assert cut.in_speech  # the maximum pause has not passed
     events = cut.feed(silence(1.0))

@@ -10,7 +10,7 @@ from voicebuddy.audio.vad import SpeechSpan
 from voicebuddy.engines.fakes import FakeChat, FakeEndOfTurn
 from voicebuddy.engines.transcription import Segment, Transcription
 from voicebuddy.messages import Message
-from voicebuddy.runtime.turn_end import WORDS_COMPLETE, PauseByPause, SoundAndWords
+from voicebuddy.runtime.turn_end import WORDS_COMPLETE, WORDS_SURE, PauseByPause, SoundAndWords
 
 RATE = 16_000
 
@@ -63,7 +63,7 @@ def test_words_that_surely_end_the_turn_end_it_at_once() -> None:
 
 def test_words_that_may_end_it_leave_it_to_the_sound_then_to_a_longer_pause() -> None:
     both, sound, words = judge(0.2, "What should I cook for dinner tonight.")
-    words.fixed = 0.1
+    words.fixed = (WORDS_COMPLETE + WORDS_SURE) / 2
     assert both.probability(*utterance(0.2)) == 0.2
     assert len(sound.asked) == 1
     assert both.probability(*utterance(0.5)) >= 0.5  # past a breath: the words suffice
@@ -99,3 +99,26 @@ def test_a_long_utterance_is_not_transcribed_from_its_start_at_every_pause() -> 
     stt.texts.append("Hello.")
     assert utterance.heard(stt, other, SpeechSpan(0.3, 1.3, 1.0)).text == "Hello."
     assert stt.calls[-1] == (1.6, None)  # a new utterance: from its start
+
+
+def test_the_words_are_transcribed_at_the_first_silence_and_judged_at_the_short_pause() -> None:
+    both, sound, words = judge(0.9, "What should I cook for dinner tonight.")
+    early, speech = utterance(0.07)
+    both.prepare(early, speech)
+    assert words.transcribed == 1 and words.chat.judged  # the work is done before the pause
+    later = np.concatenate([early, silence(0.1)])
+    assert both.probability(later, speech) >= 0.5
+    assert words.transcribed == 1  # and the judgement found it done
+
+
+def test_words_that_seemed_to_go_on_at_the_first_silence_are_heard_again_once() -> None:
+    """A soft last sound can come after the detector's end of speech."""
+    both, _, words = judge(0.1, "What should I cook for dinner")
+    words.fixed = WORDS_COMPLETE / 2
+    samples, speech = utterance(0.05)
+    both.prepare(samples, speech)
+    assert words.transcribed == 1
+    both.probability(np.concatenate([samples, silence(0.15)]), speech)
+    assert words.transcribed == 2  # heard again with the pause
+    both.probability(np.concatenate([samples, silence(0.45)]), speech)
+    assert words.transcribed == 2  # once

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -39,20 +39,46 @@ class EndOfTurnModel(Protocol):
         ...
 
 
-Verdict = Callable[[float, float], None]  # (probability, seconds the model took)
-_Request = tuple[Samples, SpeechSpan | None, Verdict]
+@runtime_checkable
+class PreparingModel(EndOfTurnModel, Protocol):
+    def prepare(self, samples: Samples, speech: SpeechSpan | None = None) -> None:
+        """Start the work a judgement of this pause will need (at its first frames of
+        silence), so that `probability` at the short pause finds it done."""
+        ...
+
+
+Verdict = Callable[[float, float], None]  # (probability, seconds from the request on)
+_Request = tuple[Samples, SpeechSpan | None, Verdict | None]  # no verdict: prepare
 
 
 class InlineJudge:
-    """Asks the model on the caller's thread: for files replayed on a simulated clock."""
+    """Asks the model on the caller's thread: for files replayed on a simulated clock. As the
+    worker would, it does one thing at a time: a request made (at `at`, on that clock) while
+    earlier work would still be running waits for it, and the wait counts."""
 
     def __init__(self, model: EndOfTurnModel) -> None:
         self._model = model
+        self._busy_until = 0.0  # on the simulated clock
 
-    def submit(self, samples: Samples, speech: SpeechSpan | None, verdict: Verdict) -> None:
+    def prepare(self, samples: Samples, speech: SpeechSpan | None, at: float) -> None:
+        model = self._model
+        if isinstance(model, PreparingModel):
+            self._timed(lambda: model.prepare(samples, speech), at)
+
+    def submit(
+        self, samples: Samples, speech: SpeechSpan | None, verdict: Verdict, at: float = 0.0
+    ) -> None:
+        found: list[float] = []
+        took = self._timed(lambda: found.append(self._model.probability(samples, speech)), at)
+        verdict(found[0], took)
+
+    def _timed(self, work: Callable[[], object], at: float) -> float:
+        """Do `work`; the seconds from `at` until it would have been done."""
+        start = max(at, self._busy_until)
         started = time.perf_counter()
-        probability = self._model.probability(samples, speech)
-        verdict(probability, time.perf_counter() - started)
+        work()
+        self._busy_until = start + time.perf_counter() - started
+        return self._busy_until - at
 
     def close(self) -> None:
         pass
@@ -70,7 +96,13 @@ class WorkerJudge:
         self._thread = threading.Thread(target=self._run, name="end-of-turn", daemon=True)
         self._thread.start()
 
-    def submit(self, samples: Samples, speech: SpeechSpan | None, verdict: Verdict) -> None:
+    def prepare(self, samples: Samples, speech: SpeechSpan | None, at: float = 0.0) -> None:
+        if isinstance(self._model, PreparingModel):
+            self._put_newest((samples, speech, None))
+
+    def submit(
+        self, samples: Samples, speech: SpeechSpan | None, verdict: Verdict, at: float = 0.0
+    ) -> None:
         self._put_newest((samples, speech, verdict))
 
     def close(self) -> None:
@@ -90,6 +122,9 @@ class WorkerJudge:
             samples, speech, verdict = request
             started = time.perf_counter()
             try:
+                if verdict is None:
+                    self._model.prepare(samples, speech)  # type: ignore[attr-defined]
+                    continue
                 probability = self._model.probability(samples, speech)
             except Exception:  # onnxruntime's own errors: fall back to the maximum pause
                 continue

@@ -174,6 +174,9 @@ class HandsFreeListener:
         if self._judge is None:
             return
         paused_at = self._time_of(pause.position)
+        if pause.early:
+            self._judge.prepare(pause.samples, pause.speech, paused_at)
+            return
 
         def verdict(probability: float, took_s: float) -> None:
             with self._segment_lock:
@@ -185,7 +188,7 @@ class HandsFreeListener:
                 handed_at = max(self._now(), paused_at + took_s)
                 self._heard(utterance, "model", probability, handed_at)
 
-        self._judge.submit(pause.samples, pause.speech, verdict)
+        self._judge.submit(pause.samples, pause.speech, verdict, paused_at)
 
     def _heard(
         self,

@@ -26,6 +26,9 @@ class SegmenterOptions:
     max_utterance_s: float = 30.0  # longer speech is cut here (whisper's window)
     short_pause_ms: int = 0  # this much non-speech is a candidate end of turn (0: none)
     recheck_ms: int = 300  # and so is every further this much of the same pause
+    # smart: at this much non-speech the judgement's work may start (the transcript), so that
+    # it is ready by the short pause
+    early_pause_ms: int = 32
 
     @classmethod
     def from_settings(cls, listen: ListenSettings, smart: bool = False) -> SegmenterOptions:
@@ -83,6 +86,7 @@ class PauseHeard:
     samples: Samples
     position: int  # where the short pause was complete
     speech: SpeechSpan  # where the speech is in `samples`
+    early: bool = False  # only `early_pause_ms` of it yet: work may start, not a candidate
 
 
 SegmentEvent = SpeechStarted | PauseHeard | Utterance
@@ -99,6 +103,8 @@ class UtteranceSegmenter:
         self._pre_roll_frames = max(0, round(options.pre_roll_ms / frame_ms))
         self._end_frames = max(1, round(options.end_pause_ms / frame_ms))
         self._short_frames = round(options.short_pause_ms / frame_ms)
+        early = max(1, round(options.early_pause_ms / frame_ms))
+        self._early_frames = early if 0 < early < self._short_frames else 0
         self._recheck_frames = max(1, round(options.recheck_ms / frame_ms))
         self._pauses = 0  # pauses heard so far, naming each
         self._min_voiced_frames = max(1, round(options.min_speech_ms / frame_ms))
@@ -197,6 +203,9 @@ class UtteranceSegmenter:
                     self._pauses += 1
                 samples = np.concatenate(self._frames)
                 return PauseHeard(self._pauses, samples, self._position, self._span())
+            if self._silent == self._early_frames and self._voiced >= self._min_voiced_frames:
+                samples = np.concatenate(self._frames)
+                return PauseHeard(self._pauses + 1, samples, self._position, self._span(), True)
         if self._silent >= self._end_frames or len(self._frames) >= self._max_frames:
             if self._voiced < self._min_voiced_frames:
                 self._drop()

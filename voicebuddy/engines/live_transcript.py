@@ -66,9 +66,14 @@ class LiveTranscript:
     `hear` runs on one worker thread, `transcription` on the turn's thread after the worker
     has stopped; `agreed_text` may be read from anywhere."""
 
-    def __init__(self, stt: SpeechToText, language: str | None = None) -> None:
+    def __init__(
+        self, stt: SpeechToText, language: str | None = None, pause_s: float = PASS_QUIET_S
+    ) -> None:
+        """`pause_s`: the silence after speech at which a pass counts as ended in a pause
+        (hands-free's passes come at pauses its detector already judged)."""
         self.stt = stt
         self._language = language
+        self._pause = round(pause_s * STT_SAMPLE_RATE)
         self._prompt = str(getattr(stt, "initial_prompt", "") or "")  # the engine's vocabulary
         self._lock = threading.Lock()
         self._agreed: list[Segment] = []
@@ -103,10 +108,10 @@ class LiveTranscript:
             heard_until, last_paused = cut, False
         else:
             heard_until = last.end
-            last_paused = last.end - last.speech_end >= PASS_QUIET_S * STT_SAMPLE_RATE
+            last_paused = last.end - last.speech_end >= self._pause
         if speech_end - cut < MIN_SPEECH_S * STT_SAMPLE_RATE or speech_end <= heard_until:
             return False
-        if recorded - speech_end >= PASS_QUIET_S * STT_SAMPLE_RATE:
+        if recorded - speech_end >= self._pause:
             return True
         return last_paused and speech_end - heard_until >= CONFIRM_S * STT_SAMPLE_RATE
 
@@ -125,7 +130,8 @@ class LiveTranscript:
         with self._lock:
             this = _Pass(cut, samples.size, speech_end, heard, len(self._agreed))
             before, self._last = self._last, this
-            if before is not None and before.start == cut and self._agrees(before, this):
+            agreed = before is not None and before.start == cut
+            if before is not None and agreed and self._agrees(before, this, self._pause):
                 self._agreed.extend(before.transcription.segments)
                 after_speech = before.speech_end + round(CUT_AFTER_S * STT_SAMPLE_RATE)
                 self._cut = min(before.end, after_speech)
@@ -145,7 +151,7 @@ class LiveTranscript:
             last is not None
             and speech is not None
             and ended <= last.speech_end
-            and last.end - ended >= PASS_QUIET_S * STT_SAMPLE_RATE
+            and last.end - ended >= self._pause
         ):
             found = last.transcription
             return replace(found, segments=agreed[: last.agreed_before] + found.segments)
@@ -175,10 +181,10 @@ class LiveTranscript:
         return replace(found, segments=moved)
 
     @staticmethod
-    def _agrees(before: _Pass, after: _Pass) -> bool:
-        """Whether `before` ended in a pause that `after` heard speech go on after, and
-        `after` begins with the same words."""
-        paused = before.end - before.speech_end >= PASS_QUIET_S * STT_SAMPLE_RATE
+    def _agrees(before: _Pass, after: _Pass, pause: int) -> bool:
+        """Whether `before` ended in a pause (`pause` samples) that `after` heard speech go
+        on after, and `after` begins with the same words."""
+        paused = before.end - before.speech_end >= pause
         went_on = after.speech_end > before.end
         said, again = words_of(before.transcription.text), words_of(after.transcription.text)
         return paused and went_on and bool(said) and again[: len(said)] == said

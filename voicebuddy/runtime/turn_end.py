@@ -38,7 +38,8 @@ _TRAILING_MARKS = re.compile(r"[\s.?!,;:…。？！，、；：\"'”’)）-]+
 # have any plans for" 0.0002-0.05; whole ones, "How are you" to "What should I cook for
 # dinner tonight", 0.10-0.86).
 WORDS_COMPLETE = 0.06
-WORDS_SURE = 0.3  # from here the words end the turn whatever the sound (whole sentences 0.3-0.86)
+WORDS_SURE = 0.1  # from here the words end the turn whatever the sound (whole sentences 0.10-0.86)
+RECHECK_AFTER_S = 0.1  # see `SoundAndWords._heard_too_soon`
 LONG_PAUSE_S = 0.45  # past a breath, words that may end the turn do
 
 
@@ -84,6 +85,11 @@ class SoundAndWords:
             return max(words, COMPLETE)
         return self._sound.probability(samples, speech)
 
+    def prepare(self, samples: Samples, speech: SpeechSpan | None = None) -> None:
+        """The words of this pause, at its first frames of silence (see `PreparingModel`)."""
+        if speech is not None:
+            self._words_of(samples, speech)
+
     def transcription_for(
         self, samples: Samples, speech: SpeechSpan | None
     ) -> Transcription | None:
@@ -103,9 +109,20 @@ class SoundAndWords:
             return None
         return heard
 
+    @staticmethod
+    def _heard_too_soon(heard: _Heard, samples: Samples) -> bool:
+        """Whether words that seemed to go on were heard at the first frames of silence, and
+        the pause has gone on since: a soft last sound (the "s" of "Americans") can come
+        after the detector's end of speech, so they are heard again, once, with it."""
+        if heard.words_probability >= WORDS_COMPLETE:
+            return False
+        pause_then = heard.samples.size / STT_SAMPLE_RATE - heard.speech.end_s
+        pause_now = samples.size / STT_SAMPLE_RATE - heard.speech.end_s
+        return pause_then < RECHECK_AFTER_S <= pause_now
+
     def _words_of(self, samples: Samples, speech: SpeechSpan) -> _Heard | None:
         heard = self._same(samples, speech)
-        if heard is not None:
+        if heard is not None and not self._heard_too_soon(heard, samples):
             return heard  # the same pause asked again: the words have not changed
         try:
             transcription, text = self._transcribe(samples, speech)
@@ -118,6 +135,9 @@ class SoundAndWords:
         with self._lock:
             self._heard = heard
         return heard
+
+
+JUDGED_PAUSE_S = 0.06  # the listener asks from its early pause on (`early_pause_ms`)
 
 
 class PauseByPause:
@@ -142,7 +162,7 @@ class PauseByPause:
             and np.array_equal(samples[: before.size], before)
         )
         if live is None or live.stt is not stt or not goes_on:
-            live = LiveTranscript(stt)
+            live = LiveTranscript(stt, pause_s=JUDGED_PAUSE_S)
         made = live.hear(samples, speech)
         self._live, self._samples = live, samples
         return live.so_far() if made else Transcription((), "")
