@@ -46,8 +46,9 @@ def test_words_two_passes_agree_on_are_not_transcribed_again() -> None:
     live.hear(audio(1.2), spoken(0.1, 1.0))
     live.hear(audio(1.8), spoken(0.1, 1.8))  # agrees, whatever the case and the marks
     final = live.transcription(audio(2.9), spoken(0.1, 2.6))
-    assert final.text == "What should I. cook for dinner tonight?"
-    assert stt.calls[-1] == (1.85, "What should I.")  # only the rest, prompted with the agreed
+    # the seam as the pass that heard on past it wrote it: no full stop after "I"
+    assert final.text == "What should I cook for dinner tonight?"
+    assert stt.calls[-1] == (1.85, "What should I")  # only the rest, prompted with the agreed
     assert [round(x.start_s, 2) for x in final.segments] == [0.0, 1.05]
 
 
@@ -86,3 +87,16 @@ def test_the_engines_own_prompt_comes_before_the_agreed_words() -> None:
 def test_words_compared_without_case_or_marks_and_chinese_by_character() -> None:
     assert words_of("What's up, Doc?") == ["what's", "up", "doc"]
     assert words_of("我想吃 dinner。") == ["我", "想", "吃", "dinner"]
+
+
+def test_the_seam_is_written_as_the_pass_that_heard_past_it_wrote_it() -> None:
+    stt = ScriptedSTT(
+        "And so my fellow Americans.",
+        "And so my fellow Americans, ask not",
+        "Ask not what your country can do for you.",
+    )
+    live = LiveTranscript(stt)
+    live.hear(audio(2.5), spoken(0.1, 2.2))
+    live.hear(audio(3.5), spoken(0.1, 3.5))
+    final = live.transcription(audio(6.0), spoken(0.1, 5.8))
+    assert final.text == "And so my fellow Americans, ask not what your country can do for you."

@@ -102,7 +102,7 @@ def test_a_long_utterance_is_not_transcribed_from_its_start_at_every_pause() -> 
 
 
 def test_the_words_are_transcribed_at_the_first_silence_and_judged_at_the_short_pause() -> None:
-    both, sound, words = judge(0.9, "What should I cook for dinner tonight.")
+    both, _, words = judge(0.9, "What should I cook for dinner tonight.")
     early, speech = utterance(0.07)
     both.prepare(early, speech)
     assert words.transcribed == 1 and words.chat.judged  # the work is done before the pause

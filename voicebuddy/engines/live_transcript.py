@@ -37,6 +37,7 @@ CUT_AFTER_S = 0.05
 MIN_SPEECH_S = 0.3  # too little speech for a pass to be worth it
 
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
+_END_MARKS = re.compile(r"[\s.?!,;:…。？！，、；：]+$")
 
 
 def words_of(text: str) -> list[str]:
@@ -77,6 +78,8 @@ class LiveTranscript:
         self._prompt = str(getattr(stt, "initial_prompt", "") or "")  # the engine's vocabulary
         self._lock = threading.Lock()
         self._agreed: list[Segment] = []
+        # the word after each cut as the pass that heard on past it wrote it (by agreed count)
+        self._next_words: dict[int, str] = {}
         self._cut = 0
         self._last: _Pass | None = None
         self.passes = 0
@@ -93,7 +96,7 @@ class LiveTranscript:
             if last is None:
                 return Transcription(tuple(self._agreed), self._language or "")
             found = last.transcription
-            return replace(found, segments=(*self._agreed[: last.agreed_before], *found.segments))
+            return replace(found, segments=self._joined(last.agreed_before, found.segments))
 
     @property
     def cut(self) -> int:
@@ -132,7 +135,7 @@ class LiveTranscript:
             before, self._last = self._last, this
             agreed = before is not None and before.start == cut
             if before is not None and agreed and self._agrees(before, this, self._pause):
-                self._agreed.extend(before.transcription.segments)
+                self._agree(before, this)
                 after_speech = before.speech_end + round(CUT_AFTER_S * STT_SAMPLE_RATE)
                 self._cut = min(before.end, after_speech)
                 # `this` began before the new cut: its words still tell what was said, but
@@ -154,9 +157,31 @@ class LiveTranscript:
             and last.end - ended >= self._pause
         ):
             found = last.transcription
-            return replace(found, segments=agreed[: last.agreed_before] + found.segments)
+            with self._lock:
+                return replace(found, segments=self._joined(last.agreed_before, found.segments))
         rest = self._transcribe(samples[cut:], speech, cut, language)
-        return Transcription(agreed + rest.segments, rest.language, rest.loops_caught)
+        with self._lock:
+            segments = self._joined(len(agreed), rest.segments)
+        return Transcription(segments, rest.language, rest.loops_caught)
+
+    def _joined(self, count: int, following: tuple[Segment, ...]) -> tuple[Segment, ...]:
+        """The first `count` agreed segments and `following`, which begin at their cut (the
+        lock held)."""
+        rest = list(following)
+        if rest:
+            rest[0] = _first_word_as(rest[0], self._next_words.get(count, ""))
+        return (*self._agreed[:count], *rest)
+
+    def _agree(self, before: _Pass, after: _Pass) -> None:
+        """Keep `before`'s words, with the seam as `after` wrote it: whisper ends each pass
+        with a full stop, where hearing on it wrote "Americans, ask" (the lock held)."""
+        count = len(words_of(before.transcription.text))
+        mark, next_word = _seam(after.transcription.text, count)
+        pieces = list(self._joined(len(self._agreed), before.transcription.segments))
+        last = pieces[-1]
+        pieces[-1] = replace(last, text=_END_MARKS.sub("", last.text) + mark)
+        self._agreed = pieces
+        self._next_words[len(pieces)] = next_word
 
     def _transcribe(
         self, samples: Samples, speech: SpeechSpan | None, offset: int, language: str | None = None
@@ -188,6 +213,40 @@ class LiveTranscript:
         went_on = after.speech_end > before.end
         said, again = words_of(before.transcription.text), words_of(after.transcription.text)
         return paused and went_on and bool(said) and again[: len(said)] == said
+
+
+def _units(text: str) -> list[tuple[int, int]]:
+    """Where the words of `text` are, as `words_of` counts them."""
+    found: list[tuple[int, int]] = []
+    for match in _WORD.finditer(text):
+        start, word = match.start(), match.group(0)
+        if any("\u3400" <= ch <= "\u9fff" for ch in word):
+            found.extend((start + i, start + i + 1) for i in range(len(word)))
+        else:
+            found.append(match.span())
+    return found
+
+
+def _seam(text: str, count: int) -> tuple[str, str]:
+    """In `text`, the marks after its first `count` words and the word that follows them
+    (as written there): how whisper, hearing on past a cut, wrote the seam."""
+    units = _units(text)
+    if not 0 < count <= len(units):
+        return "", ""
+    end = units[count - 1][1]
+    if count == len(units):
+        return text[end:].strip(), ""
+    start, stop = units[count]
+    return text[end:start].strip(), text[start:stop]
+
+
+def _first_word_as(segment: Segment, word: str) -> Segment:
+    """`segment` with its first word written as `word` (when it is that word)."""
+    match = _WORD.search(segment.text)
+    if not word or match is None or match.group(0).lower() != word.lower():
+        return segment
+    text = segment.text[: match.start()] + word + segment.text[match.end() :]
+    return replace(segment, text=text)
 
 
 class WhileTalking:
