@@ -21,7 +21,7 @@ QUESTIONS = ("What time does the museum open on Sunday?", "Can you tell me a sho
 @pytest.fixture(scope="module")
 def two_questions(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The two questions in the neural voice, 1.5 s apart."""
-    voice = PiperTTS(default_voice_path())
+    voice = PiperTTS(default_voice_path(), varied=False)
     spoken = [voice.synthesize(q) for q in QUESTIONS]
     questions = [resample(c.samples, c.sample_rate, 16_000) for c in spoken]
     gap = np.zeros(24_000, dtype=np.float32)

@@ -237,3 +237,13 @@ def test_quiet_edges_are_trimmed_to_a_short_margin() -> None:
     trimmed = trim_quiet_edges(np.concatenate([hiss, tone, hiss, hiss]), rate)
     assert 0.5 < trimmed.size / rate < 0.5 + 0.015 + 0.12 + 0.02
     assert trim_quiet_edges(hiss, rate).size == hiss.size  # nothing loud: left alone
+
+
+@pytest.mark.real
+def test_an_unvaried_voice_reads_a_text_the_same_way_every_time(joe: PiperTTS) -> None:
+    text = "What time does the museum open on Sunday?"
+    steady = PiperTTS(default_voice_path(), varied=False)
+    first, second = steady.synthesize(text).samples, steady.synthesize(text).samples
+    assert np.array_equal(first, second)
+    readings = [joe.synthesize(text).samples for _ in range(3)]
+    assert any(not np.array_equal(readings[0], r) for r in readings[1:])
