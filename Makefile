@@ -35,8 +35,9 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
+# llama.cpp is built for this machine's GPU where it has one (scripts/llama-backend.sh).
 $(STAMP)/app: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e .
+	CMAKE_ARGS="$$(bash scripts/llama-backend.sh)" $(BIN)/python -m pip install -q -e .
 	@mkdir -p $(STAMP) && touch $@
 
 $(STAMP)/dev: pyproject.toml | $(BIN)/python

@@ -62,3 +62,48 @@ def lora_adapter(path: Path, architecture: str, width: int) -> Path:
             "blk.0.attn_q.weight.lora_b": np.zeros((width, rank), dtype=np.float32),
         },
     )
+
+
+def with_chat_template(source: Path, target: Path, template: str) -> Path:
+    """A copy of the GGUF model `source` whose chat template is `template` (with the `gguf`
+    package: every other key and tensor as it was)."""
+    import gguf
+
+    reader = gguf.GGUFReader(source)
+    arch = str(reader.fields["general.architecture"].contents())
+    writer = gguf.GGUFWriter(target, arch)
+    for name, item in reader.fields.items():
+        if name.startswith("GGUF.") or name in ("general.architecture", "tokenizer.chat_template"):
+            continue
+        kind = item.types[0]
+        sub = item.types[-1] if kind == gguf.GGUFValueType.ARRAY else None
+        writer.add_key_value(name, item.contents(), kind, sub_type=sub)
+    writer.add_chat_template(template)
+    for tensor in reader.tensors:
+        writer.add_tensor(
+            tensor.name, tensor.data, raw_shape=tensor.data.shape, raw_dtype=tensor.tensor_type
+        )
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    return target
+
+
+def header_only(
+    path: Path, metadata: dict[str, str | int | float], shapes: dict[str, tuple[int, ...]]
+) -> Path:
+    """A GGUF header that declares f32 tensors of `shapes` and holds none of their data: what
+    discovery reads of a large model, in a few bytes (llama.cpp would refuse it)."""
+    header = b"GGUF" + struct.pack("<IQQ", 3, len(shapes), len(metadata))
+    header += b"".join(_string(key) + _value(value) for key, value in metadata.items())
+    offset = 0
+    for name, shape in shapes.items():
+        dims = shape[::-1]
+        header += _string(name) + struct.pack("<I", len(dims))
+        header += b"".join(struct.pack("<Q", d) for d in dims)
+        header += struct.pack("<IQ", 0, offset)
+        offset += 4 * int(np.prod(shape))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(header)
+    return path

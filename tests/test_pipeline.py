@@ -21,6 +21,7 @@ from voicebuddy.events import (
     Failed,
     Notice,
     SentenceReady,
+    ThoughtGenerated,
     TokenGenerated,
     TranscriptReady,
     TurnEnded,
@@ -145,6 +146,26 @@ def test_actions_between_asterisks_are_shown_but_not_spoken() -> None:
     assert tts.calls == ["Hi there!"]
     assert speakable("**Bold** move, `code` #1") == "Bold move, code 1"
     assert speakable("*sighs*") == ""
+
+
+def test_a_thinking_models_thoughts_are_shown_apart_never_spoken_or_stored() -> None:
+    thinking = "<think>\nThe user greets me. I should greet back, briefly.\n</think>\n\n"
+    chat = FakeChat(thinking + "Hi there! Good to see you.", piece_chars=4, delay_s=0.002)
+    pipeline, events, _, tts = make(chat)
+    conversation = Conversation.start(CHARACTER, "Ann")
+    result = turn(pipeline, conversation, Text("hello"))
+    assert result.reply == "Hi there! Good to see you."
+    assert conversation.messages[-1] == Message("assistant", "Hi there! Good to see you.")
+    assert tts.calls == ["Hi there!", "Good to see you."]
+    thought = "".join(e.text for e in events if isinstance(e, ThoughtGenerated))
+    assert thought.strip() == "The user greets me. I should greet back, briefly."
+    assert "".join(e.text for e in events if isinstance(e, TokenGenerated)) == result.reply
+    # the first token is the answer's: after every thought
+    last_thought = max(e.at for e in events if isinstance(e, ThoughtGenerated))
+    first_answer = min(e.at for e in events if isinstance(e, TokenGenerated))
+    assert result.timings.llm_first_token is not None
+    assert result.timings.llm_first_token >= (last_thought - events[0].at) * 1000
+    assert first_answer >= last_thought
 
 
 def test_a_speech_failure_is_reported_and_the_text_reply_survives() -> None:

@@ -29,7 +29,10 @@ APP_NAME = "voicebuddy"
 
 @dataclass
 class LlmSettings:
-    model: str = ""  # empty: the default model (SmolLM2-135M-Instruct)
+    model: str = ""  # empty: the default (SmolLM2-135M-Instruct); a path or a found model's name
+    model_folders: list[str] = field(default_factory=list)  # more places to find GGUF models
+    # a character's own model (Models window ▸ Use for this character): character -> model
+    character_models: dict[str, str] = field(default_factory=dict)
     context_size: int = 2048
     gpu_layers: int = -1
     lora: str = ""
@@ -39,6 +42,7 @@ class LlmSettings:
     repeat_penalty: float = 1.1
     max_reply_tokens: int = 160
     seed: int = -1  # -1: a new seed each reply
+    thinking: bool = True  # reasoning models think first (off: answer at once, where they can)
 
 
 @dataclass
@@ -151,6 +155,18 @@ def _coerce(section: str, key: str, value: Any, default: Any) -> Any:
     expected = type(default)
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
+    if expected is dict:
+        if isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
+            return value
+        raise ConfigError(
+            "config_invalid_value", f"[{section}] {key} must be a table of texts, not {value!r}."
+        )
+    if expected is list:
+        if isinstance(value, list) and all(isinstance(item, str) for item in value):
+            return value
+        raise ConfigError(
+            "config_invalid_value", f"[{section}] {key} must be a list of texts, not {value!r}."
+        )
     if isinstance(value, expected) and not (expected is int and isinstance(value, bool)):
         return value
     raise ConfigError(

@@ -85,6 +85,13 @@ class TokenGenerated(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ThoughtGenerated(Event):
+    """Text of a reasoning model's thoughts (before its answer): shown folded, never spoken."""
+
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class SentenceReady(Event):
     """A complete sentence (or clause) of the reply, ready to be spoken."""
 

@@ -27,6 +27,7 @@ from voicebuddy.events import (
     Failed,
     Notice,
     SentenceReady,
+    ThoughtGenerated,
     TokenGenerated,
     TranscriptReady,
     TurnEnded,
@@ -39,6 +40,7 @@ from voicebuddy.speech_out import PlaybackMonitor, Speaker, SpokenSoFar
 from voicebuddy.text.chinese import has_han
 from voicebuddy.text.prefix import SpeakerLabelFilter
 from voicebuddy.text.sentences import SentenceSplitter
+from voicebuddy.text.thinking import Split, ThinkingSplitter
 from voicebuddy.text.transcript import tidy_transcript
 
 
@@ -359,13 +361,22 @@ class VoicePipeline:
                 hand_on(splitter.feed(piece))
 
         label = SpeakerLabelFilter(conversation.character.display_name)
+        thoughts = ThinkingSplitter()
+
+        def split(part: Split) -> None:
+            nonlocal first_token_at
+            if part.thought:
+                self.emit(ThoughtGenerated(turn_id=turn_id, text=part.thought))
+            if part.answer and first_token_at is None:
+                first_token_at = time.monotonic()  # the answer's: thoughts are not heard
+            take(label.feed(part.answer))
+
         stops = [f"\n{conversation.user_name}:", f"\n{conversation.user_name.upper()}:"]
         sampling = self.options.sampling
         try:
             for piece in self.chat.stream_reply(prompt.messages, sampling, stops, cancel.event):
-                if first_token_at is None:
-                    first_token_at = time.monotonic()
-                take(label.feed(piece))
+                split(thoughts.feed(piece))
+            split(thoughts.flush())
             take(label.flush())
             if not cancel.is_set():
                 hand_on(splitter.flush())

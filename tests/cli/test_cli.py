@@ -165,6 +165,8 @@ def test_models_lists_paths_and_sizes(run: Run) -> None:
         r"voice: +en_US-joe-medium: .+en_US-joe-medium\.onnx \(63\.2 MB\)", result.stdout
     )
     assert "voice engine:    piper en_US-joe-medium" in result.stdout
+    # this machine's llama.cpp is the CPU build
+    assert "model layers:    CPU (all 30; this llama.cpp has no GPU backend)" in result.stdout
 
 
 @pytest.mark.real
@@ -173,6 +175,8 @@ def test_models_and_voices_as_json_show_the_neural_voice(run: Run) -> None:
     assert result.returncode == 0, result.stderr
     models = {m["role"]: m for m in json.loads(result.stdout)["models"]}
     assert set(models) >= {"language model", "speech model", "voice", "voice detector"}
+    llm = models["language model"]
+    assert (llm["backend"], llm["layers"], llm["gpu_layers"]) == ("cpu", 30, 0)
     voice = models["voice"]
     assert (voice["engine"], voice["id"]) == ("piper", "en_US-joe-medium")
     assert voice["path"].endswith("en_US-joe-medium.onnx") and voice["bytes"] > 60_000_000

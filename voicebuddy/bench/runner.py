@@ -176,7 +176,7 @@ def run(
         "machine": {**about, "load_average_at_end": machine.load_average()},
         "versions": machine.versions(),
         "models": {
-            "llm": {"name": chat.name, **machine.file_info(resolve_llm_path(settings))},
+            "llm": {"name": chat.name, **machine.file_info(resolve_llm_path(settings, paths))},
             "stt": {"name": stt_model_name(effective), **machine.file_info(stt.model_path)},
             "tts_voice": describe(tts),
             "character": character.name,

@@ -68,6 +68,16 @@ class Character:
         return self.card.description
 
     @property
+    def preferred_model(self) -> str:
+        """`extensions.voicebuddy.model`: the chat model the character talks with, by a found
+        model's short name (`voicebuddy models --discover`) or a file (relative to the card)."""
+        model = self.card.voicebuddy.get("model")
+        model = model.strip() if isinstance(model, str) else ""
+        if model.lower().endswith(".gguf") and self.source is not None:
+            model = str(self.source.parent / Path(model).expanduser())
+        return model
+
+    @property
     def voice(self) -> Voice:
         ours = self.card.voicebuddy
         voice, rate, language = ours.get("voice"), ours.get("rate"), ours.get("language")

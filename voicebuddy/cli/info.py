@@ -86,7 +86,9 @@ def _file(path: Path) -> dict[str, Any]:
 
 
 def _size(size: int | None) -> str:
-    return f"{size / 1e6:.1f} MB" if size is not None else "missing"
+    if size is None:
+        return "missing"
+    return f"{size / 1e9:.1f} GB" if size >= 1e9 else f"{size / 1e6:.1f} MB"
 
 
 def _vad_model_file() -> Path | None:
@@ -105,15 +107,18 @@ def models(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
     from voicebuddy.engines.voices import describe
     from voicebuddy.runtime.engines import Engines
 
+    if args.discover:
+        return _discovered(args, settings, paths)
     character = find(paths, character_name(settings))
     effective = with_speech_language(settings, character)
     engines = Engines(settings, paths)
     tts = engines.text_to_speech(character)
-    for notice in engines.take_voice_notices():
+    for notice in engines.take_notices():
         print(f"voicebuddy: {notice.message}", file=sys.stderr)
     voice = next((v for v in tts.voices() if v.id == tts.voice_id), None)
+    llm_path = resolve_llm_path(settings, paths)
     entries: list[dict[str, Any]] = [
-        {"role": "language model", **_file(resolve_llm_path(settings))},
+        {"role": "language model", **_file(llm_path), **_layers(llm_path, settings)},
         {
             "role": "speech model",
             "name": stt_model_name(effective),
@@ -146,9 +151,73 @@ def models(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
         what = entry.get("name") or entry.get("id") or ""
         where = f"{entry['path']} ({_size(entry['bytes'])})" if entry.get("path") else ""
         print(f"{entry['role'] + ':':17}{': '.join(x for x in (what, where) if x)}")
+    print(f"{'model layers:':17}{_where_layers_run(entries[0])}")
     print(f"{'voice engine:':17}{describe(tts)}")
     print(f"{'speech language:':17}{effective.stt.language} (character: {character.name})")
     print(f"{'config file:':17}{paths.config_file}")
+    return 0
+
+
+def _layers(path: Path, settings: Settings) -> dict[str, Any]:
+    """Where the model's layers run: the backend llama.cpp was built with and how many of the
+    layers the settings put there."""
+    from voicebuddy.errors import ModelError
+    from voicebuddy.models.gguf import read_gguf_header
+    from voicebuddy.models.gguf_info import describe
+    from voicebuddy.models.local_models import accelerator
+
+    try:
+        layers = describe(read_gguf_header(path)).layers
+    except ModelError:
+        layers = 0
+    backend = accelerator()
+    wanted = settings.llm.gpu_layers
+    offloaded = 0 if backend == "cpu" else layers if wanted < 0 else min(wanted, layers)
+    return {"backend": backend, "layers": layers, "gpu_layers": offloaded}
+
+
+def _where_layers_run(entry: dict[str, Any]) -> str:
+    backend, layers, offloaded = entry["backend"], entry["layers"], entry["gpu_layers"]
+    if backend == "cpu":
+        return f"CPU (all {layers}; this llama.cpp has no GPU backend)"
+    name = {"metal": "Metal", "cuda": "CUDA"}.get(backend, backend)
+    return f"{name}: {offloaded} of {layers} on the GPU, {layers - offloaded} on the CPU"
+
+
+def _discovered(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
+    from voicebuddy.models.local_models import discover_models, judged, model_json
+
+    discovery = discover_models(settings, paths)
+    listed = judged(discovery, settings.llm.context_size)
+    for note in discovery.notes:
+        print(f"voicebuddy: {note}", file=sys.stderr)
+    if args.json:
+        print_json([model_json(m) for m in listed])
+        return 0
+    if not listed:
+        print("No GGUF models were found outside VoiceBuddy's default.")
+        return 0
+    chats = [m for m in listed if m.verdict is not None and m.estimate is not None]
+    width = min(60, max(len(m.found.name) for m in listed))
+    if chats:
+        print(f"{'model':{width}}  {'size':>8}  {'quant':7} {'trained':>7}  "
+              f"memory at {settings.llm.context_size} tokens")  # fmt: skip
+    for model in chats:
+        found, info = model.found, model.found.info
+        assert info is not None and model.verdict is not None and model.estimate is not None
+        gpu = model.verdict.gpu_layers
+        layers = f", {gpu}/{info.layers} layers on the GPU" if gpu is not None else ""
+        template = "" if info.chat_template else " (no chat template)"
+        print(
+            f"{found.name:{width}}  {_size(found.size_bytes):>8}  {info.quantization:7} "
+            f"{info.context_length:>7}  {_size(model.estimate.total)}: "
+            f"{model.verdict.fit}{layers}{template}"
+        )
+    others = [m for m in listed if m not in chats]
+    if others:
+        print("\nNot for chatting:")
+    for model in others:
+        print(f"{model.found.name:{width}}  {model.found.kind}: {model.found.skipped_reason}")
     return 0
 
 

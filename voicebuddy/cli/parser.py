@@ -208,6 +208,12 @@ def build_parser() -> argparse.ArgumentParser:
     command("gui", "the desktop window (the default without a command)")
     models = command("models", "the models in use, with paths and sizes")
     models.add_argument("--json", action="store_true", help="print them as JSON")
+    models.add_argument(
+        "--discover",
+        action="store_true",
+        help="list the GGUF models on this machine (Ollama, LM Studio, GPT4All, Hugging Face, "
+        "llama.cpp, your folders) and whether each fits its memory",
+    )
     voices = command("voices", "every voice to speak with: Piper's and the system's")
     voices.add_argument("--json", action="store_true", help="print them as JSON")
     return parser

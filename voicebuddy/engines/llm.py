@@ -9,6 +9,7 @@ prompt is not evaluated again each turn.
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 import threading
@@ -23,6 +24,9 @@ from voicebuddy.engines.native_logs import route_llama_logs
 from voicebuddy.errors import ModelError
 from voicebuddy.messages import Message
 from voicebuddy.models.gguf import check_lora_fits, read_gguf_header
+from voicebuddy.text.thinking import TAGS as THOUGHT_TAGS
+
+log = logging.getLogger(__name__)
 
 # Used only when a GGUF carries no chat template of its own.
 CHATML_TEMPLATE = (
@@ -161,6 +165,12 @@ class LlamaSettings:
     gpu_layers: int = -1  # all layers where a GPU backend exists (Metal, CUDA); none on CPU
     lora_path: Path | None = None
     seed: int = -1  # -1: a new random seed for each process
+    thinking: bool = True  # False: a reasoning model whose template can skip thinking does
+
+
+# A reasoning model's thoughts come on top of the reply's own token budget.
+THINKING_TOKENS = 1536
+_OPENINGS = tuple(opening for opening, _ in THOUGHT_TAGS)
 
 
 class LlamaCppChat:
@@ -175,6 +185,7 @@ class LlamaCppChat:
         from llama_cpp import Llama
 
         route_llama_logs()
+        log.debug("loading the chat model %s", settings.model_path)
 
         try:
             self._llama = Llama(
@@ -201,6 +212,15 @@ class LlamaCppChat:
         self._eos_text = self._token_text(eos_id)
         self._formatter = chat_formatter(
             template, self._eos_text, self._token_text(bos_id), settings.model_path
+        )
+        # Qwen3's switch; other reasoning templates always think
+        self._template_options = (
+            {"enable_thinking": False}
+            if not settings.thinking and "enable_thinking" in template
+            else {}
+        )
+        self.thinks = any(opening in template for opening in _OPENINGS) and not (
+            self._template_options
         )
         self.model_path = settings.model_path
         self._name = settings.model_path.stem
@@ -233,14 +253,15 @@ class LlamaCppChat:
 
     def render(self, messages: Sequence[Message]) -> str:
         payload: list[Any] = [{"role": m.role, "content": m.content} for m in messages]
-        rendered = self._formatter(messages=payload)
+        rendered = self._formatter(messages=payload, **self._template_options)
         return str(rendered.prompt)
 
     def tokenize(self, messages: Sequence[Message]) -> list[int]:
+        return self._tokens(self.render(messages))
+
+    def _tokens(self, rendered: str) -> list[int]:
         # The template writes the BOS token itself where the model wants one.
-        return list(
-            self._llama.tokenize(self.render(messages).encode("utf-8"), add_bos=False, special=True)
-        )
+        return list(self._llama.tokenize(rendered.encode("utf-8"), add_bos=False, special=True))
 
     def count_tokens(self, messages: Sequence[Message]) -> int:
         return len(self.tokenize(messages))
@@ -303,14 +324,20 @@ class LlamaCppChat:
         stop: Sequence[str] = (),
         cancel: threading.Event | None = None,
     ) -> Iterator[str]:
-        tokens = self.tokenize(messages)
+        rendered = self.render(messages)
+        tokens = self._tokens(rendered)
         stops = [s for s in (*stop, self._eos_text) if s]
+        # DeepSeek-R1's template opens the thoughts in the prompt: the reply begins inside them
+        opened = next((o for o in _OPENINGS if rendered.rstrip().endswith(o)), "")
+        budget = sampling.max_tokens + (THINKING_TOKENS if self.thinks else 0)
         with self._lock:
             reused = _common_prefix(cached_tokens(self._llama), tokens)
             self._last = stats = ReplyStats(prompt_tokens=len(tokens), reused_tokens=reused)
+            if opened:
+                yield opened
             pieces = self._llama.create_completion(
                 prompt=tokens,
-                max_tokens=sampling.max_tokens,
+                max_tokens=budget,
                 temperature=sampling.temperature,
                 top_p=sampling.top_p,
                 top_k=sampling.top_k,

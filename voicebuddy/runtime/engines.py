@@ -7,9 +7,10 @@ one-shot command (`voicebuddy transcribe`, the bench). Nothing here locks.
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from voicebuddy.audio.end_of_turn import EndOfTurnModel, SmartTurn
@@ -21,6 +22,7 @@ from voicebuddy.engines.llm import (
     LlamaCppChat,
     LlamaSettings,
     Sampling,
+    check_gguf,
     default_threads,
 )
 from voicebuddy.engines.stt import SpeechToText, WhisperCppSTT
@@ -42,13 +44,19 @@ from voicebuddy.models.defaults import (
     default_llm_path,
     default_stt_source,
 )
+from voicebuddy.models.local_models import resolve_model
 from voicebuddy.models.whisper_convert import ensure_ggml
 
 _SPEECH_MODELS_KEPT = 2  # the conversation's and the dictation's, when their languages differ
 
 
-def resolve_llm_path(settings: Settings) -> Path:
-    return Path(settings.llm.model).expanduser() if settings.llm.model else default_llm_path()
+def resolve_llm_path(settings: Settings, paths: Paths) -> Path:
+    """The model file: the default, a path, or a model found on this machine by its name."""
+    if not settings.llm.model.strip():
+        return default_llm_path()
+    from voicebuddy.models.local_models import resolve_model
+
+    return resolve_model(settings.llm.model.strip(), settings, paths)
 
 
 def stt_model_name(settings: Settings) -> str:
@@ -95,23 +103,32 @@ def resolve_stt_path(settings: Settings, cache_dir: Path) -> Path:
 
 def _chat_fields(llm: LlmSettings) -> tuple[object, ...]:
     """The LLM settings that need a new model object (sampling ones do not)."""
-    return (llm.model, llm.context_size, llm.gpu_layers, llm.lora, llm.threads, llm.seed)
+    return (
+        llm.model,
+        llm.context_size,
+        llm.gpu_layers,
+        llm.lora,
+        llm.threads,
+        llm.seed,
+        llm.thinking,
+    )
 
 
 def threads(configured: int) -> int:
     return configured if configured > 0 else default_threads()
 
 
-def load_chat_model(settings: Settings, _paths: Paths) -> ChatModel:
+def load_chat_model(settings: Settings, paths: Paths) -> ChatModel:
     llm = settings.llm
     return LlamaCppChat(
         LlamaSettings(
-            model_path=resolve_llm_path(settings),
+            model_path=resolve_llm_path(settings, paths),
             context_size=llm.context_size,
             threads=threads(llm.threads),
             gpu_layers=llm.gpu_layers,
             lora_path=Path(llm.lora).expanduser() if llm.lora else None,
             seed=llm.seed,
+            thinking=llm.thinking,
         )
     )
 
@@ -205,14 +222,55 @@ class Engines:
         self._stt: OrderedDict[tuple[object, ...], SpeechToText] = OrderedDict()
         self._tts: TextToSpeech | None = None
         self._tts_key: VoiceRequest | None = None
-        self._voice_notices: list[str] = []
-        self._said: set[tuple[str, str]] = set()  # (character, voice) fallbacks told
+        self._notices: list[Notice] = []
+        self._said: set[tuple[str, str]] = set()  # (character, voice or model) fallbacks told
+        self._chat_key: tuple[object, ...] = ()
+        self._chat_lock = threading.Lock()
+        self._preferred: dict[tuple[str, str], str] = {}  # (character, its model) -> file
         self._end_of_turn: EndOfTurnModel | None = None
 
     def chat(self) -> ChatModel:
-        if self._chat is None:
-            self._chat = self.loaders.chat(self.settings, self.paths)
-        return self._chat
+        """The chat model of the settings (dictation's clean-up, the benchmarks)."""
+        return self.chat_for(None)
+
+    def chat_for(self, character: Character | None) -> ChatModel:
+        """The model chosen for `character` (the settings' `character_models`, else its
+        card's extensions.voicebuddy.model), else the settings' one; loaded when it is not the
+        one loaded already."""
+        with self._chat_lock:  # the turn's thread and the end-of-turn worker both ask
+            llm = self._llm_for(self.settings, character)
+            if self._chat is None or _chat_fields(llm) != self._chat_key:
+                settings = dataclasses.replace(self.settings, llm=llm)
+                self._chat = self.loaders.chat(settings, self.paths)
+                self._chat_key = _chat_fields(llm)
+            return self._chat
+
+    def _llm_for(self, settings: Settings, character: Character | None) -> LlmSettings:
+        """The LLM settings with the character's preferred model in, when it is on this
+        machine; a missing one is told once (`take_notices`) and the settings' model stays."""
+        wanted = ""
+        if character is not None:
+            chosen = settings.llm.character_models.get(character.key, "")
+            wanted = chosen.strip() or character.preferred_model
+        if not wanted:
+            return settings.llm
+        key = (character.key if character else "", wanted)
+        if key not in self._preferred:
+            try:
+                path = resolve_model(wanted, settings, self.paths)
+                check_gguf(path)
+                self._preferred[key] = str(path)
+            except VoiceBuddyError as error:
+                self._preferred[key] = ""
+                name = character.name if character else ""
+                current = settings.llm.model or "the default model"
+                self._notices.append(Notice(
+                    code="model_fallback", topic="status",
+                    message=f"{name} prefers the model '{wanted}', which cannot be used "
+                    f"({error.message.rstrip('.')}): {name} talks with {current} instead.",
+                ))  # fmt: skip
+        found = self._preferred[key]
+        return dataclasses.replace(settings.llm, model=found) if found else settings.llm
 
     def speech_to_text(self, effective: Settings) -> SpeechToText:
         """Whisper for `effective` (the settings with the language to hear); the two most
@@ -256,17 +314,18 @@ class Engines:
             tts = self.loaders.tts(default_for_language(request), self.paths)
             if (character.key, request.voice) not in self._said:
                 self._said.add((character.key, request.voice))
-                self._voice_notices.append(
+                message = (
                     f"{character.name}'s voice '{request.voice}' cannot be used "
                     f"({error.message.rstrip('.')}): {character.name} speaks with "
                     f"{describe(tts)} instead."
                 )
+                self._notices.append(Notice(code="voice_fallback", message=message, topic="status"))
             return tts
 
-    def take_voice_notices(self) -> list[Notice]:
-        """What to tell the user of the voices since the last call (a card's voice replaced)."""
-        notices, self._voice_notices = self._voice_notices, []
-        return [Notice(code="voice_fallback", message=m, topic="status") for m in notices]
+    def take_notices(self) -> list[Notice]:
+        """What to tell the user since the last call: a card's voice or model replaced."""
+        notices, self._notices = self._notices, []
+        return notices
 
     def voices(self) -> list[Voice]:
         """Every voice to choose from: the Piper voices found, then the system's."""
@@ -290,9 +349,10 @@ class Engines:
 
         Every new engine is built before any is swapped in: if one fails, the old ones stay
         and the error is raised."""
-        chat = self._chat if _chat_fields(new.llm) == _chat_fields(self.settings.llm) else None
-        if chat is None:
-            chat = self.loaders.chat(new, self.paths)
+        self._preferred.clear()  # models may have come or gone: look again
+        llm = self._llm_for(new, character)
+        same = self._chat is not None and _chat_fields(llm) == self._chat_key
+        chat = self._chat if same else self.loaders.chat(replace(new, llm=llm), self.paths)
         effective = with_speech_language(new, character)
         key = _stt_key(effective)
         stt = self._stt.get(key) or self.loaders.stt(effective, self.paths)
@@ -301,7 +361,7 @@ class Engines:
         if tts is None and new.tts.voice:  # the user's choice: a bad file must not get in
             tts = self.loaders.tts(request, self.paths)
         self.settings = new
-        self._chat = chat
+        self._chat, self._chat_key = chat, _chat_fields(llm)
         self._stt = OrderedDict({key: stt})
         self._tts, self._tts_key = tts, (request if tts is not None else None)
 

@@ -242,7 +242,8 @@ class Runtime:
         stt = self._engines.loaded_stt_for(current.character)
         if stt is None:
             return None
-        pipeline = VoicePipeline(None, self._engines.chat(), None, PipelineOptions())
+        chat = self._engines.chat_for(current.character)
+        pipeline = VoicePipeline(None, chat, None, PipelineOptions())
         script = settings.dictation.chinese_script
 
         def heard(so_far: Transcription) -> None:
@@ -455,7 +456,8 @@ class Runtime:
         engines = self._engines
         options = PipelineOptions(sampling=engines.sampling())
         with contextlib.suppress(VoiceBuddyError):  # the turn itself will report it
-            VoicePipeline(None, engines.chat(), None, options).prepare(conversation)
+            chat = engines.chat_for(conversation.character)
+            VoicePipeline(None, chat, None, options).prepare(conversation)
 
     # ----- loading
     def _load(self, command: c.Load) -> None:
@@ -492,7 +494,7 @@ class Runtime:
         self._settings = command.settings
         self._open_devices()
         self._ready, self._prepared = True, -1
-        self._tell_voice_notices()
+        self._tell_notices()
         return ModelsLoaded(
             description=self._engines.describe(character),
             voices=tuple(self._engines.voices()),
@@ -500,8 +502,8 @@ class Runtime:
             can_talk=self._push.available,
         )
 
-    def _tell_voice_notices(self) -> None:
-        for notice in self._engines.take_voice_notices():
+    def _tell_notices(self) -> None:
+        for notice in self._engines.take_notices():
             self._emit(notice)
 
     def _open_devices(self) -> None:

@@ -100,11 +100,12 @@ def run_turn(
             request = _with_wake_phrase(request, turn.settings, conversation)
         character = conversation.character
         speech = (engines.text_to_speech(character), sink) if sink is not None else None
-        for notice in engines.take_voice_notices():
+        chat = engines.chat_for(character)
+        for notice in engines.take_notices():
             emit(notice)
         pipeline = VoicePipeline(
             engines.stt_for(character) if isinstance(request.input, Audio) else None,
-            engines.chat(),
+            chat,
             speech,
             PipelineOptions(
                 sampling=engines.sampling(),
