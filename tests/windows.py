@@ -15,6 +15,7 @@ from voicebuddy.engines.fakes import FakeChat, FakeEndOfTurn, FakeSTT, FakeTTS
 from voicebuddy.gui.launch import create_window
 from voicebuddy.gui.main_window import MainWindow
 from voicebuddy.gui.talk_panel import TalkState
+from voicebuddy.models.local_models import OFFERED_MARKER
 from voicebuddy.runtime.engines import EngineLoaders
 
 REPLY = "*smiles* Hello there! Nice to hear you."
@@ -43,7 +44,13 @@ def open_window(
     devices: FakeDevices | None = None,
     settings: Settings | None = None,
     loaders: EngineLoaders | None = None,
+    offer_models: bool = False,
 ) -> tuple[MainWindow, FakeDevices]:
+    """`offer_models`: let the first load look for the user's own models and offer one (as
+    on a first run); otherwise that was done already, and its note stays out of the way."""
+    if not offer_models:
+        paths.data_dir.mkdir(parents=True, exist_ok=True)
+        (paths.data_dir / OFFERED_MARKER).touch()
     devices = devices or FakeDevices()
     window = create_window(settings or Settings(), paths, loaders or fake_loaders(chat), devices)
     qtbot.addWidget(window)

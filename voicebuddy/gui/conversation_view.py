@@ -47,6 +47,23 @@ class Bubble(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.speaker = QLabel(f"<b>{speaker}</b>")
+        # a reasoning model's thoughts: folded under a button, shown on request
+        self._thought = ""
+        self.thoughts_button = QToolButton()
+        self.thoughts_button.setText(self.tr("Thoughts"))
+        self.thoughts_button.setToolTip(self.tr("What the model thought before it answered"))
+        self.thoughts_button.setCheckable(True)
+        self.thoughts_button.setAutoRaise(True)
+        self.thoughts_button.setArrowType(Qt.ArrowType.RightArrow)
+        self.thoughts_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.thoughts_button.toggled.connect(self._fold)
+        self.thoughts_button.hide()
+        self.thoughts = QLabel()
+        self.thoughts.setWordWrap(True)
+        self.thoughts.setTextFormat(Qt.TextFormat.PlainText)
+        self.thoughts.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.thoughts.setStyleSheet(f"color: {_soft_color(self)}; font-style: italic;")
+        self.thoughts.hide()
         self.body = QLabel()
         self.body.setWordWrap(True)
         self.body.setTextFormat(Qt.TextFormat.RichText)
@@ -75,6 +92,8 @@ class Bubble(QFrame):
             actions.addWidget(button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.speaker)
+        layout.addWidget(self.thoughts_button)
+        layout.addWidget(self.thoughts)
         layout.addWidget(self.body)
         layout.addLayout(actions)
         self.set_text(text)
@@ -86,6 +105,24 @@ class Bubble(QFrame):
             interrupted_text = self.tr("— interrupted")
             html += f' <span style="color:{_soft_color(self)}">{interrupted_text}</span>'
         self.body.setText(html or "…")
+
+    @property
+    def has_thoughts(self) -> bool:
+        return bool(self._thought)
+
+    @property
+    def thought(self) -> str:
+        return self._thought
+
+    def add_thought(self, piece: str) -> None:
+        self._thought += piece
+        self.thoughts.setText(self._thought.strip())
+        self.thoughts_button.show()
+
+    def _fold(self, shown: bool) -> None:
+        self.thoughts.setVisible(shown)
+        arrow = Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow
+        self.thoughts_button.setArrowType(arrow)
 
     def copy(self) -> None:
         QGuiApplication.clipboard().setText(self.text)
@@ -110,6 +147,9 @@ class ConversationView(QScrollArea):
         self._names = (self.tr("User"), self.tr("Character"))
         self._streaming: Bubble | None = None
         self._streamed = ""
+        # thoughts are never stored: kept here, by message index with the reply they came
+        # before, for as long as the window shows that reply
+        self._thoughts: dict[int, tuple[str, str]] = {}
 
     def set_messages(self, messages: Sequence[Message], user: str, character: str) -> None:
         self._names = (user, character)
@@ -140,9 +180,12 @@ class ConversationView(QScrollArea):
         self._scroll_to_end()
 
     def begin_reply(self) -> None:
+        streaming = self._streaming
+        if streaming is not None and not self._streamed and streaming.has_thoughts:
+            return  # the answer goes under the thoughts, in their bubble
         self._streamed = ""
         self._streaming = self._add(len(self.bubbles), "assistant", "")
-        self._scroll_to_end()
+        self._scroll_to_end()  # (`_add` puts back thoughts shown before a rebuild)
 
     def append_to_reply(self, piece: str) -> None:
         if self._streaming is None:
@@ -150,7 +193,20 @@ class ConversationView(QScrollArea):
         assert self._streaming is not None
         self._streamed += piece
         self._streaming.set_text(self._streamed)
+        self._keep_thoughts(self._streaming)
         self._scroll_to_end()
+
+    def append_thought(self, piece: str) -> None:
+        if self._streaming is None:
+            self.begin_reply()
+        assert self._streaming is not None
+        self._streaming.add_thought(piece)
+        self._keep_thoughts(self._streaming)
+        self._scroll_to_end()
+
+    def _keep_thoughts(self, bubble: Bubble) -> None:
+        if bubble.has_thoughts:
+            self._thoughts[bubble.index] = (self._streamed.strip(), bubble.thought)
 
     def end_reply(self) -> None:
         self._streaming = None
@@ -159,6 +215,9 @@ class ConversationView(QScrollArea):
         user, character = self._names
         bubble = Bubble(index, role, user if role == "user" else character)
         bubble.set_text(text, interrupted)
+        reply, thought = self._thoughts.get(index, ("", ""))
+        if thought and role == "assistant" and reply == text.strip():
+            bubble.add_thought(thought)
         bubble.edit_requested.connect(self.edit_requested)
         bubble.delete_requested.connect(self.delete_requested)
         row = QWidget()

@@ -6,6 +6,8 @@ and what happens comes back as events, relayed to the GUI thread by `RuntimeBrid
 
 from __future__ import annotations
 
+import contextlib
+import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -36,6 +38,7 @@ from voicebuddy.events import (
     Handlers,
     HeardSoFar,
     Notice,
+    ThoughtGenerated,
     TokenGenerated,
     TranscriptReady,
     TurnEnded,
@@ -46,11 +49,13 @@ from voicebuddy.gui.bridge import RuntimeBridge
 from voicebuddy.gui.conversation_view import ConversationView
 from voicebuddy.gui.hold_key import HoldKey
 from voicebuddy.gui.i18n import arg
+from voicebuddy.gui.models_window import FoundModels
 from voicebuddy.gui.settings_dialog import SettingsChoices
 from voicebuddy.gui.status_figures import StatusFigures
 from voicebuddy.gui.talk_panel import TalkPanel, TalkState
 from voicebuddy.messages import Message
 from voicebuddy.metrics import TurnMeter
+from voicebuddy.models.local_models import OFFERED_MARKER
 from voicebuddy.runtime import Regenerate, Runtime, State, Text
 from voicebuddy.runtime.engines import character_folders
 from voicebuddy.runtime.events import (
@@ -137,6 +142,7 @@ class MainWindow(QMainWindow):
             .on(TurnStarted, self.meter.observe)
             .on(TranscriptReady, self._transcript)
             .on(HeardSoFar, lambda e: self.talk.show_notice(f"“{e.text}”", "heard"))
+            .on(ThoughtGenerated, self._thought)
             .on(TokenGenerated, self._token)
             .on(AudioStarted, self._audio_started)
             .on(TurnEnded, self._turn_ended)
@@ -208,6 +214,11 @@ class MainWindow(QMainWindow):
             "settings", self.tr("&Preferences…"), "Ctrl+,",
             self.tr("Models, voice, audio devices and more"), self.show_settings,
         )  # fmt: skip
+        self.models_action = action(
+            "settings", self.tr("&Models…"), "Ctrl+M",
+            self.tr("The models on this machine, whether they fit, and which one to talk with"),
+            self.show_models,
+        )  # fmt: skip
 
     # ----- what the runtime reports
     def on_event(self, event: Event) -> None:
@@ -239,6 +250,8 @@ class MainWindow(QMainWindow):
                 self.runtime.set_hands_free(True)
         if self._first_load and self.settings.listen.mode == "hands_free":
             self.runtime.set_hands_free(True)
+        if self._first_load:
+            self._offer_found_model()
         self._first_load = False
 
     def _conversation_opened(self, event: ConversationOpened) -> None:
@@ -275,7 +288,12 @@ class MainWindow(QMainWindow):
         if event.text:
             self.view.add_message(Message("user", event.text))
 
+    def _thought(self, event: ThoughtGenerated) -> None:
+        self.figures.show_thinking(True)
+        self.view.append_thought(event.text)
+
     def _token(self, event: TokenGenerated) -> None:
+        self.figures.show_thinking(False)
         self.meter.observe(event)
         if self.meter.first_token_at == event.at:
             self.view.begin_reply()
@@ -288,6 +306,7 @@ class MainWindow(QMainWindow):
             self.figures.show_latency(latency)
 
     def _turn_ended(self, event: TurnEnded) -> None:
+        self.figures.show_thinking(False)  # a reply that was all thought, or stopped
         self.meter.observe(event)
         speed = self.meter.tokens_per_s
         if speed is not None:
@@ -472,6 +491,100 @@ class MainWindow(QMainWindow):
             self._pending_settings = dialog.result_settings()
             self.figures.loading_models()
             self.runtime.reload(self._pending_settings)
+
+    def show_models(self) -> None:
+        from voicebuddy.gui.models_window import ModelsWindow
+
+        key = self.character.key if self.character else ""
+        name = self.character.name if self.character else ""
+        window = ModelsWindow(copy.deepcopy(self.settings), self.runtime.paths, key, self)
+        window.character_button.setText(arg(self.tr("Use for %1"), name or key))
+        window.character_button.setVisible(bool(key))
+        window.use.connect(lambda model: self._use_model(model, ""))
+        window.use_for_character.connect(lambda model: self._use_model(model, key))
+        window.folders_changed.connect(self._model_folders_changed)
+        window.exec()
+
+    def _offer_found_model(self) -> None:
+        """Once (on the built-in model): look for the user's own models in the background and
+        offer the best that fits, or say how to get one."""
+        from voicebuddy.gui.models_window import ModelSearch
+
+        marker = self.runtime.paths.data_dir / OFFERED_MARKER
+        if self.settings.llm.model or marker.exists():
+            return
+        self._model_search = ModelSearch(self)
+        self._model_search.done.connect(self._offer)
+        self._model_search.start(copy.deepcopy(self.settings), self.runtime.paths)
+
+    def _offer(self, found: FoundModels) -> None:
+        from voicebuddy.models.local_models import (
+            SOURCE_NAMES,
+            best_offer,
+            display_name,
+            suggested_sizes,
+        )
+
+        best = best_offer(found.models)
+        marker = self.runtime.paths.data_dir / OFFERED_MARKER
+        with contextlib.suppress(OSError):
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.write_text(best.found.name if best else "", encoding="utf-8")
+        if best is None:
+            memory = found.machine.gpu_limit or found.machine.total
+            note = self.tr(
+                "Replies come from a small built-in model. For a better companion, put a GGUF "
+                "model file in %1 (or use Ollama or LM Studio) and choose it in Settings ▸ "
+                "Models (Ctrl+M). This machine suits a %2 model in Q4_K_M (a %3 file)."
+            )
+            folder = self.runtime.paths.data_dir / "models"
+            parameters, size = suggested_sizes(memory)
+            self.talk.show_notice(arg(note, str(folder), parameters, size), "models")
+            return
+        source = SOURCE_NAMES.get(best.found.source, best.found.source)
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            self.tr("A better model"),
+            arg(
+                self.tr("VoiceBuddy found %1 in %2. Use it for conversations?"),
+                display_name(best),
+                source,
+            ),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self,
+        )
+        box.setInformativeText(
+            self.tr("You can change this at any time in Settings ▸ Models (Ctrl+M).")
+        )
+        name = best.found.name
+        yes = box.button(QMessageBox.StandardButton.Yes)
+
+        def answered(button: object) -> None:
+            if button is yes:
+                self._use_model(name, "")
+
+        box.buttonClicked.connect(answered)
+        self.model_offer = box
+        box.open()  # not modal to the whole app: the window goes on
+
+    def _use_model(self, model: str, character: str) -> None:
+        """Load `model` in the background (for `character` only, when given); the conversation
+        goes on with it, its own chat template reading the history again."""
+        settings = copy.deepcopy(self._pending_settings or self.settings)
+        if character:
+            settings.llm.character_models[character] = model
+        else:
+            settings.llm.model = model
+            settings.llm.character_models.pop(self.character.key if self.character else "", None)
+        self._pending_settings = settings
+        self.figures.loading_models()
+        self.runtime.reload(settings)
+
+    def _model_folders_changed(self, folders: list[str]) -> None:
+        self.settings.llm.model_folders = list(folders)
+        save_settings(self.settings, self.runtime.paths.config_file)
+        self._pending_settings = copy.deepcopy(self.settings)
+        self.runtime.reload(self._pending_settings)  # the runtime finds models there too
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.hold_key.detach()

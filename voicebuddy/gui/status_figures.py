@@ -19,6 +19,9 @@ class StatusFigures(QObject):
         self.latency = QLabel()
         self.end_of_turn = QLabel()
         self.memory = QLabel()
+        self.thinking = QLabel(self.tr("thinking…"))
+        self.thinking.setToolTip(self.tr("The model is reasoning before it answers"))
+        self.thinking.hide()
         self.microphone = QLabel(self.tr("● Microphone on"))
         self.microphone.setToolTip(
             self.tr(
@@ -40,13 +43,21 @@ class StatusFigures(QObject):
         self.loading = QProgressBar()
         self.loading.setRange(0, 0)
         self.loading.setMaximumWidth(120)
-        for widget in (self.loading, self.models):
+        for widget in (self.loading, self.models, self.thinking):
             bar.addWidget(widget)
         for widget in (self.microphone, self.end_of_turn, self.speed, self.latency, self.memory):
             bar.addPermanentWidget(widget)
         self._timer = QTimer(self, interval=2000)
         self._timer.timeout.connect(self.show_memory)
         self._timer.start()
+        self.show_memory()
+
+    def show_thinking(self, on: bool) -> None:
+        """While the model reasons: say so, and follow the memory closely."""
+        if on == self.thinking.isVisible():
+            return
+        self.thinking.setVisible(on)
+        self._timer.setInterval(500 if on else 2000)
         self.show_memory()
 
     def show_microphone(self, open: bool) -> None:

@@ -4,6 +4,14 @@
 <context>
     <name>Bubble</name>
     <message>
+        <source>Thoughts</source>
+        <translation>思考过程</translation>
+    </message>
+    <message>
+        <source>What the model thought before it answered</source>
+        <translation>模型在回答之前的思考</translation>
+    </message>
+    <message>
         <source>%1 message</source>
         <translation>%1 的消息</translation>
     </message>
@@ -677,6 +685,14 @@ This cannot be undone.</source>
         <translation>模型、声音、音频设备等</translation>
     </message>
     <message>
+        <source>&amp;Models…</source>
+        <translation>模型(&amp;M)…</translation>
+    </message>
+    <message>
+        <source>The models on this machine, whether they fit, and which one to talk with</source>
+        <translation>这台电脑上的模型、是否放得下，以及用哪一个来对话</translation>
+    </message>
+    <message>
         <source>%1 Text-only mode: type your messages.</source>
         <translation>%1 纯文字模式：请输入消息。</translation>
     </message>
@@ -695,6 +711,26 @@ This cannot be undone.</source>
     <message>
         <source>Too short: hold the key while you speak.</source>
         <translation>太短了：说话时请按住按键。</translation>
+    </message>
+    <message>
+        <source>Use for %1</source>
+        <translation>给 %1 使用</translation>
+    </message>
+    <message>
+        <source>Replies come from a small built-in model. For a better companion, put a GGUF model file in %1 (or use Ollama or LM Studio) and choose it in Settings ▸ Models (Ctrl+M). This machine suits a %2 model in Q4_K_M (a %3 file).</source>
+        <translation>现在的回复来自一个很小的内置模型。想要更好的陪伴，请把 GGUF 模型文件放进 %1（或使用 Ollama、LM Studio），然后在 设置 ▸ 模型（Ctrl+M）中选择它。这台电脑适合 %2 的 Q4_K_M 模型（文件约 %3）。</translation>
+    </message>
+    <message>
+        <source>A better model</source>
+        <translation>更好的模型</translation>
+    </message>
+    <message>
+        <source>VoiceBuddy found %1 in %2. Use it for conversations?</source>
+        <translation>VoiceBuddy 在 %2 中找到了 %1。要用它来对话吗？</translation>
+    </message>
+    <message>
+        <source>You can change this at any time in Settings ▸ Models (Ctrl+M).</source>
+        <translation>你随时可以在 设置 ▸ 模型（Ctrl+M）中更改。</translation>
     </message>
     <message>
         <source>Hands-free: just talk. Talking over %1 interrupts.</source>
@@ -763,6 +799,133 @@ The previous models stay in use.</source>
     <message>
         <source>Character missing</source>
         <translation>找不到角色</translation>
+    </message>
+</context>
+<context>
+    <name>ModelsWindow</name>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation>来源</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <source>Quantization</source>
+        <translation>量化</translation>
+    </message>
+    <message>
+        <source>Context</source>
+        <translation>上下文</translation>
+    </message>
+    <message>
+        <source>Memory</source>
+        <translation>内存</translation>
+    </message>
+    <message>
+        <source>Fits</source>
+        <translation>是否放得下</translation>
+    </message>
+    <message>
+        <source>Chat template</source>
+        <translation>对话模板</translation>
+    </message>
+    <message>
+        <source>your folder</source>
+        <translation>你的文件夹</translation>
+    </message>
+    <message>
+        <source>VoiceBuddy&apos;s folder</source>
+        <translation>VoiceBuddy 的文件夹</translation>
+    </message>
+    <message>
+        <source>fits</source>
+        <translation>放得下</translation>
+    </message>
+    <message>
+        <source>tight</source>
+        <translation>勉强</translation>
+    </message>
+    <message>
+        <source>too big</source>
+        <translation>太大</translation>
+    </message>
+    <message>
+        <source>Models</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Looking for models on this machine…</source>
+        <translation>正在查找这台电脑上的模型…</translation>
+    </message>
+    <message>
+        <source>Double-click a model to use it for every conversation.</source>
+        <translation>双击一个模型，即可在所有对话中使用它。</translation>
+    </message>
+    <message>
+        <source>Use</source>
+        <translation>使用</translation>
+    </message>
+    <message>
+        <source>Talk with this model in every conversation</source>
+        <translation>在所有对话中使用这个模型</translation>
+    </message>
+    <message>
+        <source>Use for %1</source>
+        <translation>给 %1 使用</translation>
+    </message>
+    <message>
+        <source>%1 talks with this model; the others keep theirs</source>
+        <translation>%1 使用这个模型对话；其他角色保持不变</translation>
+    </message>
+    <message>
+        <source>Add folder…</source>
+        <translation>添加文件夹…</translation>
+    </message>
+    <message>
+        <source>Also look for GGUF files in a folder of yours</source>
+        <translation>也在你的某个文件夹中查找 GGUF 文件</translation>
+    </message>
+    <message>
+        <source>Look again</source>
+        <translation>重新查找</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>%1 chat models found. This machine: %2 for models (%3 free now); memory is estimated for %4 tokens of context.</source>
+        <translation>找到 %1 个对话模型。这台电脑：可用于模型的内存 %2（当前空闲 %3）；内存按 %4 个词元的上下文估算。</translation>
+    </message>
+    <message>
+        <source>No chat models were found. Put a GGUF file in a folder and add it here, or download one with Ollama, LM Studio or GPT4All: for this machine, a %1 model in Q4_K_M (a %2 file) talks far better than the built-in 135M one.</source>
+        <translation>没有找到对话模型。把 GGUF 文件放进一个文件夹并在这里添加，或用 Ollama、LM Studio、GPT4All 下载一个：对这台电脑来说，%1 的 Q4_K_M 模型（文件约 %2）比内置的 135M 模型好得多。</translation>
+    </message>
+    <message>
+        <source>%1 (%2 of %3 layers on the GPU)</source>
+        <translation>%1（%3 层中有 %2 层在 GPU 上）</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>有</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <source>In use: %1</source>
+        <translation>正在使用：%1</translation>
+    </message>
+    <message>
+        <source>A folder with GGUF models</source>
+        <translation>存放 GGUF 模型的文件夹</translation>
     </message>
 </context>
 <context>
@@ -1247,6 +1410,14 @@ The previous models stay in use.</source>
     <message>
         <source>Loading models…</source>
         <translation>正在加载模型…</translation>
+    </message>
+    <message>
+        <source>thinking…</source>
+        <translation>思考中…</translation>
+    </message>
+    <message>
+        <source>The model is reasoning before it answers</source>
+        <translation>模型正在推理，之后才会回答</translation>
     </message>
     <message>
         <source>● Microphone on</source>
