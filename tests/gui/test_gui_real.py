@@ -71,6 +71,8 @@ def test_hold_space_speak_release_and_hear_the_reply(
     qtbot: QtBot, window: MainWindow, pulse_audio: PulseServer
 ) -> None:
     assert window.talk.talk_button.isEnabled(), window.talk.notice.text()
+    # the status bar names the model and where its layers run (this machine: the CPU)
+    assert "SmolLM2-135M-Instruct.Q4_1 (CPU)" in window.figures.models.text()
     window.activateWindow()
     qtbot.waitActive(window)
     watch = TickWatch()

@@ -153,3 +153,14 @@ def test_fit_against_this_machine_and_an_apple_gpu(layout: Layout, tmp_path: Pat
     apple = MachineMemory(64 * GIB, 60 * GIB, limit, "metal")
     verdict = judge_fit(small, 30, apple)
     assert verdict.budget == limit and verdict.gpu_layers == 15
+
+
+def test_where_the_layers_run_is_said_for_each_backend(monkeypatch: pytest.MonkeyPatch) -> None:
+    from voicebuddy.models import local_models
+
+    assert local_models.layer_placement(30, -1).short == "CPU"  # this machine's build
+    monkeypatch.setattr(local_models, "accelerator", lambda: "metal")
+    everything = local_models.layer_placement(28, -1)
+    assert (everything.on_gpu, everything.short) == (28, "Metal 28/28")
+    some = local_models.layer_placement(28, 10)
+    assert some.text == "Metal: 10 of 28 on the GPU, 18 on the CPU"

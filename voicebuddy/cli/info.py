@@ -164,24 +164,20 @@ def _layers(path: Path, settings: Settings) -> dict[str, Any]:
     from voicebuddy.errors import ModelError
     from voicebuddy.models.gguf import read_gguf_header
     from voicebuddy.models.gguf_info import describe
-    from voicebuddy.models.local_models import accelerator
+    from voicebuddy.models.local_models import layer_placement
 
     try:
         layers = describe(read_gguf_header(path)).layers
     except ModelError:
         layers = 0
-    backend = accelerator()
-    wanted = settings.llm.gpu_layers
-    offloaded = 0 if backend == "cpu" else layers if wanted < 0 else min(wanted, layers)
-    return {"backend": backend, "layers": layers, "gpu_layers": offloaded}
+    placed = layer_placement(layers, settings.llm.gpu_layers)
+    return {"backend": placed.backend, "layers": layers, "gpu_layers": placed.on_gpu}
 
 
 def _where_layers_run(entry: dict[str, Any]) -> str:
-    backend, layers, offloaded = entry["backend"], entry["layers"], entry["gpu_layers"]
-    if backend == "cpu":
-        return f"CPU (all {layers}; this llama.cpp has no GPU backend)"
-    name = {"metal": "Metal", "cuda": "CUDA"}.get(backend, backend)
-    return f"{name}: {offloaded} of {layers} on the GPU, {layers - offloaded} on the CPU"
+    from voicebuddy.models.local_models import LayerPlacement
+
+    return LayerPlacement(entry["backend"], entry["layers"], entry["gpu_layers"]).text
 
 
 def _discovered(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:

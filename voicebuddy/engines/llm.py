@@ -224,6 +224,13 @@ class LlamaCppChat:
         )
         self.model_path = settings.model_path
         self._name = settings.model_path.stem
+        from voicebuddy.models.local_models import layer_placement
+
+        arch = metadata.get("general.architecture", "")
+        layers = str(metadata.get(f"{arch}.block_count", "0"))
+        self.placement = layer_placement(
+            int(layers) if layers.isdigit() else 0, settings.gpu_layers
+        )
         self._last = ReplyStats()
         # llama.cpp contexts are not thread-safe; one reply at a time.
         self._lock = threading.Lock()

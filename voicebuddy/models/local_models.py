@@ -72,6 +72,38 @@ def accelerator() -> str:
     return "metal" if sys.platform == "darwin" else "cuda"
 
 
+@dataclass(frozen=True)
+class LayerPlacement:
+    backend: str  # "cpu", "metal" or "cuda"
+    layers: int
+    on_gpu: int
+
+    @property
+    def short(self) -> str:
+        """For the status bar: "CPU", or "Metal 28/28"."""
+        if self.backend == "cpu":
+            return "CPU"
+        return f"{_BACKENDS.get(self.backend, self.backend)} {self.on_gpu}/{self.layers}"
+
+    @property
+    def text(self) -> str:
+        if self.backend == "cpu":
+            return f"CPU (all {self.layers}; this llama.cpp has no GPU backend)"
+        name = _BACKENDS.get(self.backend, self.backend)
+        on_cpu = self.layers - self.on_gpu
+        return f"{name}: {self.on_gpu} of {self.layers} on the GPU, {on_cpu} on the CPU"
+
+
+_BACKENDS = {"metal": "Metal", "cuda": "CUDA"}
+
+
+def layer_placement(layers: int, gpu_layers: int) -> LayerPlacement:
+    """Where llama.cpp puts a model's `layers` with the `gpu_layers` setting (-1: all)."""
+    backend = accelerator()
+    on_gpu = 0 if backend == "cpu" else layers if gpu_layers < 0 else min(gpu_layers, layers)
+    return LayerPlacement(backend, layers, on_gpu)
+
+
 def model_json(model: LocalModel) -> dict[str, Any]:
     found, info = model.found, model.found.info
     chat = found.kind == "chat"

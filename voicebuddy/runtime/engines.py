@@ -368,7 +368,9 @@ class Engines:
     def describe(self, character: Character | None) -> str:
         parts = []
         if self._chat is not None:
-            parts.append(self._chat.name)
+            placement = getattr(self._chat, "placement", None)  # where its layers run
+            where = f" ({placement.short})" if placement is not None else ""
+            parts.append(self._chat.name + where)
         key = _stt_key(with_speech_language(self.settings, character))
         if key in self._stt:
             parts.append(f"whisper {key[0]}")
