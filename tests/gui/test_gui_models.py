@@ -59,12 +59,21 @@ def test_the_window_lists_the_models_and_use_loads_one_in_the_background(
     assert "safetensors" in listed["ollama:newengine:latest"][6]
     assert "6 chat models found" in models.summary.text()
     assert not models.use_button.isEnabled()  # nothing chosen yet
+    # a LoRA is offered only with a model it fits: Ollama's adapter is made for SmolLM2
+    for name, loras in (
+        ("ollama:smollm2:135m", ["none", "ollama:smollm2:135m/adapter"]),
+        ("lmstudio:someone/Tiny-Split-GGUF", ["none"]),
+    ):
+        models.tree.setCurrentItem(models.tree.findItems(name, Qt.MatchFlag.MatchExactly)[0])
+        assert [models.lora.itemText(i) for i in range(models.lora.count())] == loras
+    models.tree.clearSelection()
     with qtbot.waitSignal(models.use) as chosen:
-        models.tree.setCurrentItem(
-            models.tree.findItems("ollama:smollm2:135m", Qt.MatchFlag.MatchExactly)[0]
-        )
+        item = models.tree.findItems("ollama:smollm2:135m", Qt.MatchFlag.MatchExactly)[0]
+        models.tree.setCurrentItem(item)
+        models.lora.setCurrentIndex(1)
+        adapter = models.lora.currentData()
         models.use_button.click()
-    assert chosen.args == ["ollama:smollm2:135m"]
+    assert chosen.args == ["ollama:smollm2:135m", adapter] and "/blobs/sha256-" in adapter
 
     before = list(window.view.bubbles)
     window._use_model("ollama:smollm2:135m", "")

@@ -500,7 +500,7 @@ class MainWindow(QMainWindow):
         window = ModelsWindow(copy.deepcopy(self.settings), self.runtime.paths, key, self)
         window.character_button.setText(arg(self.tr("Use for %1"), name or key))
         window.character_button.setVisible(bool(key))
-        window.use.connect(lambda model: self._use_model(model, ""))
+        window.use.connect(lambda model, lora: self._use_model(model, "", lora))
         window.use_for_character.connect(lambda model: self._use_model(model, key))
         window.folders_changed.connect(self._model_folders_changed)
         window.exec()
@@ -567,14 +567,15 @@ class MainWindow(QMainWindow):
         self.model_offer = box
         box.open()  # not modal to the whole app: the window goes on
 
-    def _use_model(self, model: str, character: str) -> None:
-        """Load `model` in the background (for `character` only, when given); the conversation
-        goes on with it, its own chat template reading the history again."""
+    def _use_model(self, model: str, character: str, lora: str = "") -> None:
+        """Load `model` in the background (for `character` only, when given; with the LoRA
+        adapter `lora` for every conversation); the conversation goes on with it, its own chat
+        template reading the history again."""
         settings = copy.deepcopy(self._pending_settings or self.settings)
         if character:
             settings.llm.character_models[character] = model
         else:
-            settings.llm.model = model
+            settings.llm.model, settings.llm.lora = model, lora
             settings.llm.character_models.pop(self.character.key if self.character else "", None)
         self._pending_settings = settings
         self.figures.loading_models()

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject, Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QFileDialog,
     QHBoxLayout,
@@ -78,7 +79,7 @@ class ModelSearch(QObject):
 
 
 class ModelsWindow(QDialog):
-    use = Signal(str)  # a model's short name, for every conversation
+    use = Signal(str, str)  # a model's short name, for every conversation; a LoRA file or ""
     use_for_character = Signal(str)  # ... for the current character only
     folders_changed = Signal(list)
 
@@ -111,6 +112,14 @@ class ModelsWindow(QDialog):
             arg(self.tr("%1 talks with this model; the others keep theirs"), character)
         )
         self.character_button.clicked.connect(self._use_for_character)
+        self.lora = QComboBox()
+        self.lora.setToolTip(
+            self.tr("LoRA adapters found on this machine that fit the chosen model: Use loads "
+                    "the model with the one chosen here")
+        )  # fmt: skip
+        self.lora_label = QLabel(self.tr("LoRA adapter:"))
+        self.lora_label.setBuddy(self.lora)
+        self._found: FoundModels | None = None
         self.folder_button = QPushButton(self.tr("Add folder…"))
         self.folder_button.setToolTip(self.tr("Also look for GGUF files in a folder of yours"))
         self.folder_button.clicked.connect(self._add_folder)
@@ -119,8 +128,9 @@ class ModelsWindow(QDialog):
         close = QPushButton(self.tr("Close"))
         close.clicked.connect(self.reject)
         buttons = QHBoxLayout()
-        for button in (self.use_button, self.character_button, self.folder_button):
-            buttons.addWidget(button)
+        for widget in (self.use_button, self.character_button, self.lora_label, self.lora):
+            buttons.addWidget(widget)
+        buttons.addWidget(self.folder_button)
         buttons.addStretch()
         buttons.addWidget(self.refresh_button)
         buttons.addWidget(close)
@@ -144,6 +154,7 @@ class ModelsWindow(QDialog):
         return str(items[0].data(0, _NAME_ROLE) or "") if items else ""
 
     def _show(self, found: FoundModels) -> None:
+        self._found = found
         self.tree.clear()
         chats = [m for m in found.models if m.verdict is not None]
         for model in chats:
@@ -217,10 +228,35 @@ class ModelsWindow(QDialog):
         chosen = bool(self.selected_name())
         self.use_button.setEnabled(chosen)
         self.character_button.setEnabled(chosen)
+        self._offer_loras()
+
+    def _offer_loras(self) -> None:
+        """The adapters that fit the chosen model (as `check_lora_fits` judges them)."""
+        from voicebuddy.errors import ModelError
+        from voicebuddy.models.gguf import check_lora_fits
+
+        found = self._found.models if self._found else []
+        adapters = [m.found for m in found if m.found.kind == "adapter"]
+        chosen = next((m.found for m in found if m.found.name == self.selected_name()), None)
+        self.lora.clear()
+        self.lora.addItem(self.tr("none"), "")
+        for adapter in adapters:
+            try:
+                if chosen is None:
+                    break
+                check_lora_fits(chosen.path, adapter.path)
+            except ModelError:
+                continue
+            self.lora.addItem(adapter.name, str(adapter.path))
+            if str(adapter.path) == self._settings.llm.lora:
+                self.lora.setCurrentIndex(self.lora.count() - 1)
+        for widget in (self.lora, self.lora_label):
+            widget.setVisible(bool(adapters))
+        self.lora.setEnabled(self.lora.count() > 1)
 
     def _use(self) -> None:
         if self.selected_name():
-            self.use.emit(self.selected_name())
+            self.use.emit(self.selected_name(), str(self.lora.currentData() or ""))
             self.accept()
 
     def _use_for_character(self) -> None:

@@ -884,6 +884,14 @@ The previous models stay in use.</source>
         <translation>%1 使用这个模型对话；其他角色保持不变</translation>
     </message>
     <message>
+        <source>LoRA adapters found on this machine that fit the chosen model: Use loads the model with the one chosen here</source>
+        <translation>这台电脑上找到的、适合所选模型的 LoRA 适配器：点“使用”时会连同这里选的适配器一起加载模型</translation>
+    </message>
+    <message>
+        <source>LoRA adapter:</source>
+        <translation>LoRA 适配器：</translation>
+    </message>
+    <message>
         <source>Add folder…</source>
         <translation>添加文件夹…</translation>
     </message>
@@ -922,6 +930,10 @@ The previous models stay in use.</source>
     <message>
         <source>In use: %1</source>
         <translation>正在使用：%1</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>无</translation>
     </message>
     <message>
         <source>A folder with GGUF models</source>
