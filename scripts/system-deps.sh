@@ -14,6 +14,7 @@ DEBIAN_PACKAGES=(
   libxcb-randr0 libxcb-shape0 libxcb-xfixes0 libxcb-xkb1 libxcb-sync1 libxcb-shm0
   fonts-dejavu-core fonts-wqy-microhei             # Latin and Chinese text
   xvfb xauth xdotool x11-xserver-utils             # a virtual screen and real key presses (tests)
+  desktop-file-utils                               # desktop-file-validate: the launcher test
 )
 
 case "$(uname -s)" in

@@ -41,6 +41,7 @@ def _handler(command: str) -> Handler:
         "voices": info.voices,
         "characters": info.characters,
         "bench": info.bench,
+        "install-desktop": info.install_desktop,
     }
     return handlers[command]
 

@@ -217,6 +217,18 @@ def _discovered(args: argparse.Namespace, settings: Settings, paths: Paths) -> i
     return 0
 
 
+def install_desktop(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
+    from voicebuddy.desktop_entry import install_desktop_entry, remove_desktop_entry
+
+    if args.remove:
+        removed = remove_desktop_entry()
+        print(f"Removed {len(removed)} files." if removed else "There was no launcher to remove.")
+        return 0
+    files = install_desktop_entry()
+    print(f"Added {files.entry} and its icon; VoiceBuddy is in the application menu.")
+    return 0
+
+
 def bench(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
     from voicebuddy.bench.runner import run
     from voicebuddy.cli.parser import global_flags

@@ -214,6 +214,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="list the GGUF models on this machine (Ollama, LM Studio, GPT4All, Hugging Face, "
         "llama.cpp, your folders) and whether each fits its memory",
     )
+    desktop = command(
+        "install-desktop", "add VoiceBuddy to the desktop's application menu (Linux, BSD)"
+    )
+    desktop.add_argument("--remove", action="store_true", help="take the launcher away again")
     voices = command("voices", "every voice to speak with: Piper's and the system's")
     voices.add_argument("--json", action="store_true", help="print them as JSON")
     return parser
