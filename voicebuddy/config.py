@@ -112,6 +112,7 @@ class DictationSettings:
 @dataclass
 class UiSettings:
     language: str = ""  # "": follow the system locale; "en" or "zh_CN"
+    close_to_tray: bool = False  # closing the window keeps VoiceBuddy in the tray
 
 
 @dataclass

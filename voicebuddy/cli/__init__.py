@@ -42,6 +42,7 @@ def _handler(command: str) -> Handler:
         "characters": info.characters,
         "bench": info.bench,
         "install-desktop": info.install_desktop,
+        "ctl": info.ctl,
     }
     return handlers[command]
 

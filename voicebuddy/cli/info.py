@@ -217,6 +217,16 @@ def _discovered(args: argparse.Namespace, settings: Settings, paths: Paths) -> i
     return 0
 
 
+def ctl(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
+    from voicebuddy.instance import send
+
+    answer = send(args.action)
+    if answer.startswith("error:"):
+        print(f"voicebuddy: {answer.removeprefix('error:').strip()}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def install_desktop(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
     from voicebuddy.desktop_entry import install_desktop_entry, remove_desktop_entry
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from voicebuddy.config import Settings
 from voicebuddy.errors import ConfigError
+from voicebuddy.instance import COMMANDS
 
 EXIT_USAGE = 2
 
@@ -214,6 +215,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="list the GGUF models on this machine (Ollama, LM Studio, GPT4All, Hugging Face, "
         "llama.cpp, your folders) and whether each fits its memory",
     )
+    ctl = command("ctl", "control the running VoiceBuddy (bind these to keys on Wayland)")
+    ctl.add_argument("action", choices=COMMANDS, help="what the running VoiceBuddy should do")
     desktop = command(
         "install-desktop", "add VoiceBuddy to the desktop's application menu (Linux, BSD)"
     )

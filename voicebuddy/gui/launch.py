@@ -16,8 +16,10 @@ from voicebuddy.errors import VoiceBuddyError
 from voicebuddy.events import Event, Failed
 from voicebuddy.first_start import apply_first_start
 from voicebuddy.gui import i18n
+from voicebuddy.gui.instance_server import InstanceServer
 from voicebuddy.gui.main_window import MainWindow
 from voicebuddy.gui.talk_panel import TalkState
+from voicebuddy.instance import send, socket_path
 from voicebuddy.runtime import Runtime
 from voicebuddy.runtime.devices import Devices
 from voicebuddy.runtime.engines import EngineLoaders
@@ -63,7 +65,11 @@ def check_display() -> None:
 
 
 def run(settings: Settings, paths: Paths, config_problem: str = "") -> int:
-    """The window until it is closed. `config_problem` (a broken config file) is shown in it."""
+    """The window until it is closed. `config_problem` (a broken config file) is shown in it.
+    When VoiceBuddy runs already, its window is raised instead and this returns 0."""
+    single = not probe.enabled()  # the start-up bench starts VoiceBuddy beside a running one
+    if single and _raised_the_running_one():
+        return 0
     check_display()
     qt = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(qt, QApplication)
@@ -80,12 +86,27 @@ def run(settings: Settings, paths: Paths, config_problem: str = "") -> int:
         return 2
     if config_problem:
         window.talk.show_notice(config_problem, "config")
+    if single:
+        try:
+            server = InstanceServer(socket_path(), window.control, window)
+            qt.aboutToQuit.connect(server.close)
+        except VoiceBuddyError as error:  # `voicebuddy ctl` will not reach this one
+            window.talk.show_notice(error.message, "control")
     if probe.enabled():
         # Connected before the engines can have finished loading: that takes far longer.
         startup_probe = StartupProbe(qt, window)
         QTimer.singleShot(0, startup_probe.window_shown)  # after show() and one event loop pass
     window.show()
     return qt.exec()
+
+
+def _raised_the_running_one() -> bool:
+    try:
+        send("show")
+    except VoiceBuddyError:  # none runs (or it cannot be reached): start this one
+        return False
+    print("VoiceBuddy is already running: its window was raised.")
+    return True
 
 
 class StartupProbe(QObject):

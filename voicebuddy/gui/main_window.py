@@ -53,6 +53,8 @@ from voicebuddy.gui.models_window import FoundModels
 from voicebuddy.gui.settings_dialog import SettingsChoices
 from voicebuddy.gui.status_figures import StatusFigures
 from voicebuddy.gui.talk_panel import TalkPanel, TalkState
+from voicebuddy.gui.tray import Tray, tray_state
+from voicebuddy.gui.tray import available as tray_available
 from voicebuddy.messages import Message
 from voicebuddy.metrics import TurnMeter
 from voicebuddy.models.local_models import OFFERED_MARKER
@@ -123,6 +125,13 @@ class MainWindow(QMainWindow):
         column.addWidget(self.talk)
         self.setCentralWidget(central)
         self.figures = StatusFigures(self.statusBar())
+        self.tray = Tray(self)
+        self.tray.show_window.connect(lambda: self.control("show"))
+        self.tray.hands_free_toggled.connect(self.runtime.set_hands_free)
+        self.tray.dictation.connect(self.show_dictation)
+        self.tray.choose_character.connect(self.choose_character)
+        self.tray.quit.connect(self.quit_app)
+        self._quitting = False
         self._build_actions()
         self.hold_key = HoldKey(self, lambda: self.settings.chat.hold_key, self._typing)
         self.hold_key.pressed.connect(runtime.talk_pressed)
@@ -205,7 +214,9 @@ class MainWindow(QMainWindow):
             "conversation", self.tr("&Stop"), "Esc", self.tr("Stop the reply and its speech now"),
             self.stop_reply,
         )  # fmt: skip
-        action("conversation", self.tr("&Quit"), "Ctrl+Q", self.tr("Quit VoiceBuddy"), self.close)
+        action(
+            "conversation", self.tr("&Quit"), "Ctrl+Q", self.tr("Quit VoiceBuddy"), self.quit_app
+        )
         self.character_action = action(
             "character", self.tr("&Choose character…"), "Ctrl+K", self.tr("Pick who you talk to"),
             self.choose_character,
@@ -230,6 +241,7 @@ class MainWindow(QMainWindow):
             return
         self.talk.show_notice("", "heard")  # the words heard while the key was held
         self.talk.set_state(state, self.runtime.can_talk, self.settings.listen.press_interrupts)
+        self.tray.set_state(tray_state(state))
         if state is TalkState.LISTENING:
             self.talk.show_notice("")
             self._level_timer.start()
@@ -274,6 +286,7 @@ class MainWindow(QMainWindow):
 
     def _hands_free_changed(self, event: HandsFreeChanged) -> None:
         self.hands_free_action.setChecked(event.on)
+        self.tray.set_hands_free(event.on)
         mode = "hands_free" if event.on else "push"
         if self.settings.listen.mode != mode:
             self.settings.listen.mode = mode
@@ -492,6 +505,31 @@ class MainWindow(QMainWindow):
             self.figures.loading_models()
             self.runtime.reload(self._pending_settings)
 
+    # ----- commands from outside: `voicebuddy ctl`, a second start (gui/instance_server.py)
+    def control(self, command: str) -> str:
+        runtime = self.runtime
+        if command == "show":
+            self.showNormal()
+            self.raise_()
+            self.activateWindow()
+        elif command == "talk-start":
+            runtime.talk_pressed()
+        elif command == "talk-stop":
+            runtime.talk_released()
+        elif command == "talk-toggle":
+            if runtime.state is State.LISTENING:
+                runtime.talk_released()
+            else:
+                runtime.talk_pressed()
+        elif command == "dictate-toggle":
+            self.show_dictation()
+            self.dictation_window.toggle()
+        elif command == "quit":
+            QTimer.singleShot(0, self.close)
+        else:
+            return f"error: unknown command {command!r}"
+        return "ok"
+
     def show_models(self) -> None:
         from voicebuddy.gui.models_window import ModelsWindow
 
@@ -587,7 +625,17 @@ class MainWindow(QMainWindow):
         self._pending_settings = copy.deepcopy(self.settings)
         self.runtime.reload(self._pending_settings)  # the runtime finds models there too
 
+    def quit_app(self) -> None:
+        """Quit, even when closing the window would keep VoiceBuddy in the tray."""
+        self._quitting = True
+        self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.settings.ui.close_to_tray and tray_available() and not self._quitting:
+            event.ignore()  # the tray's menu brings the window back, or quits
+            self.hide()
+            return
+        self.tray.hide()
         self.hold_key.detach()
         window = getattr(self, "dictation_window", None)
         if window is not None:

@@ -41,6 +41,7 @@ from voicebuddy.config import Settings
 from voicebuddy.engines.tts import Voice
 from voicebuddy.gui.form import combo_data, form_row, select_data, start_dir
 from voicebuddy.gui.i18n import CHINESE, ENGLISH, arg
+from voicebuddy.gui.tray import available as tray_available
 from voicebuddy.gui.voice_settings import SpeechOutputGroup
 from voicebuddy.models.defaults import STT_MODEL_NAMES
 
@@ -470,6 +471,19 @@ class SettingsDialog(QDialog):
             ),
         )
         form.addRow(self.ui_language_note)
+        self.close_to_tray = QCheckBox(self.tr("&Keep running in the tray when the window closes"))
+        form_row(
+            form,
+            "",
+            self.close_to_tray,
+            self.tr(
+                "Closing the window leaves VoiceBuddy in the tray; its menu brings the window "
+                "back or quits."
+            ),
+        )
+        if not tray_available():
+            self.close_to_tray.setEnabled(False)
+            self.close_to_tray.setToolTip(self.tr("This desktop has no tray."))
         return _tab(you, replies, window)
 
     # --- values ---------------------------------------------------------------------------
@@ -506,6 +520,7 @@ class SettingsDialog(QDialog):
         self.repeat_penalty.setValue(settings.llm.repeat_penalty)
         self.max_reply_tokens.setValue(settings.llm.max_reply_tokens)
         select_data(self.ui_language, settings.ui.language, settings.ui.language)
+        self.close_to_tray.setChecked(settings.ui.close_to_tray and tray_available())
 
     def _end_of_turn_changed(self) -> None:
         smart = combo_data(self.end_of_turn) == "smart"
@@ -549,7 +564,11 @@ class SettingsDialog(QDialog):
                 user_name=self.user_name.text().strip(),
                 hold_key=self.hold_key_text(),
             ),
-            ui=dataclasses.replace(base.ui, language=combo_data(self.ui_language)),
+            ui=dataclasses.replace(
+                base.ui,
+                language=combo_data(self.ui_language),
+                close_to_tray=self.close_to_tray.isChecked(),
+            ),
             listen=dataclasses.replace(
                 base.listen,
                 end_pause_ms=self.end_pause.value(),

@@ -1266,6 +1266,18 @@ The previous models stay in use.</source>
         <translation>VoiceBuddy 窗口的语言。“跟随系统”使用系统的语言（系统为任何一种中文时使用简体中文，否则使用英语）。</translation>
     </message>
     <message>
+        <source>&amp;Keep running in the tray when the window closes</source>
+        <translation>关闭窗口后在托盘中继续运行(&amp;K)</translation>
+    </message>
+    <message>
+        <source>Closing the window leaves VoiceBuddy in the tray; its menu brings the window back or quits.</source>
+        <translation>关闭窗口后 VoiceBuddy 留在托盘中；托盘菜单可以重新打开窗口或退出。</translation>
+    </message>
+    <message>
+        <source>This desktop has no tray.</source>
+        <translation>这个桌面没有托盘。</translation>
+    </message>
+    <message>
         <source>%1 (not connected)</source>
         <translation>%1（未连接）</translation>
     </message>
@@ -1552,6 +1564,53 @@ The previous models stay in use.</source>
     <message>
         <source>Dictating…</source>
         <translation>听写中…</translation>
+    </message>
+</context>
+<context>
+    <name>Tray</name>
+    <message>
+        <source>Ready</source>
+        <translation>就绪</translation>
+    </message>
+    <message>
+        <source>Listening…</source>
+        <translation>正在聆听…</translation>
+    </message>
+    <message>
+        <source>Thinking…</source>
+        <translation>正在思考…</translation>
+    </message>
+    <message>
+        <source>Speaking…</source>
+        <translation>正在说话…</translation>
+    </message>
+    <message>
+        <source>Dictating…</source>
+        <translation>听写中…</translation>
+    </message>
+    <message>
+        <source>Show VoiceBuddy</source>
+        <translation>显示 VoiceBuddy</translation>
+    </message>
+    <message>
+        <source>Hands-free</source>
+        <translation>免提</translation>
+    </message>
+    <message>
+        <source>Dictation…</source>
+        <translation>听写…</translation>
+    </message>
+    <message>
+        <source>Choose character…</source>
+        <translation>选择角色…</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>退出</translation>
+    </message>
+    <message>
+        <source>VoiceBuddy — %1</source>
+        <translation>VoiceBuddy：%1</translation>
     </message>
 </context>
 </TS>
