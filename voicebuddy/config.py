@@ -110,6 +110,15 @@ class DictationSettings:
 
 
 @dataclass
+class KeySettings:
+    """Keys that work while another application has focus (X11; see voicebuddy/hotkeys.py)."""
+
+    talk: str = "Ctrl+Alt+Space"  # "": none
+    talk_mode: str = "hold"  # "hold": talk while it is held; "toggle": press to start and stop
+    stop: str = ""  # stops the reply and its speech
+
+
+@dataclass
 class UiSettings:
     language: str = ""  # "": follow the system locale; "en" or "zh_CN"
     close_to_tray: bool = False  # closing the window keeps VoiceBuddy in the tray
@@ -125,6 +134,7 @@ class Settings:
     listen: ListenSettings = field(default_factory=ListenSettings)
     dictation: DictationSettings = field(default_factory=DictationSettings)
     ui: UiSettings = field(default_factory=UiSettings)
+    keys: KeySettings = field(default_factory=KeySettings)
 
 
 @dataclass(frozen=True)
@@ -176,7 +186,10 @@ def _coerce(section: str, key: str, value: Any, default: Any) -> Any:
     )
 
 
-_CHOICES = {("listen", "end_of_turn"): ("smart", "pause")}
+_CHOICES = {
+    ("listen", "end_of_turn"): ("smart", "pause"),
+    ("keys", "talk_mode"): ("hold", "toggle"),
+}
 
 
 def settings_from_dict(data: dict[str, Any], source: str = "the configuration") -> Settings:

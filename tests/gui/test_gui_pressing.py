@@ -10,7 +10,6 @@ SQLite file. The lead (key down to speech) and tail (speech to key up) are rando
 from __future__ import annotations
 
 import random
-import shutil
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ import numpy as np
 import pytest
 from pulse import PulseServer
 from testdata import JFK, JFK_TEXT, word_error_rate
+from x_screen import need, virtual_screen
 
 from voicebuddy.storage import Store
 from voicebuddy.text.repetition import is_loop
@@ -37,41 +37,11 @@ PRESSES = 20
 RATE = 16_000
 
 
-def _need(tool: str) -> str:
-    path = shutil.which(tool)
-    if path is None:
-        pytest.fail(f"{tool} is missing: `make test` installs it (scripts/system-deps.sh)")
-    return path
-
-
 @pytest.fixture
 def x_screen() -> Iterator[str]:
     """A virtual X screen with keyboard auto-repeat on, as on a desktop."""
-    xvfb, xset = _need("Xvfb"), _need("xset")
-    _need("xdotool")
-    for number in range(140, 160):
-        if not Path(f"/tmp/.X11-unix/X{number}").exists():
-            break
-    display = f":{number}"
-    server = subprocess.Popen(
-        [xvfb, display, "-screen", "0", "1280x900x24", "-nolisten", "tcp"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 10
-        while subprocess.run([xset, "-display", display, "q"], capture_output=True).returncode:
-            assert time.monotonic() < deadline, "Xvfb did not start"
-            time.sleep(0.1)
-        subprocess.run([xset, "-display", display, "r", "on"], check=True)
-        query = subprocess.run(
-            [xset, "-display", display, "q"], capture_output=True, text=True, check=True
-        )
-        assert "auto repeat:  on" in query.stdout, query.stdout
+    with virtual_screen() as display:
         yield display
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 class App:
@@ -194,7 +164,7 @@ def launch(
 
 def _clips(folder: Path) -> list[tuple[Path, str]]:
     """The sentences spoken by eSpeak NG at a natural pace, and jfk.wav (a recorded person)."""
-    _need("espeak-ng")
+    need("espeak-ng")
     clips = []
     for number, text in enumerate(SENTENCES):
         wav = folder / f"sentence-{number}.wav"

@@ -47,6 +47,7 @@ from voicebuddy.events import (
 )
 from voicebuddy.gui.bridge import RuntimeBridge
 from voicebuddy.gui.conversation_view import ConversationView
+from voicebuddy.gui.global_keys import GlobalKeys
 from voicebuddy.gui.hold_key import HoldKey
 from voicebuddy.gui.i18n import arg
 from voicebuddy.gui.models_window import FoundModels
@@ -132,6 +133,9 @@ class MainWindow(QMainWindow):
         self.tray.choose_character.connect(self.choose_character)
         self.tray.quit.connect(self.quit_app)
         self._quitting = False
+        self.global_keys = GlobalKeys(runtime, self)
+        self.global_keys.problem.connect(lambda text: self.talk.show_notice(text, "keys"))
+        self.global_keys.apply(self.settings.keys)
         self._build_actions()
         self.hold_key = HoldKey(self, lambda: self.settings.chat.hold_key, self._typing)
         self.hold_key.pressed.connect(runtime.talk_pressed)
@@ -257,6 +261,7 @@ class MainWindow(QMainWindow):
             self.settings, self._pending_settings = self._pending_settings, None
             save_settings(self.settings, self.runtime.paths.config_file)
             self.talk.set_hold_key(self.settings.chat.hold_key)
+            self.global_keys.apply(self.settings.keys)
             if self.runtime.hands_free:  # listen with the new detector settings
                 self.runtime.set_hands_free(False)
                 self.runtime.set_hands_free(True)
@@ -636,6 +641,7 @@ class MainWindow(QMainWindow):
             self.hide()
             return
         self.tray.hide()
+        self.global_keys.close()
         self.hold_key.detach()
         window = getattr(self, "dictation_window", None)
         if window is not None:

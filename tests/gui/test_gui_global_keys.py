@@ -1,0 +1,80 @@
+"""The global talk key: held (or pressed twice, in toggle mode) while another X client has the
+focus, it records and a turn follows. The keys come from a virtual X server through xdotool;
+the window itself is offscreen, with fake engines."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+from fake_devices import pause, tone
+from pytestqt.qtbot import QtBot
+from windows import open_window, settled
+from x_screen import virtual_screen
+
+from voicebuddy.config import Paths, Settings
+from voicebuddy.gui.talk_panel import TalkState
+
+FOCUSED_WINDOW = (
+    "from Xlib import display; import time; x = display.Display(); s = x.screen(); "
+    "w = s.root.create_window(0, 0, 300, 100, 0, s.root_depth); w.map(); x.sync(); "
+    "w.set_input_focus(1, 0); x.sync(); time.sleep(60)"
+)
+
+
+@pytest.fixture
+def other_app_focused(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    with virtual_screen() as display:
+        other = subprocess.Popen([sys.executable, "-c", FOCUSED_WINDOW], env={"DISPLAY": display})
+        monkeypatch.setenv("DISPLAY", display)
+        monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+        try:
+            yield display
+        finally:
+            other.terminate()
+
+
+def xdotool(display: str, *args: str) -> None:
+    subprocess.run(["xdotool", *args], env={"DISPLAY": display}, check=True)
+
+
+@pytest.mark.parametrize("mode", ["hold", "toggle"])
+def test_the_global_talk_key_works_while_another_window_has_focus(
+    qtbot: QtBot, paths: Paths, other_app_focused: str, mode: str
+) -> None:
+    settings = Settings()
+    settings.keys.talk_mode = mode
+    window, devices = open_window(qtbot, paths, settings=settings)
+    assert "Another application" not in window.talk.notice.text()
+    display = other_app_focused
+    xdotool(display, "keydown", "ctrl+alt+space")
+    if mode == "toggle":
+        xdotool(display, "keyup", "ctrl+alt+space")
+    qtbot.waitUntil(lambda: window.talk.state is TalkState.LISTENING, timeout=5_000)
+    (microphone,) = devices.live
+    microphone.say(np.concatenate([tone(1.0), pause(0.3)]))
+    qtbot.wait(1500)  # held on, auto-repeating: still one recording
+    assert window.talk.state is TalkState.LISTENING
+    if mode == "toggle":
+        xdotool(display, "keydown", "ctrl+alt+space")
+    xdotool(display, "keyup", "ctrl+alt+space")
+    qtbot.waitUntil(lambda: settled(window, 3), timeout=10_000)
+    assert window.view.bubbles[1].text == "how are you"
+
+
+def test_a_key_another_application_holds_is_one_sentence(
+    qtbot: QtBot, paths: Paths, other_app_focused: str
+) -> None:
+    from voicebuddy.hotkeys import X11Keys, parse_combo
+
+    taken = X11Keys([parse_combo("Ctrl+Alt+Space")], lambda combo, pressed: None)
+    try:
+        window, _ = open_window(qtbot, paths)
+        notice = window.talk.notice.text()
+        assert "Another application already uses Ctrl+Alt+Space" in notice
+        assert "\n" not in notice
+    finally:
+        taken.close()
