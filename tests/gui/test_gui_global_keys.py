@@ -7,15 +7,19 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
 from fake_devices import pause, tone
+from pulse import PulseServer
 from pytestqt.qtbot import QtBot
-from windows import open_window, settled
+from testdata import FIXTURES, JFK_TEXT, word_error_rate
+from windows import WINDOWS, open_window, settled
 from x_screen import virtual_screen
 
 from voicebuddy.config import Paths, Settings
+from voicebuddy.gui.launch import create_window
 from voicebuddy.gui.talk_panel import TalkState
 
 FOCUSED_WINDOW = (
@@ -78,3 +82,35 @@ def test_a_key_another_application_holds_is_one_sentence(
         assert "\n" not in notice
     finally:
         taken.close()
+
+
+@pytest.mark.real
+def test_the_global_key_gives_a_real_turn_heard_on_the_speaker(
+    qtbot: QtBot, tmp_path: Path, pulse_audio: PulseServer, other_app_focused: str
+) -> None:
+    """Real models, the virtual microphone and speaker: jfk.wav said while the key is held in
+    another application; the reply is heard."""
+    paths = Paths(tmp_path / "config.toml", tmp_path / "cache", tmp_path / "data")
+    window = create_window(Settings(), paths)
+    qtbot.addWidget(window)
+    WINDOWS.append(window)
+    qtbot.waitUntil(lambda: window.talk.state is TalkState.READY, timeout=120_000)
+    display = other_app_focused
+    with pulse_audio.record_speaker() as heard:
+        xdotool(display, "keydown", "ctrl+alt+space")
+        qtbot.waitUntil(lambda: window.talk.state is TalkState.LISTENING, timeout=5_000)
+        player = subprocess.Popen(
+            ["paplay", "--device=micfeed", str(FIXTURES / "jfk.wav")], env=pulse_audio.env
+        )
+        qtbot.waitUntil(lambda: player.poll() is not None, timeout=60_000)
+        qtbot.wait(300)  # the last words travel through the virtual microphone
+        xdotool(display, "keyup", "ctrl+alt+space")
+        qtbot.waitUntil(
+            lambda: window.talk.state is TalkState.READY and len(window.view.bubbles) >= 3,
+            timeout=120_000,
+        )
+    user, reply = [(b.role, b.text) for b in window.view.bubbles[-2:]]
+    assert user[0] == "user" and word_error_rate(JFK_TEXT, user[1]) <= 0.15, user
+    assert reply[0] == "assistant" and reply[1].strip()
+    (samples,) = heard
+    assert (np.abs(samples) > 0.02).sum() / 16_000 > 0.3, "the reply was not heard"
