@@ -116,6 +116,9 @@ class KeySettings:
     talk: str = "Ctrl+Alt+Space"  # "": none
     talk_mode: str = "hold"  # "hold": talk while it is held; "toggle": press to start and stop
     stop: str = ""  # stops the reply and its speech
+    dictate: str = "Ctrl+Alt+D"  # dictation into the application that has the focus
+    dictate_mode: str = "hold"
+    dictate_by: str = "paste"  # "paste": clipboard and Ctrl+V, restored; "typing": key by key
 
 
 @dataclass
@@ -189,6 +192,8 @@ def _coerce(section: str, key: str, value: Any, default: Any) -> Any:
 _CHOICES = {
     ("listen", "end_of_turn"): ("smart", "pause"),
     ("keys", "talk_mode"): ("hold", "toggle"),
+    ("keys", "dictate_mode"): ("hold", "toggle"),
+    ("keys", "dictate_by"): ("paste", "typing"),
 }
 
 

@@ -34,7 +34,7 @@ class KeyCombo:
 
 
 def parse_combo(text: str) -> KeyCombo:
-    """"Ctrl+Alt+Space", "F9", "Super+D" -> the key and its modifiers."""
+    """ "Ctrl+Alt+Space", "F9", "Super+D" -> the key and its modifiers."""
     parts = [p.strip() for p in text.split("+") if p.strip()]
     if not parts:
         raise VoiceBuddyError("bad_key", "No key was given.")
@@ -52,7 +52,7 @@ def parse_combo(text: str) -> KeyCombo:
 
 
 def global_keys_supported() -> str:
-    """"" when global keys can be grabbed here, else why not (one sentence)."""
+    """ "" when global keys can be grabbed here, else why not (one sentence)."""
     if not sys.platform.startswith("linux"):
         return "Global keys are not built for this system yet: use the window's key."
     if os.environ.get("WAYLAND_DISPLAY") and not os.environ.get("DISPLAY"):

@@ -59,7 +59,8 @@ class TaggedSTT:
 
 
 class NumberedChat(FakeChat):
-    """Each reply is different ("Reply N is here."), so a reply stored twice shows."""
+    """Each reply is different from its first piece on ("#007 is my reply."), so a reply
+    stored twice shows, even one stopped after its first piece."""
 
     def __init__(self) -> None:
         super().__init__("", piece_chars=4, delay_s=0.0005)
@@ -75,7 +76,7 @@ class NumberedChat(FakeChat):
     ) -> Iterator[str]:
         with self._lock:
             self.count += 1
-            self.reply = f"Reply {self.count} is here."
+            self.reply = f"#{self.count:03d} is my reply."
         yield from super().stream_reply(messages, sampling, stop, cancel)
 
 

@@ -9,6 +9,7 @@ from PySide6.QtCore import QObject, Signal
 
 from voicebuddy.config import KeySettings
 from voicebuddy.errors import VoiceBuddyError
+from voicebuddy.gui.dictate_anywhere import DictateAnywhere
 from voicebuddy.hotkeys import KeyCombo, X11Keys, global_keys_supported, parse_combo
 from voicebuddy.runtime import Runtime, State
 
@@ -17,12 +18,12 @@ class GlobalKeys(QObject):
     _key = Signal(str, bool)  # from the key thread
     problem = Signal(str)  # one sentence: why the keys do not work
 
-    def __init__(self, runtime: Runtime, parent: QObject) -> None:
+    def __init__(self, runtime: Runtime, dictate: DictateAnywhere, parent: QObject) -> None:
         super().__init__(parent)
-        self._runtime = runtime
+        self._runtime, self._dictate = runtime, dictate
         self._grabber: X11Keys | None = None
         self._settings = KeySettings(talk="")
-        self._talk = ""
+        self._talk = self._dictation = ""
         self._key.connect(self._on_key)
 
     def apply(self, settings: KeySettings) -> str:
@@ -33,13 +34,15 @@ class GlobalKeys(QObject):
         self._settings = settings
         combos: list[KeyCombo] = []
         try:
-            combos = [parse_combo(text) for text in (settings.talk, settings.stop) if text]
+            keys = (settings.talk, settings.stop, settings.dictate)
+            combos = [parse_combo(text) for text in keys if text]
             if not combos:
                 return ""
             why = global_keys_supported()
             if why:
                 return why
             self._talk = parse_combo(settings.talk).text if settings.talk else ""
+            self._dictation = parse_combo(settings.dictate).text if settings.dictate else ""
             self._grabber = X11Keys(combos, self._key.emit)
         except VoiceBuddyError as error:
             self.problem.emit(error.message)
@@ -59,6 +62,15 @@ class GlobalKeys(QObject):
                 runtime.talk_pressed()
             else:
                 runtime.talk_released()
+        elif combo == self._dictation:
+            dictate = self._dictate
+            if settings.dictate_mode == "toggle":
+                if pressed:
+                    (dictate.released if dictate.active else dictate.pressed)()
+            elif pressed:
+                dictate.pressed()
+            else:
+                dictate.released()
         elif pressed:  # the stop key
             runtime.stop()
 

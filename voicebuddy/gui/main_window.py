@@ -47,6 +47,7 @@ from voicebuddy.events import (
 )
 from voicebuddy.gui.bridge import RuntimeBridge
 from voicebuddy.gui.conversation_view import ConversationView
+from voicebuddy.gui.dictate_anywhere import DictateAnywhere
 from voicebuddy.gui.global_keys import GlobalKeys
 from voicebuddy.gui.hold_key import HoldKey
 from voicebuddy.gui.i18n import arg
@@ -64,6 +65,7 @@ from voicebuddy.runtime.engines import character_folders
 from voicebuddy.runtime.events import (
     ConversationChanged,
     ConversationOpened,
+    DictationStopped,
     HandsFreeChanged,
     MicrophoneOpen,
     ModelsLoaded,
@@ -133,7 +135,8 @@ class MainWindow(QMainWindow):
         self.tray.choose_character.connect(self.choose_character)
         self.tray.quit.connect(self.quit_app)
         self._quitting = False
-        self.global_keys = GlobalKeys(runtime, self)
+        self.dictate_anywhere = DictateAnywhere(runtime, self.settings, self)
+        self.global_keys = GlobalKeys(runtime, self.dictate_anywhere, self)
         self.global_keys.problem.connect(lambda text: self.talk.show_notice(text, "keys"))
         self.global_keys.apply(self.settings.keys)
         self._build_actions()
@@ -154,6 +157,7 @@ class MainWindow(QMainWindow):
             .on(HandsFreeChanged, self._hands_free_changed)
             .on(TurnStarted, self.meter.observe)
             .on(TranscriptReady, self._transcript)
+            .on(DictationStopped, lambda e: self.dictate_anywhere.stopped(e.transcription))
             .on(HeardSoFar, lambda e: self.talk.show_notice(f"“{e.text}”", "heard"))
             .on(ThoughtGenerated, self._thought)
             .on(TokenGenerated, self._token)
