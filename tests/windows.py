@@ -45,14 +45,20 @@ def open_window(
     settings: Settings | None = None,
     loaders: EngineLoaders | None = None,
     offer_models: bool = False,
+    global_keys: bool = False,
 ) -> tuple[MainWindow, FakeDevices]:
     """`offer_models`: let the first load look for the user's own models and offer one (as
-    on a first run); otherwise that was done already, and its note stays out of the way."""
+    on a first run); otherwise that was done already, and its note stays out of the way.
+    `global_keys`: grab the settings' global keys (on a developer's desktop the tests would
+    otherwise take Ctrl+Alt+Space from it, once per window)."""
+    settings = settings if settings is not None else Settings()
+    if not global_keys:
+        settings.keys.talk = settings.keys.dictate = settings.keys.stop = ""
     if not offer_models:
         paths.data_dir.mkdir(parents=True, exist_ok=True)
         (paths.data_dir / OFFERED_MARKER).touch()
     devices = devices or FakeDevices()
-    window = create_window(settings or Settings(), paths, loaders or fake_loaders(chat), devices)
+    window = create_window(settings, paths, loaders or fake_loaders(chat), devices)
     qtbot.addWidget(window)
     window.show()
     WINDOWS.append(window)

@@ -51,7 +51,7 @@ def test_the_global_talk_key_works_while_another_window_has_focus(
 ) -> None:
     settings = Settings()
     settings.keys.talk_mode = mode
-    window, devices = open_window(qtbot, paths, settings=settings)
+    window, devices = open_window(qtbot, paths, settings=settings, global_keys=True)
     assert "Another application" not in window.talk.notice.text()
     display = other_app_focused
     xdotool(display, "keydown", "ctrl+alt+space")
@@ -76,7 +76,7 @@ def test_a_key_another_application_holds_is_one_sentence(
 
     taken = X11Keys([parse_combo("Ctrl+Alt+Space")], lambda combo, pressed: None)
     try:
-        window, _ = open_window(qtbot, paths)
+        window, _ = open_window(qtbot, paths, global_keys=True)
         notice = window.talk.notice.text()
         assert "Another application already uses Ctrl+Alt+Space" in notice
         assert "\n" not in notice
