@@ -12,7 +12,6 @@ from windows import open_window, settled
 from voicebuddy.config import Paths, Settings
 from voicebuddy.gui import main_window
 from voicebuddy.gui.talk_panel import TalkState
-from voicebuddy.gui.tray import TrayState
 from voicebuddy.runtime import State
 
 
@@ -21,10 +20,10 @@ def test_the_tray_icon_and_tooltip_follow_a_turn(qtbot: QtBot, paths: Paths) -> 
     tray = window.tray
     assert tray.icon.toolTip() == "VoiceBuddy — Ready"
     idle_icon = tray.icon.icon().cacheKey()
-    seen: list[tuple[TrayState, str, int]] = []
+    seen: list[tuple[TalkState, str, int]] = []
     set_state = tray.set_state
 
-    def spy(state: TrayState) -> None:
+    def spy(state: TalkState) -> None:
         set_state(state)
         seen.append((state, tray.icon.toolTip(), tray.icon.icon().cacheKey()))
 
@@ -40,17 +39,17 @@ def test_the_tray_icon_and_tooltip_follow_a_turn(qtbot: QtBot, paths: Paths) -> 
     qtbot.keyRelease(window, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: settled(window, 3), timeout=10_000)
     states = [state for state, _, _ in seen]
-    assert states[0] is TrayState.LISTENING and states[-1] is TrayState.IDLE
-    assert TrayState.THINKING in states and TrayState.SPEAKING in states
+    assert states[0] is TalkState.LISTENING and states[-1] is TalkState.READY
+    assert TalkState.THINKING in states and TalkState.SPEAKING in states
     tips = {state: tip for state, tip, _ in seen}
-    assert tips[TrayState.LISTENING] == "VoiceBuddy — Listening…"
-    assert tips[TrayState.SPEAKING] == "VoiceBuddy — Speaking…"
+    assert tips[TalkState.LISTENING] == "VoiceBuddy — Listening…"
+    assert tips[TalkState.SPEAKING] == "VoiceBuddy — Speaking…"
     icons = {state: key for state, _, key in seen}
     assert (
-        len({icons[s] for s in (TrayState.LISTENING, TrayState.THINKING, TrayState.SPEAKING)}) == 3
+        len({icons[s] for s in (TalkState.LISTENING, TalkState.THINKING, TalkState.SPEAKING)}) == 3
     )
-    assert tray.icon.icon().cacheKey() != icons[TrayState.SPEAKING]  # idle again
-    assert idle_icon != icons[TrayState.LISTENING]
+    assert tray.icon.icon().cacheKey() != icons[TalkState.SPEAKING]  # idle again
+    assert idle_icon != icons[TalkState.LISTENING]
 
 
 def test_closing_keeps_voicebuddy_in_the_tray_when_asked(

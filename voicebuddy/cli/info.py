@@ -1,4 +1,5 @@
-"""The other commands: `say`, `voices`, `models`, `characters` and `bench`."""
+"""The other commands: `say`, `voices`, `models`, `characters`, `bench`, `ctl` and
+`install-desktop`."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from voicebuddy.cli.output import print_json
 from voicebuddy.config import Paths, Settings
 from voicebuddy.engines.tts import Voice
 from voicebuddy.first_start import character_name
+from voicebuddy.models.local_models import LayerPlacement
 from voicebuddy.runtime.engines import (
     character_folders,
     find,
@@ -117,8 +119,10 @@ def models(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
         print(f"voicebuddy: {notice.message}", file=sys.stderr)
     voice = next((v for v in tts.voices() if v.id == tts.voice_id), None)
     llm_path = resolve_llm_path(settings, paths)
+    placed = _placement(llm_path, settings)
+    layers = {"backend": placed.backend, "layers": placed.layers, "gpu_layers": placed.on_gpu}
     entries: list[dict[str, Any]] = [
-        {"role": "language model", **_file(llm_path), **_layers(llm_path, settings)},
+        {"role": "language model", **_file(llm_path), **layers},
         {
             "role": "speech model",
             "name": stt_model_name(effective),
@@ -151,14 +155,14 @@ def models(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
         what = entry.get("name") or entry.get("id") or ""
         where = f"{entry['path']} ({_size(entry['bytes'])})" if entry.get("path") else ""
         print(f"{entry['role'] + ':':17}{': '.join(x for x in (what, where) if x)}")
-    print(f"{'model layers:':17}{_where_layers_run(entries[0])}")
+    print(f"{'model layers:':17}{placed.text}")
     print(f"{'voice engine:':17}{describe(tts)}")
     print(f"{'speech language:':17}{effective.stt.language} (character: {character.name})")
     print(f"{'config file:':17}{paths.config_file}")
     return 0
 
 
-def _layers(path: Path, settings: Settings) -> dict[str, Any]:
+def _placement(path: Path, settings: Settings) -> LayerPlacement:
     """Where the model's layers run: the backend llama.cpp was built with and how many of the
     layers the settings put there."""
     from voicebuddy.errors import ModelError
@@ -170,14 +174,7 @@ def _layers(path: Path, settings: Settings) -> dict[str, Any]:
         layers = describe(read_gguf_header(path)).layers
     except ModelError:
         layers = 0
-    placed = layer_placement(layers, settings.llm.gpu_layers)
-    return {"backend": placed.backend, "layers": layers, "gpu_layers": placed.on_gpu}
-
-
-def _where_layers_run(entry: dict[str, Any]) -> str:
-    from voicebuddy.models.local_models import LayerPlacement
-
-    return LayerPlacement(entry["backend"], entry["layers"], entry["gpu_layers"]).text
+    return layer_placement(layers, settings.llm.gpu_layers)
 
 
 def _discovered(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:

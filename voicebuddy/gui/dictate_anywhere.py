@@ -9,10 +9,13 @@ pasting; characters the keyboard map lacks are typed through a spare key code, a
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QMimeData, QObject, QTimer
+from PySide6.QtCore import QMimeData, QObject, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 
 from voicebuddy.config import Settings
@@ -20,14 +23,19 @@ from voicebuddy.dictation import DictationOptions
 from voicebuddy.engines.transcription import Transcription
 from voicebuddy.runtime import Runtime
 
+log = logging.getLogger(__name__)
+
 RESTORE_AFTER_MS = 800  # the target application asks for the pasted text within this time
 _MODIFIER_KEYSYMS = ("Control_L", "Control_R", "Alt_L", "Alt_R", "Shift_L", "Shift_R",
                      "Super_L", "Super_R", "Meta_L", "Meta_R")  # fmt: skip
 
 
 class DictateAnywhere(QObject):
+    _pasted = Signal()  # from the key-sending thread: Ctrl+V went out
+
     def __init__(self, runtime: Runtime, settings: Settings, parent: QObject) -> None:
         super().__init__(parent)
+        self._pasted.connect(lambda: QTimer.singleShot(RESTORE_AFTER_MS, self._restore))
         self._runtime, self.settings = runtime, settings
         self._active = False
         self._saved: QMimeData | None = None
@@ -58,7 +66,7 @@ class DictateAnywhere(QObject):
             return
         self.inserted.append(text)
         if self.settings.keys.dictate_by == "typing":
-            type_text(text)
+            _in_the_background(lambda: type_text(text))
         else:
             self._paste(text)
 
@@ -71,13 +79,30 @@ class DictateAnywhere(QObject):
                 saved.setData(kind, previous.data(kind))
         self._saved = saved
         clipboard.setText(text)
-        QTimer.singleShot(50, press_paste)  # once the clipboard is ours
-        QTimer.singleShot(RESTORE_AFTER_MS, self._restore)
+
+        def paste() -> None:
+            press_paste()
+            self._pasted.emit()
+
+        _in_the_background(paste)
 
     def _restore(self) -> None:
         if self._saved is not None:
             QGuiApplication.clipboard().setMimeData(self._saved)
             self._saved = None
+
+
+def _in_the_background(send_keys: Callable[[], None]) -> None:
+    """Keys go out on a thread of their own: it waits for the user's modifiers to come up and
+    types at a human pace, and the window must not wait with it."""
+
+    def run() -> None:
+        try:
+            send_keys()
+        except Exception:  # the X connection failed: nothing was typed; say why in the log
+            log.exception("could not send the dictated text to the focused application")
+
+    threading.Thread(target=run, name="send-keys", daemon=True).start()
 
 
 def _display() -> Any:

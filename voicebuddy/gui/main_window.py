@@ -55,7 +55,7 @@ from voicebuddy.gui.models_window import FoundModels
 from voicebuddy.gui.settings_dialog import SettingsChoices
 from voicebuddy.gui.status_figures import StatusFigures
 from voicebuddy.gui.talk_panel import TalkPanel, TalkState
-from voicebuddy.gui.tray import Tray, tray_state
+from voicebuddy.gui.tray import Tray
 from voicebuddy.gui.tray import available as tray_available
 from voicebuddy.messages import Message
 from voicebuddy.metrics import TurnMeter
@@ -249,7 +249,7 @@ class MainWindow(QMainWindow):
             return
         self.talk.show_notice("", "heard")  # the words heard while the key was held
         self.talk.set_state(state, self.runtime.can_talk, self.settings.listen.press_interrupts)
-        self.tray.set_state(tray_state(state))
+        self.tray.set_state(state)
         if state is TalkState.LISTENING:
             self.talk.show_notice("")
             self._level_timer.start()
@@ -534,7 +534,7 @@ class MainWindow(QMainWindow):
             self.show_dictation()
             self.dictation_window.toggle()
         elif command == "quit":
-            QTimer.singleShot(0, self.close)
+            QTimer.singleShot(0, self.quit_app)  # quits even when closing keeps it in the tray
         else:
             return f"error: unknown command {command!r}"
         return "ok"
@@ -544,9 +544,7 @@ class MainWindow(QMainWindow):
 
         key = self.character.key if self.character else ""
         name = self.character.name if self.character else ""
-        window = ModelsWindow(copy.deepcopy(self.settings), self.runtime.paths, key, self)
-        window.character_button.setText(arg(self.tr("Use for %1"), name or key))
-        window.character_button.setVisible(bool(key))
+        window = ModelsWindow(copy.deepcopy(self.settings), self.runtime.paths, key, self, name)
         window.use.connect(lambda model, lora: self._use_model(model, "", lora))
         window.use_for_character.connect(lambda model: self._use_model(model, key))
         window.folders_changed.connect(self._model_folders_changed)

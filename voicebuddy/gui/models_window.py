@@ -84,8 +84,14 @@ class ModelsWindow(QDialog):
     folders_changed = Signal(list)
 
     def __init__(
-        self, settings: Settings, paths: Paths, character: str, parent: QWidget | None = None
+        self,
+        settings: Settings,
+        paths: Paths,
+        character: str,
+        parent: QWidget | None = None,
+        character_name: str = "",
     ) -> None:
+        """`character`: the key its model is kept under; "" hides "Use for"."""
         super().__init__(parent)
         self.setWindowTitle(self.tr("Models"))
         self.resize(960, 480)
@@ -107,10 +113,12 @@ class ModelsWindow(QDialog):
         self.use_button = QPushButton(self.tr("Use"))
         self.use_button.setToolTip(self.tr("Talk with this model in every conversation"))
         self.use_button.clicked.connect(self._use)
-        self.character_button = QPushButton(arg(self.tr("Use for %1"), character))
+        name = character_name or character
+        self.character_button = QPushButton(arg(self.tr("Use for %1"), name))
         self.character_button.setToolTip(
-            arg(self.tr("%1 talks with this model; the others keep theirs"), character)
+            arg(self.tr("%1 talks with this model; the others keep theirs"), name)
         )
+        self.character_button.setVisible(bool(character))
         self.character_button.clicked.connect(self._use_for_character)
         self.lora = QComboBox()
         self.lora.setToolTip(

@@ -1,12 +1,11 @@
-"""The tray icon: its look and tooltip follow the conversation (idle, listening, thinking,
-speaking, dictating), and its menu reaches the window, hands-free, dictation, the character
-picker and Quit. Where the desktop has no tray, the icon is made but never shown."""
+"""The tray icon: its badge and tooltip follow the conversation as the window's state line
+does (ready, listening, transcribing, thinking, speaking, dictating), and its menu reaches the
+window, hands-free, dictation, the character picker and Quit. Where the desktop has no tray,
+the icon is made but never shown."""
 
 from __future__ import annotations
 
-from enum import Enum
-
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QColor, QIcon, QPainter
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
 
@@ -14,33 +13,15 @@ from voicebuddy.characters.character import ASSETS_DIR
 from voicebuddy.gui.i18n import arg
 from voicebuddy.gui.talk_panel import TalkState
 
-
-class TrayState(Enum):
-    IDLE = str(QT_TRANSLATE_NOOP("Tray", "Ready"))
-    LISTENING = str(QT_TRANSLATE_NOOP("Tray", "Listening…"))
-    THINKING = str(QT_TRANSLATE_NOOP("Tray", "Thinking…"))
-    SPEAKING = str(QT_TRANSLATE_NOOP("Tray", "Speaking…"))
-    DICTATING = str(QT_TRANSLATE_NOOP("Tray", "Dictating…"))
-
-
-# the badge each state puts on the app's icon (none when idle)
+# the badge each state puts on the app's icon (none when ready or loading)
 _BADGES = {
-    TrayState.LISTENING: "#d93025",
-    TrayState.THINKING: "#f29900",
-    TrayState.SPEAKING: "#188038",
-    TrayState.DICTATING: "#1a73e8",
+    TalkState.LISTENING: "#d93025",
+    TalkState.TRANSCRIBING: "#f29900",
+    TalkState.THINKING: "#f29900",
+    TalkState.SPEAKING: "#188038",
+    TalkState.DICTATING: "#1a73e8",
 }
 _SIZE = 64
-
-
-def tray_state(talk: TalkState) -> TrayState:
-    return {
-        TalkState.LISTENING: TrayState.LISTENING,
-        TalkState.TRANSCRIBING: TrayState.THINKING,
-        TalkState.THINKING: TrayState.THINKING,
-        TalkState.SPEAKING: TrayState.SPEAKING,
-        TalkState.DICTATING: TrayState.DICTATING,
-    }.get(talk, TrayState.IDLE)
 
 
 def available() -> bool:
@@ -68,8 +49,8 @@ class Tray(QObject):
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
-        self._icons = {state: _icon(_BADGES.get(state)) for state in TrayState}
-        self.icon = QSystemTrayIcon(self._icons[TrayState.IDLE], parent)
+        self._icons = {state: _icon(_BADGES.get(state)) for state in TalkState}
+        self.icon = QSystemTrayIcon(self._icons[TalkState.READY], parent)
         menu = QMenu(parent)
         menu.addAction(self.tr("Show VoiceBuddy"), self.show_window.emit)
         self.hands_free = QAction(self.tr("Hands-free"), menu, checkable=True)
@@ -82,15 +63,16 @@ class Tray(QObject):
         self.menu = menu
         self.icon.setContextMenu(menu)
         self.icon.activated.connect(self._activated)
-        self.state = TrayState.IDLE
-        self.set_state(TrayState.IDLE)
+        self.state = TalkState.READY
+        self.set_state(TalkState.READY)
         if available():
             self.icon.show()
 
-    def set_state(self, state: TrayState) -> None:
+    def set_state(self, state: TalkState) -> None:
+        """The window's state line, as the icon's badge and tooltip."""
         self.state = state
         self.icon.setIcon(self._icons[state])
-        self.icon.setToolTip(arg(self.tr("VoiceBuddy — %1"), self.tr(state.value)))
+        self.icon.setToolTip(arg(self.tr("VoiceBuddy — %1"), state.text))
 
     def set_hands_free(self, on: bool) -> None:
         self.hands_free.blockSignals(True)

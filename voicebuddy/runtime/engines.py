@@ -54,8 +54,6 @@ def resolve_llm_path(settings: Settings, paths: Paths) -> Path:
     """The model file: the default, a path, or a model found on this machine by its name."""
     if not settings.llm.model.strip():
         return default_llm_path()
-    from voicebuddy.models.local_models import resolve_model
-
     return resolve_model(settings.llm.model.strip(), settings, paths)
 
 
@@ -230,8 +228,11 @@ class Engines:
         self._end_of_turn: EndOfTurnModel | None = None
 
     def chat(self) -> ChatModel:
-        """The chat model of the settings (dictation's clean-up, the benchmarks)."""
-        return self.chat_for(None)
+        """The chat model loaded now (the conversation's), else the settings' one: for work
+        that any model does (dictation's clean-up, reading the user's words ahead), without
+        swapping a character's model out or looking for models on a thread that must not wait."""
+        loaded = self._chat
+        return loaded if loaded is not None else self.chat_for(None)
 
     def chat_for(self, character: Character | None) -> ChatModel:
         """The model chosen for `character` (the settings' `character_models`, else its

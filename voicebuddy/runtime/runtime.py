@@ -242,8 +242,7 @@ class Runtime:
         stt = self._engines.loaded_stt_for(current.character)
         if stt is None:
             return None
-        chat = self._engines.chat_for(current.character)
-        pipeline = VoicePipeline(None, chat, None, PipelineOptions())
+        pipeline = VoicePipeline(None, self._engines.chat(), None, PipelineOptions())
         script = settings.dictation.chinese_script
 
         def heard(so_far: Transcription) -> None:

@@ -190,7 +190,6 @@ def sound_and_words(
         if current is None:
             return 1.0
         options = PipelineOptions(sampling=engines.sampling())
-        chat = engines.chat_for(current.character)
-        return VoicePipeline(None, chat, None, options).words_end(current, text)
+        return VoicePipeline(None, engines.chat(), None, options).words_end(current, text)
 
     return SoundAndWords(engines.end_of_turn(), transcribe, words_end)

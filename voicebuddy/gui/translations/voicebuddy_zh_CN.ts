@@ -713,10 +713,6 @@ This cannot be undone.</source>
         <translation>太短了：说话时请按住按键。</translation>
     </message>
     <message>
-        <source>Use for %1</source>
-        <translation>给 %1 使用</translation>
-    </message>
-    <message>
         <source>Replies come from a small built-in model. For a better companion, put a GGUF model file in %1 (or use Ollama or LM Studio) and choose it in Settings ▸ Models (Ctrl+M). This machine suits a %2 model in Q4_K_M (a %3 file).</source>
         <translation>现在的回复来自一个很小的内置模型。想要更好的陪伴，请把 GGUF 模型文件放进 %1（或使用 Ollama、LM Studio），然后在 设置 ▸ 模型（Ctrl+M）中选择它。这台电脑适合 %2 的 Q4_K_M 模型（文件约 %3）。</translation>
     </message>
@@ -1568,26 +1564,6 @@ The previous models stay in use.</source>
 </context>
 <context>
     <name>Tray</name>
-    <message>
-        <source>Ready</source>
-        <translation>就绪</translation>
-    </message>
-    <message>
-        <source>Listening…</source>
-        <translation>正在聆听…</translation>
-    </message>
-    <message>
-        <source>Thinking…</source>
-        <translation>正在思考…</translation>
-    </message>
-    <message>
-        <source>Speaking…</source>
-        <translation>正在说话…</translation>
-    </message>
-    <message>
-        <source>Dictating…</source>
-        <translation>听写中…</translation>
-    </message>
     <message>
         <source>Show VoiceBuddy</source>
         <translation>显示 VoiceBuddy</translation>
