@@ -27,6 +27,7 @@ from typing import Protocol
 
 import numpy as np
 
+from voicebuddy.audio.files import rms
 from voicebuddy.audio.segmenter import (
     SegmenterOptions,
     SpeechStarted,
@@ -440,6 +441,7 @@ class LiveDictation:
         self._chunks: queue.SimpleQueue[Samples | None] = queue.SimpleQueue()
         self._source: AudioSource | None = None
         self._lock = threading.Lock()
+        self._latest: Samples | None = None
         self.error: VoiceBuddyError | None = None
 
     def start(self) -> None:
@@ -457,7 +459,13 @@ class LiveDictation:
             source.stop()
             self._chunks.put(None)
 
+    def level(self) -> float:
+        """RMS of the latest block heard (0.0 before any)."""
+        latest = self._latest
+        return rms(latest) if latest is not None and latest.size else 0.0
+
     def _on_samples(self, samples: Samples, _captured_at: float) -> None:
+        self._latest = samples
         self._chunks.put(samples)
 
     def _on_error(self, error: AudioError) -> None:

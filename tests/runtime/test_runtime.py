@@ -15,12 +15,19 @@ from fake_devices import FakeDevices, FakeStream, hold_the_key, pause, tone
 
 from voicebuddy.audio.vad import EnergyVAD
 from voicebuddy.config import Paths, Settings
+from voicebuddy.dictation import DictationOptions
 from voicebuddy.engines.fakes import FakeChat, FakeEndOfTurn, FakeSTT, FakeTTS
 from voicebuddy.errors import ModelError, VoiceBuddyError
 from voicebuddy.events import Event, Failed, Notice, TurnEnded, TurnStarted, UtteranceHeard
 from voicebuddy.runtime import Audio, Regenerate, Runtime, State, Text
 from voicebuddy.runtime.engines import EngineLoaders
-from voicebuddy.runtime.events import HandsFreeChanged, MicrophoneOpen, StateChanged
+from voicebuddy.runtime.events import (
+    DictationStarted,
+    DictationStopped,
+    HandsFreeChanged,
+    MicrophoneOpen,
+    StateChanged,
+)
 from voicebuddy.runtime.state import allowed
 from voicebuddy.runtime.turns import TurnTicket
 from voicebuddy.storage import Store
@@ -429,3 +436,59 @@ def test_hands_free_judges_the_words_in_the_pause_and_the_turn_reuses_them(
     # words that seemed to go on at the first frame of silence were heard once more
     assert len(stt.calls) == transcriptions
     assert [content for role, content in h.stored() if role == "user"] == [heard]
+
+
+class HeardSTT(FakeSTT):
+    """A FakeSTT that keeps the audio it was given."""
+
+    def __init__(self) -> None:
+        super().__init__("dictated words")
+        self.heard: list[np.ndarray] = []
+
+    def transcribe(self, samples: np.ndarray, language: str | None = None):  # type: ignore[no-untyped-def]
+        self.heard.append(samples.copy())
+        return super().transcribe(samples, language)
+
+
+def test_dictation_keeps_the_words_said_as_its_key_went_down(
+    make: Callable[..., Harness],
+) -> None:
+    """Dictation takes over the talk key's open microphone with its last 0.3 s, as a press
+    of the talk key does: a stream opened at the press would lose the first word."""
+    stt = HeardSTT()
+    h = make(stt=stt)
+    (stream,) = h.devices.live
+    stream.say(tone(0.25))  # the first word, said as the key goes down
+    h.runtime.start_dictation(DictationOptions())
+    stream.say(tone(0.3))  # the rest of it
+    stream.say(pause(0.6))
+    h.runtime.stop_dictation()
+    wait_for(lambda: h.of(DictationStopped))
+    (stopped,) = h.of(DictationStopped)
+    assert stopped.transcription.text.strip() == "dictated words"
+    audio = max(stt.heard, key=len)
+    frames = audio[: audio.size // 160 * 160].reshape(-1, 160)  # 10 ms
+    loud_s = int(np.sum(np.sqrt(np.mean(frames**2, axis=1)) > 0.05)) / 100
+    assert loud_s >= 0.5, f"only {loud_s:.2f} s of the 0.55 s of speech was heard"
+    assert len(h.devices.streams) == 1  # no second stream was opened for it
+    assert h.runtime.input_level() == 0.0  # nothing is recorded any more
+
+
+def test_dictation_opens_its_own_stream_when_the_talk_key_keeps_none(
+    make: Callable[..., Harness],
+) -> None:
+    stt = HeardSTT()
+    h = make(stt=stt)
+    h.runtime.set_hands_free(True)  # hands-free has the microphone: the talk key's is closed
+    wait_for(lambda: len(h.devices.live) == 1 and h.devices.live[0] is not h.devices.streams[0])
+    h.runtime.start_dictation(DictationOptions())
+    wait_for(lambda: h.of(DictationStarted))
+    (stream,) = h.devices.live
+    levels: list[float] = []
+    stream.say(tone(0.5))
+    levels.append(h.runtime.input_level())
+    stream.say(pause(0.6))
+    h.runtime.stop_dictation()
+    wait_for(lambda: h.of(DictationStopped))
+    assert h.of(DictationStopped)[0].transcription.text.strip() == "dictated words"
+    assert levels[0] > 0.05  # the window's and the overlay's meter

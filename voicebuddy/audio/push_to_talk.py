@@ -156,6 +156,13 @@ class PushToTalkCapture:
             self._pressed_at = self._released_at = self._on_done = None
             self._taken = []
 
+    def recent(self, at: float) -> tuple[Samples, float]:
+        """The kept audio from `pre_roll_s` before `at` on (for another listener that starts
+        at a key press: dictation), and when its last sample was captured."""
+        with self._lock:
+            blocks, end_at = self._before(at)
+        return (np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.float32)), end_at
+
     def progress(self) -> Progress | None:
         """How far the recording of the key held now has got (None: the key is up)."""
         with self._lock:

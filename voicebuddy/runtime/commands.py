@@ -89,6 +89,7 @@ class StartDictation:
     options: DictationOptions
     cleanup: bool
     number: int  # the how-manieth asked for (a stop before it began cancels it)
+    pressed_at: float = 0.0  # time.monotonic() of the request: the audio starts just before
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
 import voicebuddy.runtime.commands as c
@@ -86,10 +87,11 @@ class DictationJobs:
     def request(self, options: DictationOptions, cleanup: bool) -> c.StartDictation:
         with self._lock:
             self._starts += 1
-            return c.StartDictation(options, cleanup, self._starts)
+            return c.StartDictation(options, cleanup, self._starts, time.monotonic())
 
-    def run_live(self, command: c.StartDictation, input_device: str) -> None:
-        """Listen and transcribe until `stop_live()`; DictationStopped carries the text."""
+    def run_live(self, command: c.StartDictation, open_source: SourceFactory) -> None:
+        """Listen to `open_source` and transcribe until `stop_live()`; DictationStopped carries
+        the text."""
         with self._lock:
             if command.number <= self._stopped_upto:  # stopped before it began
                 self._emit(DictationStopped(transcription=Transcription((), "")))
@@ -103,7 +105,7 @@ class DictationJobs:
                 listener=self._emit,
                 cleaner=self._cleaner_for(command.cleanup),
             )
-            live = LiveDictation(dictation, self._source(input_device))
+            live = LiveDictation(dictation, open_source)
             live.start()
             with self._lock:
                 self._live = live
@@ -119,7 +121,14 @@ class DictationJobs:
                 self._live = None
             self._enter(State.IDLE)
 
-    def _source(self, input_device: str) -> SourceFactory:
+    def level(self) -> float:
+        """The live dictation's input level (RMS of the latest block; 0.0 when none runs)."""
+        live = self._live
+        return live.level() if live is not None else 0.0
+
+    def microphone(self, input_device: str) -> SourceFactory:
+        """A stream of its own on `input_device`."""
+
         def open_source(
             on_samples: Callable[..., None], on_error: Callable[[AudioError], None]
         ) -> AudioSource:

@@ -48,6 +48,9 @@ class PushToTalk:
         self._keep_open = True
         self._opened_at = 0.0  # when a per-press stream was asked for
         self._first_block = False
+        self._lent_to: Callable[[Samples, float], None] | None = None
+        self._lent_after = 0.0  # blocks captured up to then went with the kept audio
+        self._lent_error: Callable[[AudioError], None] | None = None
         self.error: AudioError | None = None  # the stream failed during this recording
 
     @property
@@ -83,6 +86,29 @@ class PushToTalk:
         with self._lock:
             self._stream = stream
         self._emit(MicrophoneOpen(open=True))
+
+    def lend(
+        self,
+        at: float,
+        on_samples: Callable[[Samples, float], None],
+        on_error: Callable[[AudioError], None],
+    ) -> bool:
+        """Give the kept-open stream's audio to another listener (dictation): `on_samples`
+        gets the audio from just before `at` now, then every block until `take_back()`, so
+        the words said as the key went down are kept. False when no stream is open."""
+        capture = self._capture
+        with self._lock:
+            if self._stream is None or capture is None or capture.recording:
+                return False
+            kept, self._lent_after = capture.recent(at)
+            self._lent_to, self._lent_error = on_samples, on_error
+            if kept.size:
+                on_samples(kept, self._lent_after)
+        return True
+
+    def take_back(self) -> None:
+        with self._lock:
+            self._lent_to = self._lent_error = None
 
     def pause(self) -> None:
         """Let go of the microphone (hands-free or dictation takes it); `resume` takes it back."""
@@ -203,9 +229,16 @@ class PushToTalk:
                     cause=f"{delay_ms:.0f}",
                 )
             )
-        capture.feed(samples, captured_at)
+        capture.feed(samples, captured_at)  # the ring first: lend() takes the kept audio from it
+        if self._lent_to is not None:
+            with self._lock:
+                if self._lent_to is not None and captured_at > self._lent_after:
+                    self._lent_to(samples, captured_at)
 
     def _failed(self, error: AudioError) -> None:
+        lent_error = self._lent_error
+        if lent_error is not None:
+            lent_error(error)
         capture = self._capture
         if capture is not None and capture.recording:
             self.error = error
@@ -214,6 +247,19 @@ class PushToTalk:
                 Notice(code="recording_kept", message=kept, topic="microphone", cause=error.message)
             )
             capture.flush()
+
+
+class LentStream:
+    """The talk key's kept-open stream as dictation's source (`PushToTalk.lend`)."""
+
+    def __init__(self, push: PushToTalk) -> None:
+        self._push = push
+
+    def start(self) -> None:
+        pass  # lent already: the audio from just before the press has gone out
+
+    def stop(self) -> None:
+        self._push.take_back()
 
 
 class HandsFree:

@@ -25,9 +25,9 @@ import voicebuddy.runtime.commands as c
 from voicebuddy.audio.end_of_turn import EndOfTurnModel
 from voicebuddy.audio.listener import HeardUtterance
 from voicebuddy.audio.push_to_talk import PushToTalkCapture, Recording
-from voicebuddy.audio.types import AudioSink
+from voicebuddy.audio.types import AudioSink, Samples
 from voicebuddy.config import Paths, Settings
-from voicebuddy.dictation import DictationOptions
+from voicebuddy.dictation import AudioSource, DictationOptions
 from voicebuddy.engines.live_transcript import LiveTranscript, WhileTalking
 from voicebuddy.engines.transcription import Transcription
 from voicebuddy.errors import AudioError, VoiceBuddyError
@@ -49,7 +49,7 @@ from voicebuddy.runtime.dictation_jobs import DictationJobs
 from voicebuddy.runtime.engines import EngineLoaders, Engines
 from voicebuddy.runtime.events import HandsFreeChanged, ModelsLoaded
 from voicebuddy.runtime.inbox import Inbox
-from voicebuddy.runtime.microphones import HandsFree, PushToTalk
+from voicebuddy.runtime.microphones import HandsFree, LentStream, PushToTalk
 from voicebuddy.runtime.state import TURN_STATES, State, StateMachine
 from voicebuddy.runtime.turn_end import SoundAndWords, sound_and_words
 from voicebuddy.runtime.turns import PendingTurns, TurnTicket, run_turn
@@ -255,8 +255,9 @@ class Runtime:
         return WhileTalking(LiveTranscript(stt), capture, heard)
 
     def input_level(self) -> float:
-        """The talk key's recording level (RMS of the latest block; 0.0 when not recording)."""
-        return self._push.level()
+        """The level of what is being recorded, by the talk key or for dictation (RMS of the
+        latest block; 0.0 when nothing is)."""
+        return max(self._push.level(), self._dictation.level())
 
     def stop(self) -> None:
         """The user's stop: every queued or running turn ends now (keeping what was said and
@@ -622,10 +623,22 @@ class Runtime:
             return None
 
     def _start_dictation(self, command: c.StartDictation) -> None:
-        self._push.pause()  # one listener at a time
         if self._hands_free.active:
             self._set_hands_free(c.SetHandsFree(False), push_after=False)
+        push = self._push
+        own_stream = self._dictation.microphone(self._settings.audio.input_device)
+
+        def open_source(
+            on_samples: Callable[[Samples, float], None], on_error: Callable[[AudioError], None]
+        ) -> AudioSource:
+            # The talk key's open stream keeps the words said as the key went down.
+            if push.lend(command.pressed_at, on_samples, on_error):
+                return LentStream(push)
+            push.pause()  # one listener at a time
+            return own_stream(on_samples, on_error)
+
         try:
-            self._dictation.run_live(command, self._settings.audio.input_device)
+            self._dictation.run_live(command, open_source)
         finally:
-            self._push.resume()
+            push.take_back()
+            push.resume()
