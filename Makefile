@@ -45,8 +45,10 @@ $(STAMP)/app: pyproject.toml | $(BIN)/python
 	CMAKE_ARGS="$$(bash scripts/llama-backend.sh)" $(BIN)/python -m pip install -q -e .
 	@mkdir -p $(STAMP) && touch $@
 
+# pynput without its Linux dependency evdev (a C build): the tests drive it over X11.
 $(STAMP)/dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q --no-deps pynput==1.8.2
 	@mkdir -p $(STAMP) && touch $@
 
 models: $(STAMP)/models

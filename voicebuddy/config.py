@@ -125,6 +125,7 @@ class KeySettings:
 class UiSettings:
     language: str = ""  # "": follow the system locale; "en" or "zh_CN"
     close_to_tray: bool = False  # closing the window keeps VoiceBuddy in the tray
+    overlay: bool = True  # a small panel above every window while a global key is in use
 
 
 @dataclass

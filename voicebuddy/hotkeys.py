@@ -1,10 +1,11 @@
-"""Keys that work while another application has focus: the global talk key.
+"""Keys that work while another application has focus: the global talk and dictation keys.
 
 On X11 the key is grabbed on the root window (XGrabKey, with python-xlib), so the focused
 application never sees it; with NumLock or CapsLock on it still works. A held key's
-auto-repeat (release and press again at the same instant) is not a release. Elsewhere there
-is no such grab yet: Wayland gives applications no global keys at all (bind `voicebuddy ctl
-talk-toggle` to a key in the desktop's settings instead), and macOS and Windows are not built.
+auto-repeat (release and press again at the same instant) is not a release. macOS and Windows
+watch the keyboard through pynput (voicebuddy/hotkeys_pynput.py). Wayland gives applications
+no global keys (its GlobalShortcuts portal is not used yet): `voicebuddy ctl talk-toggle` is
+bound to a key in the desktop's settings instead.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import os
 import select
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,16 +52,26 @@ def parse_combo(text: str) -> KeyCombo:
     return KeyCombo(name, tuple(sorted(set(masks))), text)
 
 
+def desktop_session(env: Mapping[str, str], platform: str = sys.platform) -> str:
+    """ "x11", "wayland", "macos", "windows", or "none" (no display at all)."""
+    if platform == "darwin":
+        return "macos"
+    if platform == "win32":
+        return "windows"
+    if env.get("WAYLAND_DISPLAY") or env.get("XDG_SESSION_TYPE") == "wayland":
+        return "wayland"  # X11 grabs there see keys only while an XWayland window has focus
+    return "x11" if env.get("DISPLAY") else "none"
+
+
 def global_keys_supported() -> str:
     """ "" when global keys can be grabbed here, else why not (one sentence)."""
-    if not sys.platform.startswith("linux"):
-        return "Global keys are not built for this system yet: use the window's key."
-    if os.environ.get("WAYLAND_DISPLAY") and not os.environ.get("DISPLAY"):
+    session = desktop_session(os.environ)
+    if session == "wayland":
         return (
             "Wayland gives applications no global keys: bind `voicebuddy ctl talk-toggle` "
             "to a key in your desktop's keyboard settings."
         )
-    if not os.environ.get("DISPLAY"):
+    if session == "none":
         return "There is no X display to take keys from."
     return ""
 

@@ -984,3 +984,55 @@ def test_end_of_turn_settings_round_trip_and_show_what_applies(
     dialog.end_of_turn.setCurrentIndex(dialog.end_of_turn.findData("pause"))
     assert dialog.end_pause.isEnabled() and not dialog.short_pause.isEnabled()
     assert dialog.result_settings().listen.end_of_turn == "pause"
+
+
+def test_global_keys_round_trip_and_a_key_with_two_jobs_keeps_the_dialog_open(
+    qtbot: QtBot, settings_dialog: tuple[SettingsDialog, Settings, Settings]
+) -> None:
+    dialog, _, _ = settings_dialog
+    keys = dialog.global_keys
+    dialog.show()
+    dialog.tabs.setCurrentWidget(keys)
+    keys.talk.setFocus()
+    keys.talk.clear()
+    qtbot.keyClick(
+        keys.talk,
+        Qt.Key.Key_K,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier,
+    )
+    keys.talk_mode.setCurrentIndex(keys.talk_mode.findData("toggle"))
+    keys.stop.setKeySequence(QKeySequence("F12"))
+    keys.dictate_by.setCurrentIndex(keys.dictate_by.findData("typing"))
+    keys.overlay.setChecked(False)
+    screenshot(dialog, "settings-keys")
+    result = dialog.result_settings()
+    assert (result.keys.talk, result.keys.talk_mode) == ("Ctrl+Alt+K", "toggle")
+    assert (result.keys.dictate, result.keys.dictate_mode) == ("Ctrl+Alt+D", "hold")
+    assert (result.keys.stop, result.keys.dictate_by, result.ui.overlay) == ("F12", "typing", False)
+    assert all(
+        w.toolTip() for w in (keys.talk, keys.dictate, keys.stop, keys.dictate_by, keys.overlay)
+    )
+
+    keys.dictate.setKeySequence(QKeySequence("Ctrl+Alt+K"))
+    dialog.tabs.setCurrentIndex(0)
+    qtbot.mouseClick(ok_button(dialog.buttons), Qt.MouseButton.LeftButton)
+    assert dialog.isVisible() and dialog.result() != QDialog.DialogCode.Accepted
+    assert "Ctrl+Alt+K is given two jobs." in dialog.error_label.text()
+    assert dialog.tabs.currentWidget() is keys
+
+
+def test_the_keys_tab_says_what_to_do_where_there_are_no_global_keys(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from voicebuddy.gui.key_settings import GlobalKeysTab
+
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-0")
+    monkeypatch.delenv("DISPLAY", raising=False)
+    tab = GlobalKeysTab()
+    qtbot.addWidget(tab)
+    note = tab.platform_note.text()
+    assert "Wayland" in note and "voicebuddy ctl talk-toggle" in note
+    monkeypatch.setenv("DISPLAY", ":0")
+    monkeypatch.delenv("WAYLAND_DISPLAY")
+    monkeypatch.delenv("XDG_SESSION_TYPE", raising=False)
+    assert "X11" in GlobalKeysTab().platform_note.text()

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from fake_devices import pause, tone
 from pulse import PulseServer
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from testdata import FIXTURES, JFK_TEXT, word_error_rate
 from windows import WINDOWS, open_window, settled
@@ -114,3 +115,58 @@ def test_the_global_key_gives_a_real_turn_heard_on_the_speaker(
     assert reply[0] == "assistant" and reply[1].strip()
     (samples,) = heard
     assert (np.abs(samples) > 0.02).sum() / 16_000 > 0.3, "the reply was not heard"
+
+
+def test_the_overlay_shows_a_global_dictation_and_its_level_without_taking_the_focus(
+    qtbot: QtBot, paths: Paths, other_app_focused: str
+) -> None:
+    window, devices = open_window(qtbot, paths, global_keys=True)
+    overlay = window.overlay
+    flags = overlay.windowFlags()
+    assert flags & Qt.WindowType.WindowStaysOnTopHint
+    assert flags & Qt.WindowType.WindowDoesNotAcceptFocus
+    assert overlay.testAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
+    shown: list[str] = []
+    window.dictate_anywhere.progress.connect(lambda state: shown.append(state.name))
+    display = other_app_focused
+    xdotool(display, "keydown", "ctrl+alt+d")
+    qtbot.waitUntil(lambda: overlay.isVisible(), timeout=5_000)
+    assert overlay.label.text() == TalkState.DICTATING.text
+    (microphone,) = devices.live  # the talk key's stream, lent to dictation
+    microphone.say(tone(0.6), wait=False)
+    qtbot.waitUntil(lambda: overlay.level.value() > 50, timeout=5_000)
+    microphone.say(pause(0.5))
+    xdotool(display, "keyup", "ctrl+alt+d")
+    qtbot.waitUntil(lambda: not overlay.isVisible(), timeout=10_000)
+    assert shown == ["DICTATING", "TRANSCRIBING", "READY"]
+    assert window.dictate_anywhere.inserted == ["how are you"]
+
+
+def test_the_overlay_follows_a_turn_of_the_global_talk_key_and_can_be_turned_off(
+    qtbot: QtBot, paths: Paths, other_app_focused: str
+) -> None:
+    window, devices = open_window(qtbot, paths, global_keys=True)
+    window.activateWindow()
+    overlay = window.overlay
+    texts: list[str] = []
+    window.bridge.relayed.connect(lambda _: texts.append(overlay.label.text()))
+    display = other_app_focused
+    if window.isActiveWindow():  # the window shows its own state: no overlay over it
+        xdotool(display, "keydown", "ctrl+alt+space")
+        qtbot.waitUntil(lambda: window.talk.state is TalkState.LISTENING, timeout=5_000)
+        assert not overlay.isVisible()
+        xdotool(display, "keyup", "ctrl+alt+space")
+        qtbot.waitUntil(lambda: window.talk.state is TalkState.READY, timeout=5_000)
+    window.isActiveWindow = lambda: False  # type: ignore[method-assign]  # another app has it
+    xdotool(display, "keydown", "ctrl+alt+space")
+    qtbot.waitUntil(lambda: overlay.isVisible(), timeout=5_000)
+    assert overlay.label.text() == TalkState.LISTENING.text
+    devices.live[0].say(np.concatenate([tone(0.8), pause(0.3)]))
+    xdotool(display, "keyup", "ctrl+alt+space")
+    qtbot.waitUntil(lambda: not overlay.isVisible(), timeout=10_000)
+    assert TalkState.SPEAKING.text in texts  # it followed the turn to its reply
+    window.settings.ui.overlay = False
+    xdotool(display, "keydown", "ctrl+alt+space")
+    qtbot.waitUntil(lambda: window.talk.state is TalkState.LISTENING, timeout=5_000)
+    assert not overlay.isVisible()
+    xdotool(display, "keyup", "ctrl+alt+space")

@@ -4,24 +4,38 @@ relayed to the GUI thread, become the same runtime commands as the window's own 
 from __future__ import annotations
 
 import contextlib
+import os
 
 from PySide6.QtCore import QObject, Signal
 
 from voicebuddy.config import KeySettings
 from voicebuddy.errors import VoiceBuddyError
 from voicebuddy.gui.dictate_anywhere import DictateAnywhere
-from voicebuddy.hotkeys import KeyCombo, X11Keys, global_keys_supported, parse_combo
+from voicebuddy.hotkeys import (
+    KeyCombo,
+    X11Keys,
+    desktop_session,
+    global_keys_supported,
+    parse_combo,
+)
+from voicebuddy.hotkeys_pynput import ListenedKeys
+from voicebuddy.insert_text import PynputInserter
 from voicebuddy.runtime import Runtime, State
 
 
 class GlobalKeys(QObject):
     _key = Signal(str, bool)  # from the key thread
     problem = Signal(str)  # one sentence: why the keys do not work
+    talk_pressed = Signal()  # the global talk key went down (after the runtime was told)
 
-    def __init__(self, runtime: Runtime, dictate: DictateAnywhere, parent: QObject) -> None:
+    def __init__(
+        self, runtime: Runtime, dictate: DictateAnywhere, parent: QObject, backend: str = ""
+    ) -> None:
+        """`backend`: "x11" (a grab) or "pynput" (a listener); "": this desktop's."""
         super().__init__(parent)
         self._runtime, self._dictate = runtime, dictate
-        self._grabber: X11Keys | None = None
+        self._backend = backend
+        self._grabber: X11Keys | ListenedKeys | None = None
         self._settings = KeySettings(talk="")
         self._talk = self._dictation = ""
         self._key.connect(self._on_key)
@@ -43,11 +57,21 @@ class GlobalKeys(QObject):
                 return why
             self._talk = parse_combo(settings.talk).text if settings.talk else ""
             self._dictation = parse_combo(settings.dictate).text if settings.dictate else ""
-            self._grabber = X11Keys(combos, self._key.emit)
+            self._grabber = self._grab(combos)
         except VoiceBuddyError as error:
             self.problem.emit(error.message)
             return error.message
         return ""
+
+    def _grab(self, combos: list[KeyCombo]) -> X11Keys | ListenedKeys:
+        backend = self._backend or ("x11" if desktop_session(os.environ) == "x11" else "pynput")
+        if backend == "x11":
+            return X11Keys(combos, self._key.emit)
+        listened = ListenedKeys(combos, self._key.emit)
+        inserter = self._dictate.inserter
+        if isinstance(inserter, PynputInserter):  # it waits for the user's modifiers to go up
+            inserter.modifiers_held = listened.modifiers_held
+        return listened
 
     def _on_key(self, combo: str, pressed: bool) -> None:
         runtime, settings = self._runtime, self._settings
@@ -73,6 +97,8 @@ class GlobalKeys(QObject):
                 dictate.released()
         elif pressed:  # the stop key
             runtime.stop()
+        if combo == self._talk and pressed:
+            self.talk_pressed.emit()
 
     def close(self) -> None:
         if self._grabber is not None:

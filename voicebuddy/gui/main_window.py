@@ -11,7 +11,6 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
@@ -52,6 +51,7 @@ from voicebuddy.gui.global_keys import GlobalKeys
 from voicebuddy.gui.hold_key import HoldKey
 from voicebuddy.gui.i18n import arg
 from voicebuddy.gui.models_window import FoundModels
+from voicebuddy.gui.overlay import ListeningOverlay, level_percent
 from voicebuddy.gui.settings_dialog import SettingsChoices
 from voicebuddy.gui.status_figures import StatusFigures
 from voicebuddy.gui.talk_panel import TalkPanel, TalkState
@@ -139,6 +139,9 @@ class MainWindow(QMainWindow):
         self.global_keys = GlobalKeys(runtime, self.dictate_anywhere, self)
         self.global_keys.problem.connect(lambda text: self.talk.show_notice(text, "keys"))
         self.global_keys.apply(self.settings.keys)
+        self.overlay = ListeningOverlay(runtime.input_level)
+        self.dictate_anywhere.progress.connect(self._dictating_anywhere)
+        self.global_keys.talk_pressed.connect(self._global_talk_pressed)
         self._build_actions()
         self.hold_key = HoldKey(self, lambda: self.settings.chat.hold_key, self._typing)
         self.hold_key.pressed.connect(runtime.talk_pressed)
@@ -250,6 +253,7 @@ class MainWindow(QMainWindow):
         self.talk.show_notice("", "heard")  # the words heard while the key was held
         self.talk.set_state(state, self.runtime.can_talk, self.settings.listen.press_interrupts)
         self.tray.set_state(state)
+        self.overlay.set_state(state)
         if state is TalkState.LISTENING:
             self.talk.show_notice("")
             self._level_timer.start()
@@ -263,6 +267,7 @@ class MainWindow(QMainWindow):
         self._voices = list(event.voices)
         if self._pending_settings is not None:
             self.settings, self._pending_settings = self._pending_settings, None
+            self.dictate_anywhere.settings = self.settings  # its way of inserting, say
             save_settings(self.settings, self.runtime.paths.config_file)
             self.talk.set_hold_key(self.settings.chat.hold_key)
             self.global_keys.apply(self.settings.keys)
@@ -398,10 +403,15 @@ class MainWindow(QMainWindow):
         return self.tr("Wait for the reply, or press Stop.")
 
     def _show_level(self) -> None:
-        rms = self.runtime.input_level()
-        self.talk.level.setValue(
-            int(min(100.0, max(0.0, 20 * np.log10(rms + 1e-9) + 60) * 100 / 60))
-        )
+        self.talk.level.setValue(level_percent(self.runtime.input_level()))
+
+    def _global_talk_pressed(self) -> None:
+        if self.settings.ui.overlay and not self.isActiveWindow():  # else the window shows it
+            self.overlay.talk_key_pressed()
+
+    def _dictating_anywhere(self, state: TalkState) -> None:
+        if self.settings.ui.overlay or state is TalkState.READY:
+            self.overlay.dictation(state)
 
     # ----- user actions
     def busy(self) -> bool:
@@ -643,6 +653,7 @@ class MainWindow(QMainWindow):
             self.hide()
             return
         self.tray.hide()
+        self.overlay.close()
         self.global_keys.close()
         self.hold_key.detach()
         window = getattr(self, "dictation_window", None)

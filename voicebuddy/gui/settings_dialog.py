@@ -41,6 +41,7 @@ from voicebuddy.config import Settings
 from voicebuddy.engines.tts import Voice
 from voicebuddy.gui.form import combo_data, form_row, select_data, start_dir
 from voicebuddy.gui.i18n import CHINESE, ENGLISH, arg
+from voicebuddy.gui.key_settings import GlobalKeysTab
 from voicebuddy.gui.tray import available as tray_available
 from voicebuddy.gui.voice_settings import SpeechOutputGroup
 from voicebuddy.models.defaults import STT_MODEL_NAMES
@@ -146,6 +147,8 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self._models_tab(), self.tr("Models"))
         self.tabs.addTab(self._voice_tab(), self.tr("Voice && audio"))
         self.tabs.addTab(self._conversation_tab(), self.tr("Conversation"))
+        self.global_keys = GlobalKeysTab()
+        self.tabs.addTab(self.global_keys, self.tr("From anywhere"))
 
         self.error_label = QLabel()
         self.error_label.setWordWrap(True)
@@ -521,6 +524,7 @@ class SettingsDialog(QDialog):
         self.max_reply_tokens.setValue(settings.llm.max_reply_tokens)
         select_data(self.ui_language, settings.ui.language, settings.ui.language)
         self.close_to_tray.setChecked(settings.ui.close_to_tray and tray_available())
+        self.global_keys.load(settings.keys, settings.ui)
 
     def _end_of_turn_changed(self) -> None:
         smart = combo_data(self.end_of_turn) == "smart"
@@ -568,7 +572,9 @@ class SettingsDialog(QDialog):
                 base.ui,
                 language=combo_data(self.ui_language),
                 close_to_tray=self.close_to_tray.isChecked(),
+                overlay=self.global_keys.overlay.isChecked(),
             ),
+            keys=self.global_keys.keys(base.keys),
             listen=dataclasses.replace(
                 base.listen,
                 end_pause_ms=self.end_pause.value(),
@@ -618,7 +624,7 @@ class SettingsDialog(QDialog):
             found.append(
                 (self.tr("Enter your name (characters use it for {{user}})."), self.user_name)
             )
-        return found
+        return found + self.global_keys.problems()
 
     def accept(self) -> None:
         found = self.problems()

@@ -153,6 +153,13 @@
     </message>
 </context>
 <context>
+    <name>DictateAnywhere</name>
+    <message>
+        <source>This desktop lets no application type into another: the words are on the clipboard, paste them yourself (installing wtype or ydotool helps).</source>
+        <translation>这个桌面不允许一个程序向另一个程序输入文字：文字已经在剪贴板上，请你自己粘贴（安装 wtype 或 ydotool 会有帮助）。</translation>
+    </message>
+</context>
+<context>
     <name>DictationPanel</name>
     <message>
         <source>Detect</source>
@@ -364,6 +371,89 @@
     <message>
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
+    </message>
+</context>
+<context>
+    <name>GlobalKeysTab</name>
+    <message>
+        <source>Paste (your clipboard is put back)</source>
+        <translation>粘贴（之后恢复你的剪贴板）</translation>
+    </message>
+    <message>
+        <source>Type key by key</source>
+        <translation>逐键输入</translation>
+    </message>
+    <message>
+        <source>Show a small &amp;panel while a key is in use</source>
+        <translation>按键使用时显示一个小面板(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Keys that work in every application</source>
+        <translation>在任何程序中都有效的按键</translation>
+    </message>
+    <message>
+        <source>&amp;Talk to the character:</source>
+        <translation>与角色对话(&amp;T)：</translation>
+    </message>
+    <message>
+        <source>Hold it (or press it twice, in toggle mode) in any application to talk.</source>
+        <translation>在任何程序中按住它（切换模式下按两次）即可说话。</translation>
+    </message>
+    <message>
+        <source>&amp;Dictate into the application:</source>
+        <translation>听写到当前程序(&amp;D)：</translation>
+    </message>
+    <message>
+        <source>Speak while it is held: the words are put where the cursor is.</source>
+        <translation>按住时说话：文字会放到光标所在的位置。</translation>
+    </message>
+    <message>
+        <source>&amp;Stop the reply:</source>
+        <translation>停止回复(&amp;S)：</translation>
+    </message>
+    <message>
+        <source>Stops speaking at once.</source>
+        <translation>立即停止朗读。</translation>
+    </message>
+    <message>
+        <source>&amp;Insert dictated text by:</source>
+        <translation>听写文字的输入方式(&amp;I)：</translation>
+    </message>
+    <message>
+        <source>Pasting is fastest; typing works in applications that block pasting. The dictation settings (vocabulary, language, Chinese script, clean-up) apply.</source>
+        <translation>粘贴最快；在禁止粘贴的程序里可以用逐键输入。听写设置（词汇表、语言、中文书写、整理）同样适用。</translation>
+    </message>
+    <message>
+        <source>It shows listening, transcribing or the reply&apos;s progress, and the level.</source>
+        <translation>它会显示正在听、正在转写或回复的进度，以及音量。</translation>
+    </message>
+    <message>
+        <source>Hold</source>
+        <translation>按住</translation>
+    </message>
+    <message>
+        <source>Toggle</source>
+        <translation>切换</translation>
+    </message>
+    <message>
+        <source>Hold: while the key is down. Toggle: press to start and stop.</source>
+        <translation>按住：按键按下期间有效。切换：按一次开始，再按一次停止。</translation>
+    </message>
+    <message>
+        <source>These keys are taken from the whole desktop (X11): the application with the focus does not see them.</source>
+        <translation>这些按键从整个桌面（X11）截取：焦点所在的程序不会收到它们。</translation>
+    </message>
+    <message>
+        <source>VoiceBuddy watches for these keys in every application, which sees them too. On macOS, allow VoiceBuddy under Privacy &amp; Security &gt; Accessibility and Input Monitoring.</source>
+        <translation>VoiceBuddy 会在每个程序中留意这些按键，这些程序也会收到它们。在 macOS 上，请在“隐私与安全性 &gt; 辅助功能”和“输入监控”中允许 VoiceBuddy。</translation>
+    </message>
+    <message>
+        <source>Global keys do not work here: %1 Your desktop&apos;s keyboard settings can run these commands instead: %2.</source>
+        <translation>全局按键在这里无法使用：%1 你可以改在桌面的键盘设置中运行这些命令：%2。</translation>
+    </message>
+    <message>
+        <source>%1 is given two jobs.</source>
+        <translation>%1 被分配了两个功能。</translation>
     </message>
 </context>
 <context>
@@ -968,6 +1058,10 @@ The previous models stay in use.</source>
     <message>
         <source>Conversation</source>
         <translation>对话</translation>
+    </message>
+    <message>
+        <source>From anywhere</source>
+        <translation>随处可用</translation>
     </message>
     <message>
         <source>Default: SmolLM2 135M Instruct (bundled)</source>
