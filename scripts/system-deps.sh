@@ -15,6 +15,7 @@ DEBIAN_PACKAGES=(
   fonts-dejavu-core fonts-wqy-microhei             # Latin and Chinese text
   xvfb xauth xdotool x11-xserver-utils             # a virtual screen and real key presses (tests)
   desktop-file-utils                               # desktop-file-validate: the launcher test
+  dbus-daemon                                      # a private session bus: the portal test
 )
 
 case "$(uname -s)" in

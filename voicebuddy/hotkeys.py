@@ -4,8 +4,8 @@ On X11 the key is grabbed on the root window (XGrabKey, with python-xlib), so th
 application never sees it; with NumLock or CapsLock on it still works. A held key's
 auto-repeat (release and press again at the same instant) is not a release. macOS and Windows
 watch the keyboard through pynput (voicebuddy/hotkeys_pynput.py). Wayland gives applications
-no global keys (its GlobalShortcuts portal is not used yet): `voicebuddy ctl talk-toggle` is
-bound to a key in the desktop's settings instead.
+global keys only through the desktop's GlobalShortcuts portal (voicebuddy/portal_keys.py);
+without one, `voicebuddy ctl talk-toggle` is bound to a key in the desktop's settings.
 """
 
 from __future__ import annotations
@@ -64,15 +64,10 @@ def desktop_session(env: Mapping[str, str], platform: str = sys.platform) -> str
 
 
 def global_keys_supported() -> str:
-    """ "" when global keys can be grabbed here, else why not (one sentence)."""
-    session = desktop_session(os.environ)
-    if session == "wayland":
-        return (
-            "Wayland gives applications no global keys: bind `voicebuddy ctl talk-toggle` "
-            "to a key in your desktop's keyboard settings."
-        )
-    if session == "none":
-        return "There is no X display to take keys from."
+    """ "" when global keys can be had here (on Wayland: if the desktop's portal gives
+    them), else why not (one sentence)."""
+    if desktop_session(os.environ) == "none":
+        return "There is no display to take keys from."
     return ""
 
 

@@ -170,3 +170,44 @@ def test_the_overlay_follows_a_turn_of_the_global_talk_key_and_can_be_turned_off
     qtbot.waitUntil(lambda: window.talk.state is TalkState.LISTENING, timeout=5_000)
     assert not overlay.isVisible()
     xdotool(display, "keyup", "ctrl+alt+space")
+
+
+def test_on_wayland_the_desktop_portal_gives_the_talk_key(
+    qtbot: QtBot, paths: Paths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stand-in GlobalShortcuts portal on a private session bus: the window binds its keys
+    there, and the portal's Activated and Deactivated make a turn, as a held key does."""
+    from fake_portal import FakePortal, session_bus
+
+    with session_bus() as bus:
+        monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-0")
+        monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", bus)
+        portal = FakePortal(bus)
+        try:
+            window, devices = open_window(qtbot, paths, global_keys=True)
+            grabber = window.global_keys._grabber
+            qtbot.waitUntil(lambda: len(getattr(grabber, "bound", {})) == 2, timeout=5_000)
+            portal.press("voicebuddy-0", True)  # Ctrl+Alt+Space, as the desktop bound it
+            qtbot.waitUntil(lambda: window.talk.state is TalkState.LISTENING, timeout=5_000)
+            devices.live[0].say(np.concatenate([tone(1.0), pause(0.3)]))
+            portal.press("voicebuddy-0", False)
+            qtbot.waitUntil(lambda: settled(window, 3), timeout=10_000)
+            assert window.view.bubbles[1].text == "how are you"
+            window.close()
+            assert portal.closed.wait(5), "the portal session outlived the window"
+        finally:
+            portal.close()
+
+
+def test_on_wayland_without_a_portal_the_window_says_to_bind_ctl(
+    qtbot: QtBot, paths: Paths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fake_portal import session_bus
+
+    from voicebuddy.portal_keys import NO_PORTAL
+
+    with session_bus() as bus:
+        monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-0")
+        monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", bus)
+        window, _ = open_window(qtbot, paths, global_keys=True)
+        assert window.talk.notice.text() == NO_PORTAL

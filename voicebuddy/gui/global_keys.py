@@ -20,25 +20,29 @@ from voicebuddy.hotkeys import (
 )
 from voicebuddy.hotkeys_pynput import ListenedKeys
 from voicebuddy.insert_text import PynputInserter
+from voicebuddy.portal_keys import PortalKeys
 from voicebuddy.runtime import Runtime, State
 
 
 class GlobalKeys(QObject):
     _key = Signal(str, bool)  # from the key thread
+    _problem_later = Signal(str)  # from the portal's thread: the desktop said no
     problem = Signal(str)  # one sentence: why the keys do not work
     talk_pressed = Signal()  # the global talk key went down (after the runtime was told)
 
     def __init__(
         self, runtime: Runtime, dictate: DictateAnywhere, parent: QObject, backend: str = ""
     ) -> None:
-        """`backend`: "x11" (a grab) or "pynput" (a listener); "": this desktop's."""
+        """`backend`: "x11" (a grab), "pynput" (a listener) or "portal" (Wayland's
+        GlobalShortcuts); "": this desktop's."""
         super().__init__(parent)
         self._runtime, self._dictate = runtime, dictate
         self._backend = backend
-        self._grabber: X11Keys | ListenedKeys | None = None
+        self._grabber: X11Keys | ListenedKeys | PortalKeys | None = None
         self._settings = KeySettings(talk="")
         self._talk = self._dictation = ""
         self._key.connect(self._on_key)
+        self._problem_later.connect(self.problem)
 
     def apply(self, settings: KeySettings) -> str:
         """Grab `settings`' keys (letting go of the old ones); why not, when they cannot be
@@ -63,10 +67,13 @@ class GlobalKeys(QObject):
             return error.message
         return ""
 
-    def _grab(self, combos: list[KeyCombo]) -> X11Keys | ListenedKeys:
-        backend = self._backend or ("x11" if desktop_session(os.environ) == "x11" else "pynput")
+    def _grab(self, combos: list[KeyCombo]) -> X11Keys | ListenedKeys | PortalKeys:
+        session = desktop_session(os.environ)
+        backend = self._backend or {"x11": "x11", "wayland": "portal"}.get(session, "pynput")
         if backend == "x11":
             return X11Keys(combos, self._key.emit)
+        if backend == "portal":
+            return PortalKeys(combos, self._key.emit, self._problem_later.emit)
         listened = ListenedKeys(combos, self._key.emit)
         inserter = self._dictate.inserter
         if isinstance(inserter, PynputInserter):  # it waits for the user's modifiers to go up

@@ -104,24 +104,33 @@ class GlobalKeysTab(QWidget):
     def _platform_note(self) -> str:
         why = global_keys_supported()
         session = desktop_session(os.environ)
-        if not why and session == "x11":
+        if why:
+            return arg(
+                self.tr(
+                    "Global keys do not work here: %1 Your desktop's keyboard settings can run "
+                    "these commands instead: %2."
+                ),
+                why,
+                CTL_COMMANDS,
+            )
+        if session == "x11":
             return self.tr(
                 "These keys are taken from the whole desktop (X11): the application with the "
                 "focus does not see them."
             )
-        if not why:
-            return self.tr(
-                "VoiceBuddy watches for these keys in every application, which sees them too. "
-                "On macOS, allow VoiceBuddy under Privacy & Security > Accessibility and "
-                "Input Monitoring."
+        if session == "wayland":
+            return arg(
+                self.tr(
+                    "On Wayland the desktop binds these keys through its GlobalShortcuts portal "
+                    "and may ask you to confirm them. Where it has none, its keyboard settings "
+                    "can run these commands instead: %1."
+                ),
+                CTL_COMMANDS,
             )
-        return arg(
-            self.tr(
-                "Global keys do not work here: %1 Your desktop's keyboard settings can run "
-                "these commands instead: %2."
-            ),
-            why,
-            CTL_COMMANDS,
+        return self.tr(
+            "VoiceBuddy watches for these keys in every application, which sees them too. "
+            "On macOS, allow VoiceBuddy under Privacy & Security > Accessibility and "
+            "Input Monitoring."
         )
 
     def load(self, keys: KeySettings, ui: UiSettings) -> None:

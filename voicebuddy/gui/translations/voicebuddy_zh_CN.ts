@@ -444,6 +444,10 @@
         <translation>这些按键从整个桌面（X11）截取：焦点所在的程序不会收到它们。</translation>
     </message>
     <message>
+        <source>On Wayland the desktop binds these keys through its GlobalShortcuts portal and may ask you to confirm them. Where it has none, its keyboard settings can run these commands instead: %1.</source>
+        <translation>在 Wayland 上，桌面会通过它的 GlobalShortcuts 门户绑定这些按键，并可能请你确认。如果桌面没有这个门户，可以改在它的键盘设置中运行这些命令：%1。</translation>
+    </message>
+    <message>
         <source>VoiceBuddy watches for these keys in every application, which sees them too. On macOS, allow VoiceBuddy under Privacy &amp; Security &gt; Accessibility and Input Monitoring.</source>
         <translation>VoiceBuddy 会在每个程序中留意这些按键，这些程序也会收到它们。在 macOS 上，请在“隐私与安全性 &gt; 辅助功能”和“输入监控”中允许 VoiceBuddy。</translation>
     </message>
