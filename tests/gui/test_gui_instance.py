@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from fake_devices import pause, tone
+from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 from windows import open_window, settled
 
@@ -55,6 +56,16 @@ def test_ctl_and_a_second_start_reach_the_running_window(
         assert voicebuddy(qtbot, env, "ctl", "talk-toggle").returncode == 0
         qtbot.waitUntil(lambda: settled(window, 3), timeout=10_000)  # a whole turn
         assert window.view.bubbles[1].text == "how are you"
+
+        # Dictation into the focused application: here no way to type, so the clipboard.
+        window.dictate_anywhere.inserter = None
+        assert voicebuddy(qtbot, env, "ctl", "dictate-toggle").returncode == 0
+        qtbot.waitUntil(lambda: window.talk.state is TalkState.DICTATING, timeout=5_000)
+        microphone.say(np.concatenate([tone(1.0), pause(0.3)]))
+        assert voicebuddy(qtbot, env, "ctl", "dictate-toggle").returncode == 0
+        qtbot.waitUntil(lambda: window.dictate_anywhere.inserted == ["how are you"], timeout=5_000)
+        assert QGuiApplication.clipboard().text() == "how are you"
+        assert "the words are on the clipboard" in window.talk.notice.text()
 
         window.showMinimized()
         qtbot.waitUntil(window.isMinimized, timeout=5_000)

@@ -136,6 +136,7 @@ class MainWindow(QMainWindow):
         self.tray.quit.connect(self.quit_app)
         self._quitting = False
         self.dictate_anywhere = DictateAnywhere(runtime, self.settings, self)
+        self.dictate_anywhere.notice.connect(lambda text: self.talk.show_notice(text, "keys"))
         self.global_keys = GlobalKeys(runtime, self.dictate_anywhere, self)
         self.global_keys.problem.connect(lambda text: self.talk.show_notice(text, "keys"))
         self.global_keys.apply(self.settings.keys)
@@ -540,9 +541,9 @@ class MainWindow(QMainWindow):
                 runtime.talk_released()
             else:
                 runtime.talk_pressed()
-        elif command == "dictate-toggle":
-            self.show_dictation()
-            self.dictation_window.toggle()
+        elif command == "dictate-toggle":  # into the focused application, as the dictation key
+            dictate = self.dictate_anywhere
+            (dictate.released if dictate.active else dictate.pressed)()
         elif command == "quit":
             QTimer.singleShot(0, self.quit_app)  # quits even when closing keeps it in the tray
         else:
