@@ -38,10 +38,10 @@ def store(db_path: Path) -> Iterator[Store]:
 def test_creates_parent_dirs_and_versioned_wal_schema(db_path: Path, store: Store) -> None:
     assert db_path.is_file()
     with sqlite3.connect(db_path) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone() == (1,)
+        assert raw.execute("PRAGMA user_version").fetchone() == (storage.SCHEMA_VERSION,)
         assert raw.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         tables = {row[0] for row in raw.execute("SELECT name FROM sqlite_master")}
-    assert {"conversations", "messages", "settings"} <= tables
+    assert {"conversations", "messages", "settings", "memories", "memories_fts"} <= tables
 
 
 def test_round_trip(store: Store) -> None:
@@ -284,7 +284,7 @@ def test_a_database_from_a_newer_version_is_left_alone(tmp_path: Path) -> None:
     path = tmp_path / "voicebuddy.sqlite3"
     with sqlite3.connect(path) as raw:
         raw.execute("CREATE TABLE future (x)")
-        raw.execute("PRAGMA user_version = 2")
+        raw.execute(f"PRAGMA user_version = {storage.SCHEMA_VERSION + 1}")
     raw.close()
     original = path.read_bytes()
 
@@ -370,16 +370,34 @@ def test_migrations_run_in_order_and_a_failed_one_changes_nothing(tmp_path: Path
     raw = sqlite3.connect(path, isolation_level=None)
     try:
         current = list(storage._MIGRATIONS)
+        version = len(current)
         broken = "ALTER TABLE messages ADD COLUMN heard INTEGER;\nSELECT * FROM no_such_table;"
         with pytest.raises(sqlite3.Error):
-            storage.migrate(raw, 1, [*current, broken])
-        assert raw.execute("PRAGMA user_version").fetchone() == (1,)
+            storage.migrate(raw, version, [*current, broken])
+        assert raw.execute("PRAGMA user_version").fetchone() == (version,)
         columns = [row[1] for row in raw.execute("PRAGMA table_info(messages)")]
         assert "heard" not in columns  # the half-done upgrade was rolled back
 
         upgrade = "ALTER TABLE messages ADD COLUMN heard INTEGER NOT NULL DEFAULT 0;"
-        storage.migrate(raw, 1, [*current, upgrade])
-        assert raw.execute("PRAGMA user_version").fetchone() == (2,)
+        storage.migrate(raw, version, [*current, upgrade])
+        assert raw.execute("PRAGMA user_version").fetchone() == (version + 1,)
         assert raw.execute("SELECT content, heard FROM messages").fetchall() == [("keep me", 0)]
     finally:
         raw.close()
+
+
+def test_a_version_1_file_gains_the_memories_and_keeps_its_conversations(tmp_path: Path) -> None:
+    path = tmp_path / "voicebuddy.sqlite3"
+    raw = sqlite3.connect(path, isolation_level=None)
+    storage.migrate(raw, 0, storage._MIGRATIONS[:1])  # as VoiceBuddy wrote it before memories
+    raw.execute("INSERT INTO conversations VALUES (1, 'Luna', 't', 1.0, 1.0)")
+    raw.execute("INSERT INTO messages VALUES (1, 1, 'user', 'keep me', 1.0, 0)")
+    raw.close()
+    store = Store(path)
+    try:
+        assert [m.content for m in store.messages(1)] == ["keep me"]
+    finally:
+        store.close()
+    with sqlite3.connect(path) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone() == (2,)
+        assert raw.execute("SELECT COUNT(*) FROM memories").fetchone() == (0,)

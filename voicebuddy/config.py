@@ -122,6 +122,15 @@ class KeySettings:
 
 
 @dataclass
+class MemorySettings:
+    """Long-term memory (voicebuddy/memory): facts about the user, kept per character."""
+
+    enabled: bool = True
+    budget_tokens: int = 200  # the most the recalled memories take of each prompt
+    off_for: list[str] = field(default_factory=list)  # characters that remember nothing
+
+
+@dataclass
 class UiSettings:
     language: str = ""  # "": follow the system locale; "en" or "zh_CN"
     close_to_tray: bool = False  # closing the window keeps VoiceBuddy in the tray
@@ -139,6 +148,7 @@ class Settings:
     dictation: DictationSettings = field(default_factory=DictationSettings)
     ui: UiSettings = field(default_factory=UiSettings)
     keys: KeySettings = field(default_factory=KeySettings)
+    memory: MemorySettings = field(default_factory=MemorySettings)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -145,6 +145,7 @@ class PipelineOptions:
     # takes about 90 ms per second of speech, so a short first piece is heard sooner.
     first_phrase_words: int = 5
     chinese_script: str = "simplified"  # how a Chinese transcript is written for the model
+    memory_budget: int = 200  # tokens for what the character recalls (see `recall`)
     language: str | None = None  # whisper's language; None: the engine's own
 
 
@@ -160,13 +161,17 @@ class VoicePipeline:
         options: PipelineOptions = PipelineOptions(),
         emit: Callable[[Event], None] = lambda _event: None,
         playback_monitor: PlaybackMonitor | None = None,
+        recall: Callable[[Sequence[Message]], Sequence[str]] | None = None,
     ) -> None:
+        """`recall(history)`: the long-term memories for a prompt whose history ends with
+        the user's newest message, best first (voicebuddy/memory)."""
         self.stt = stt
         self.chat = chat
         self.speech = speech
         self.options = options
         self.emit = emit
         self.playback_monitor = playback_monitor
+        self.recall = recall
 
     def prepare(self, conversation: Conversation) -> int:
         """Evaluate now the part of the next prompt that is already known (the character and
@@ -201,6 +206,8 @@ class VoicePipeline:
             self.chat.count_tokens,
             self.chat.context_size - reserve,
             keep_from=conversation.history_start,
+            memories=self.recall(history) if self.recall is not None else (),
+            memory_budget=self.options.memory_budget,
         )
 
     def run_turn(self, conversation: Conversation, request: TurnRequest) -> TurnEnded:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from voicebuddy.errors import VoiceBuddyError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 ROLES = ("user", "assistant", "system")
 NEW_CONVERSATION_TITLE = "New conversation"
 AUTO_TITLE_LENGTH = 48
@@ -51,9 +51,43 @@ CREATE TABLE IF NOT EXISTS settings (
 );
 """
 
+# Long-term memories (voicebuddy/memory): facts about the user, per character, with where
+# they came from; `key` names what a fact is about, so a newer fact replaces what it
+# contradicts. The FTS5 index (trigram: Chinese has no spaces) follows the table.
+_MEMORIES_V2 = """
+CREATE TABLE memories (
+    id INTEGER PRIMARY KEY,
+    character TEXT NOT NULL,
+    fact TEXT NOT NULL,
+    key TEXT NOT NULL DEFAULT '',
+    source TEXT NOT NULL DEFAULT '',
+    value TEXT NOT NULL DEFAULT '',
+    conversation_id INTEGER REFERENCES conversations(id) ON DELETE SET NULL,
+    message_id INTEGER REFERENCES messages(id) ON DELETE SET NULL,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    recalled INTEGER NOT NULL DEFAULT 0,
+    pinned INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX memories_by_character ON memories(character, key);
+CREATE VIRTUAL TABLE memories_fts USING fts5(
+    fact, content='memories', content_rowid='id', tokenize='trigram'
+);
+CREATE TRIGGER memories_added AFTER INSERT ON memories BEGIN
+    INSERT INTO memories_fts(rowid, fact) VALUES (new.id, new.fact);
+END;
+CREATE TRIGGER memories_removed AFTER DELETE ON memories BEGIN
+    INSERT INTO memories_fts(memories_fts, rowid, fact) VALUES ('delete', old.id, old.fact);
+END;
+CREATE TRIGGER memories_changed AFTER UPDATE OF fact ON memories BEGIN
+    INSERT INTO memories_fts(memories_fts, rowid, fact) VALUES ('delete', old.id, old.fact);
+    INSERT INTO memories_fts(rowid, fact) VALUES (new.id, new.fact);
+END;
+"""
+
 # _MIGRATIONS[n] takes a database from version n to n + 1 (0: a new, empty file). Each runs
 # in one transaction with the version bump, so a failed upgrade leaves the old file as it was.
-_MIGRATIONS: tuple[str, ...] = (_SCHEMA_V1,)
+_MIGRATIONS: tuple[str, ...] = (_SCHEMA_V1, _MEMORIES_V2)
 assert len(_MIGRATIONS) == SCHEMA_VERSION
 
 # The first user message and the message count come along with each conversation row.
@@ -138,6 +172,7 @@ def _connect(path: Path) -> sqlite3.Connection:
         if check != "ok":
             raise _unreadable(path, f"is damaged ({check}); it was left as it is")
         connection.execute("PRAGMA foreign_keys = ON")
+        connection.execute("PRAGMA secure_delete = ON")  # a forgotten memory leaves no bytes
         connection.execute("PRAGMA journal_mode = WAL")
         connection.execute("PRAGMA synchronous = NORMAL")
         migrate(connection, version, _MIGRATIONS)
@@ -344,6 +379,18 @@ class Store:
                 " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 (key, value),
             )
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[sqlite3.Connection]:
+        """The connection, locked, inside one transaction: for the memories
+        (voicebuddy/memory/store.py), which share this file."""
+        with self._open(), self._transaction():
+            yield self._connection
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        with self._open():
+            yield self._connection
 
     def close(self) -> None:
         with self._lock:

@@ -213,3 +213,28 @@ def test_the_start_is_kept_while_it_fits_then_a_big_drop_makes_room_for_many_tur
         starts.append(start)
     changes = sum(1 for a, b in itertools.pairwise(starts) if a != b)
     assert 1 <= changes <= len(starts) // 6  # the prompt cache is rebuilt rarely
+
+
+def test_memories_go_just_before_the_newest_message_within_their_budget() -> None:
+    history = [Message("assistant", "Hi Ann!"), Message("user", "What's my dog called?")]
+    memories = ["Ann's dog is called Biscuit", "Ann lives in Leeds", "Ann loves tea " * 20]
+    prompt = assemble_prompt(CARD, history, CTX, words, 10_000, memories=memories,
+                             memory_budget=30)  # fmt: skip
+    roles = [m.role for m in prompt.messages]
+    assert roles == ["system", "assistant", "system", "user", "system"]
+    note = prompt.messages[2].content
+    assert note.startswith("What Mira remembers about Ann from earlier conversations:")
+    assert "- Ann's dog is called Biscuit\n- Ann lives in Leeds" in note
+    assert "tea" not in note  # over the budget: left out
+    without = assemble_prompt(CARD, history, CTX, words, 10_000)
+    # everything before the note is what the model has read already: its cache serves it
+    assert prompt.messages[:2] == without.messages[:2]
+
+
+def test_memories_give_way_before_the_definition_or_the_newest_message() -> None:
+    history = [Message("user", "What's my dog called?")]
+    needed = assemble_prompt(CARD, history, CTX, words, 10_000).tokens
+    prompt = assemble_prompt(CARD, history, CTX, words, needed, memories=["Ann's dog is Rex"],
+                             memory_budget=50)  # fmt: skip
+    assert "Rex" not in "".join(m.content for m in prompt.messages)
+    assert prompt.messages[-2].content == "What's my dog called?"

@@ -1,21 +1,26 @@
-"""300 turns with the default model and its context window: the prompt always fits, always
-starts with the character, and the tokens the model reads per turn do not grow with the
-length of the history (counted, not timed)."""
+"""300 turns with the default model and its context window, long-term memory on: the prompt
+always fits, always starts with the character, and the tokens the model reads per turn do not
+grow with the length of the history or the number of memories (counted, not timed)."""
 
 from __future__ import annotations
 
 import statistics
 import threading
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 import pytest
 
 from voicebuddy.characters.character import BUNDLED_DIR, find_character
+from voicebuddy.config import MemorySettings
 from voicebuddy.conversation import Conversation
 from voicebuddy.engines.llm import LlamaCppChat, LlamaSettings, ReplyStats, Sampling
+from voicebuddy.memory.remembering import Remembering
+from voicebuddy.memory.store import MemoryStore
 from voicebuddy.messages import Message
 from voicebuddy.models.defaults import default_llm_path
 from voicebuddy.pipeline import PipelineOptions, Text, TurnRequest, VoicePipeline
+from voicebuddy.storage import Store
 
 
 class RecordingChat:
@@ -26,6 +31,7 @@ class RecordingChat:
         self.first_messages: list[Message] = []
         self.read: list[int] = []  # prompt tokens not served from the cache, per turn
         self.sizes: list[int] = []
+        self.notes: list[int] = []  # memory notes in each prompt
 
     name = property(lambda self: self.chat.name)
     context_size = property(lambda self: self.chat.context_size)
@@ -45,6 +51,7 @@ class RecordingChat:
         cancel: threading.Event | None = None,
     ) -> Iterator[str]:
         self.first_messages.append(messages[0])
+        self.notes.append(sum(1 for m in messages[1:] if m.content.startswith("What Rowan")))
         yield from self.chat.stream_reply(messages, sampling, stop, cancel)
         stats: ReplyStats = self.chat.last_stats
         self.read.append(stats.prompt_tokens - stats.reused_tokens)
@@ -53,17 +60,27 @@ class RecordingChat:
 
 @pytest.mark.real
 @pytest.mark.slow
-def test_three_hundred_turns_stay_in_the_window_and_keep_the_character() -> None:
+def test_three_hundred_turns_stay_in_the_window_and_keep_the_character(tmp_path: Path) -> None:
     chat = LlamaCppChat(LlamaSettings(default_llm_path(), context_size=2048, threads=2, seed=5))
     recording = RecordingChat(chat)
     options = PipelineOptions(sampling=Sampling(max_tokens=24, seed=5))
-    pipeline = VoicePipeline(None, recording, None, options)  # type: ignore[arg-type]
+    store = Store(tmp_path / "voicebuddy.sqlite3")
+    memory = Remembering(MemoryStore(store), MemorySettings())
+    pipeline = VoicePipeline(
+        None, recording, None, options,  # type: ignore[arg-type]
+        recall=lambda history: [m.fact for m in memory.recall("Rowan", history)],
+    )  # fmt: skip
     rowan = find_character("Rowan", [BUNDLED_DIR])
     conversation = Conversation.start(rowan, "Ann")
     for turn in range(300):
-        words = Text(f"Tell me about book number {turn}, please.")
-        pipeline.run_turn(conversation, TurnRequest(turn + 1, words))
+        said = [f"I love book number {turn}.", f"Tell me about book number {turn}, please.",
+                f"My favourite book is number {turn}."][turn % 3]  # fmt: skip
+        pipeline.run_turn(conversation, TurnRequest(turn + 1, Text(said)))
+        memory.learn("Rowan", "Ann", conversation.messages[-2])
+    assert len(memory.memories.memories("Rowan")) > 90  # kept, the favourite replaced
+    store.close()
     assert len(conversation.messages) > 500
+    assert min(recording.notes[10:]) == 1  # recalled into every prompt
     description = "Rowan runs a small secondhand bookshop on a rainy street."
     for first in recording.first_messages:  # the definition, whatever the lorebook adds
         assert first.role == "system" and first.content.startswith("You are Rowan")

@@ -67,6 +67,30 @@ def system_message(
     return Message("system", "\n\n".join(p.strip() for p in parts if p.strip()))
 
 
+MEMORY_HEADING = "What {{char}} remembers about {{user}} from earlier conversations:"
+MEMORY_HEADING_ZH = "{{char}}记得的、以前聊天时{{user}}说过的事："
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def memory_message(
+    memories: Sequence[str],
+    ctx: MacroContext,
+    count_text: Callable[[str], int],
+    budget: int,
+    chinese: bool = False,
+) -> Message | None:
+    """The recalled memories, best first, as many as fit in `budget` tokens; None for none.
+    Memories are the user's and the model's words, never expanded as macros."""
+    heading = expand(MEMORY_HEADING_ZH if chinese else MEMORY_HEADING, ctx)
+    lines: list[str] = []
+    for memory in memories:
+        text = "\n".join([heading, *lines, f"- {memory.strip()}"])
+        if count_text(text) > budget:
+            break
+        lines.append(f"- {memory.strip()}")
+    return Message("system", "\n".join([heading, *lines])) if lines else None
+
+
 def post_history_message(
     card: CharacterCard, ctx: MacroContext, global_post_history: str = ""
 ) -> Message | None:
@@ -89,6 +113,8 @@ def assemble_prompt(
     global_post_history: str = "",
     keep_from: int = 0,
     refill: float = LOW_WATER,
+    memories: Sequence[str] = (),
+    memory_budget: int = 0,
 ) -> Prompt:
     """Fit the character definition, the history and the newest message into `budget` tokens.
 
@@ -96,6 +122,11 @@ def assemble_prompt(
     kept; older history is dropped oldest first, in steps of `drop_step` messages. The
     lorebook is scanned against the history that is kept, and may take at most LORE_SHARE of
     the budget.
+
+    `memories` (recalled facts, best first) go in a system message just before the newest
+    message, within `memory_budget` tokens: there they leave the model's prompt cache of the
+    definition and the history intact. They give way before the definition or the newest
+    message would.
 
     `keep_from` is where the previous prompt's history started (its `dropped`). While the
     prompt still fits from there it starts there again, so the model's prompt cache serves
@@ -108,13 +139,24 @@ def assemble_prompt(
     step = max(1, drop_step)
     tail = post_history_message(card, ctx, global_post_history)
     definitions = _definitions(card, ctx, count_tokens, budget, global_system_prompt)
+    overhead = count_tokens([Message("system", "")])
+    chinese = bool(_CJK.search(card.description + card.first_mes))  # the card's language
+    remembered = memory_message(
+        memories, ctx, lambda text: count_tokens([Message("system", text)]) - overhead,
+        memory_budget, chinese,
+    ) if memories and memory_budget > 0 else None  # fmt: skip
 
     def build(start: int) -> list[Message]:
         kept = [*older[start:], newest]
-        return [definitions(kept), *kept, *([tail] if tail else [])]
+        notes = [remembered] if remembered else []
+        return [definitions(kept), *older[start:], *notes, newest, *([tail] if tail else [])]
 
     minimum = build(len(older))
     needed = count_tokens(minimum)
+    if needed > budget and remembered is not None:  # the memories give way first
+        remembered = None
+        minimum = build(len(older))
+        needed = count_tokens(minimum)
     if needed > budget:
         raise VoiceBuddyError(
             "prompt_too_long",

@@ -33,6 +33,10 @@ def _handler(command: str) -> Handler:
         from voicebuddy.cli import history
 
         return history.history
+    if command == "memory":
+        from voicebuddy.cli import memory
+
+        return memory.memory
     from voicebuddy.cli import info
 
     handlers: dict[str, Handler] = {

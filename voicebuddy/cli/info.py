@@ -286,28 +286,42 @@ def characters(args: argparse.Namespace, settings: Settings, paths: Paths) -> in
     else:
         character = find(paths, args.name)
         if args.prompt:
-            sys.stdout.write(_show_prompt(character, settings.chat.user_name))
+            sys.stdout.write(_show_prompt(character, settings, paths, args.message))
         else:
             print_json(card_to_v3(character.card))
     return 0
 
 
-def _show_prompt(character: Character, user_name: str) -> str:
-    """The prompt a first message would get, with whitespace-word token counts."""
+def _show_prompt(
+    character: Character, settings: Settings, paths: Paths, message: str | None
+) -> str:
+    """The prompt a new conversation's first message would get, with the memories recalled
+    for it (whitespace-separated words count as tokens)."""
     from voicebuddy.characters.assembly import assemble_prompt
     from voicebuddy.conversation import Conversation
+    from voicebuddy.memory.remembering import Remembering
+    from voicebuddy.memory.store import MemoryStore
     from voicebuddy.messages import Message
+    from voicebuddy.storage import Store
 
-    conversation = Conversation.start(
-        character,
-        user_name,
-    )
-    history = [*conversation.messages, Message("user", "(your first message)")]
+    conversation = Conversation.start(character, settings.chat.user_name)
+    history = [*conversation.messages, Message("user", message or "(your first message)")]
+    memories: list[str] = []
+    if message and paths.store_file.exists():
+        store = Store(paths.store_file)
+        try:
+            remembering = Remembering(MemoryStore(store), settings.memory)
+            if remembering.on_for(character.key, character.name):
+                memories = [m.fact for m in remembering.recall(character.key, history)]
+        finally:
+            store.close()
     prompt = assemble_prompt(
         character.card,
         history,
         conversation.macros(),
         lambda messages: sum(len(m.content.split()) for m in messages),
         budget=1_000_000,
+        memories=memories,
+        memory_budget=settings.memory.budget_tokens,
     )
     return "".join(f"--- {m.role} ---\n{m.content}\n\n" for m in prompt.messages)

@@ -185,6 +185,27 @@ def build_parser() -> argparse.ArgumentParser:
     card_show = card_commands.add_parser("show", help="a character's card, or its prompt")
     card_show.add_argument("name")
     card_show.add_argument("--prompt", action="store_true", help="print the assembled prompt")
+    card_show.add_argument(
+        "--message",
+        metavar="TEXT",
+        help="with --prompt: the first message of a new conversation (memories are recalled "
+        "for it)",
+    )
+    remembered = command("memory", "what a character remembers about you")
+    memory_commands = remembered.add_subparsers(
+        dest="memory_command", required=True, parser_class=Parser
+    )
+    memory_add = memory_commands.add_parser("add", help="remember a fact, word for word")
+    memory_add.add_argument("text")
+    memory_forget = memory_commands.add_parser(
+        "forget", help="forget every memory with these words, and cut them out of the talk"
+    )
+    memory_forget.add_argument("words")
+    memory_commands.add_parser("list", help="the memories, newest first")
+    memory_commands.add_parser("export", help="the memories as JSON")
+    for sub in memory_commands.choices.values():
+        sub.add_argument("--character", metavar="NAME", help="whose (default: the settings')")
+        sub.add_argument("--json", action="store_true", help="print JSON")
     history = command("history", "the conversations kept on this machine")
     history_commands = history.add_subparsers(
         dest="history_command", required=True, parser_class=Parser

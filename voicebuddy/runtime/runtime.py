@@ -42,6 +42,8 @@ from voicebuddy.events import (
     TurnStarted,
 )
 from voicebuddy.first_start import character_name
+from voicebuddy.memory.remembering import Remembering
+from voicebuddy.memory.store import MemoryStore
 from voicebuddy.pipeline import Audio, PipelineOptions, TurnInput, VoicePipeline
 from voicebuddy.runtime.conversations import Conversations
 from voicebuddy.runtime.devices import AudioDevices, Devices
@@ -104,6 +106,9 @@ class Runtime:
         self._ready = False  # the models of the last successful load are in use
         self._conversations = Conversations(
             store, paths, self._emit, lambda: self._settings.chat.user_name
+        )
+        self._memory = (
+            Remembering(MemoryStore(store), self._settings.memory) if store is not None else None
         )
         self._prepared = -1  # the conversation's version the read-ahead has seen
         self._sink: AudioSink | None = None
@@ -492,6 +497,8 @@ class Runtime:
         self._engines.reload(command.settings, character)
         tts = self._engines.text_to_speech(character)
         self._settings = command.settings
+        if self._memory is not None:
+            self._memory.settings = command.settings.memory
         self._open_devices()
         self._ready, self._prepared = True, -1
         self._tell_notices()
@@ -557,6 +564,7 @@ class Runtime:
                 self._hands_free.playback,
                 self._on_turn_event,
                 self._conversations.changed,
+                self._memory,
             )
         except VoiceBuddyError as error:
             turn.done.set_exception(error)

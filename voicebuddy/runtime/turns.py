@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 
 import voicebuddy.runtime.commands as c
@@ -14,6 +14,8 @@ from voicebuddy.config import Settings
 from voicebuddy.conversation import Conversation
 from voicebuddy.errors import VoiceBuddyError
 from voicebuddy.events import Event, Failed, TurnEnded
+from voicebuddy.memory.remembering import Remembering
+from voicebuddy.messages import Message
 from voicebuddy.pipeline import (
     Audio,
     CancelToken,
@@ -87,9 +89,11 @@ def run_turn(
     playback: PlaybackMonitor,
     emit: Callable[[Event], None],
     changed: Callable[[], None],
+    memory: Remembering | None = None,
 ) -> TurnEnded:
     """The turn on `conversation`; emits exactly one TurnEnded or Failed. `changed` is told
-    when a regeneration has taken the old reply away."""
+    when a regeneration has taken the old reply away. With `memory`, the character recalls
+    what it knows of the user, and learns from the user's message once the turn is over."""
     request = turn.request
     try:
         if conversation is None:
@@ -103,6 +107,7 @@ def run_turn(
         chat = engines.chat_for(character)
         for notice in engines.take_notices():
             emit(notice)
+        remembers = memory is not None and memory.on_for(character.key, character.name)
         pipeline = VoicePipeline(
             engines.stt_for(character) if isinstance(request.input, Audio) else None,
             chat,
@@ -110,14 +115,25 @@ def run_turn(
             PipelineOptions(
                 sampling=engines.sampling(),
                 chinese_script=turn.settings.dictation.chinese_script,
+                memory_budget=turn.settings.memory.budget_tokens,
             ),
             emit=emit,
             playback_monitor=playback,
+            recall=_recall(memory, character.key) if memory and remembers else None,
         )
     except VoiceBuddyError as error:
         emit(Failed(turn_id=request.turn_id, code=error.code, message=error.message))
         raise
-    return pipeline.run_turn(conversation, request)
+    ended = pipeline.run_turn(conversation, request)
+    if memory is not None and remembers:
+        said = [m for m in conversation.messages if m.role == "user"]
+        if said and said[-1].id is not None:
+            memory.learn(character.key, conversation.user_name, said[-1])
+    return ended
+
+
+def _recall(memory: Remembering, character: str) -> Callable[[Sequence[Message]], list[str]]:
+    return lambda history: [m.fact for m in memory.recall(character, history)]
 
 
 def _with_wake_phrase(

@@ -1,0 +1,1 @@
+"""Long-term memory: facts about the user, per character, kept, recalled and forgotten."""

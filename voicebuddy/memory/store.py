@@ -1,0 +1,247 @@
+"""The memories in the conversation store's SQLite file (table `memories`, FTS5 index
+`memories_fts`; see voicebuddy/storage.py).
+
+Forgetting is meant: the row goes (secure_delete zeroes its page), the FTS index is rebuilt
+without it, the words it came from are cut out of their message, and the WAL is checkpointed,
+so the forgotten words are nowhere in the file's bytes afterwards.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from voicebuddy.errors import VoiceBuddyError
+from voicebuddy.memory.facts import Fact
+from voicebuddy.storage import Store
+
+FORGOTTEN = "[forgotten]"
+_COLUMNS = (
+    "id, character, fact, key, source, conversation_id, message_id, created_at, updated_at,"
+    " recalled, pinned"
+)
+_CJK = re.compile(r"[\u3400-\u9fff]+")
+_WORD = re.compile(r"[^\W_]{3,}", re.UNICODE)
+_STOP = frozenset([
+    "the", "and", "you", "your", "are", "was", "were", "what", "when", "where", "who", "whom",
+    "which", "how", "why", "does", "did", "have", "has", "had", "that", "this", "with", "for",
+    "not", "but", "can", "could", "would", "should", "will", "about", "into", "they",
+    "them", "their", "there", "here", "then", "than", "just", "like", "tell", "know",
+    "remember", "said", "say",
+])  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Memory:
+    id: int
+    character: str
+    fact: str
+    key: str
+    source: str
+    conversation_id: int | None
+    message_id: int | None
+    created_at: float
+    updated_at: float
+    recalled: int
+    pinned: bool
+
+
+def _memory(row: Sequence[object]) -> Memory:
+    (id_, character, fact, key, source, conversation_id, message_id, created, updated,
+     recalled, pinned) = row  # fmt: skip
+    return Memory(
+        int(id_),  # type: ignore[call-overload]
+        str(character),
+        str(fact),
+        str(key),
+        str(source),
+        conversation_id if isinstance(conversation_id, int) else None,
+        message_id if isinstance(message_id, int) else None,
+        float(created),  # type: ignore[arg-type]
+        float(updated),  # type: ignore[arg-type]
+        int(recalled),  # type: ignore[call-overload]
+        bool(pinned),
+    )
+
+
+def search_terms(text: str) -> list[str]:
+    """Search terms for `text`: its words of three letters or more (stop words and
+    possessives dropped), and every three- and two-character run of its Chinese."""
+    terms: list[str] = []
+    for word in _WORD.findall(re.sub(r"'s\b", "", text.casefold())):
+        if not _CJK.search(word) and word not in _STOP:
+            terms.append(word)
+    for run in _CJK.findall(text):
+        terms.extend(run[i : i + 3] for i in range(len(run) - 2))  # FTS5 trigrams
+        # and pairs, matched with LIKE: a Chinese word is often two characters ("住在")
+        terms.extend(run[i : i + 2] for i in range(len(run) - 1))
+    return list(dict.fromkeys(terms))
+
+
+class MemoryStore:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    # ----- writing
+    def remember(
+        self,
+        character: str,
+        facts: Iterable[Fact],
+        conversation_id: int | None = None,
+        message_id: int | None = None,
+    ) -> list[Memory]:
+        """Keep `facts`: one with the key of a kept memory replaces it (a newer statement
+        wins); the same fact again only refreshes it."""
+        kept: list[int] = []
+        with self._store.writing() as db:
+            if conversation_id is None and message_id is not None:
+                row = db.execute(
+                    "SELECT conversation_id FROM messages WHERE id = ?", (message_id,)
+                ).fetchone()
+                conversation_id = None if row is None else int(row[0])
+            for fact in facts:
+                now = time.time()
+                row = db.execute(
+                    "SELECT id FROM memories WHERE character = ? AND (key = ? AND key != ''"
+                    " OR fact = ?)",
+                    (character, fact.key, fact.text),
+                ).fetchone()
+                if row is not None:
+                    db.execute(
+                        "UPDATE memories SET fact = ?, source = ?, value = ?, conversation_id = ?,"
+                        " message_id = ?, updated_at = ? WHERE id = ?",
+                        (fact.text, fact.source, fact.value, conversation_id, message_id, now,
+                         row[0]),
+                    )  # fmt: skip
+                    kept.append(int(row[0]))
+                else:
+                    cursor = db.execute(
+                        "INSERT INTO memories (character, fact, key, source, value,"
+                        " conversation_id, message_id, created_at, updated_at)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (character, fact.text, fact.key, fact.source, fact.value,
+                         conversation_id, message_id, now, now),
+                    )  # fmt: skip
+                    kept.append(int(cursor.lastrowid or 0))
+        return [m for m in self.memories(character) if m.id in kept]
+
+    def forget(self, character: str, words: str) -> list[Memory]:
+        """Forget every memory of `character` that contains `words` (case-insensitive), and
+        cut the words they came from out of their messages. Returns what was forgotten."""
+        needle = words.strip().casefold()
+        if not needle:
+            return []
+        gone = [m for m in self.memories(character) if needle in m.fact.casefold()]
+        self.delete([m.id for m in gone])
+        return gone
+
+    def delete(self, ids: Sequence[int]) -> None:
+        if not ids:
+            return
+        with self._store.writing() as db:
+            for memory_id in ids:
+                row = db.execute(
+                    "DELETE FROM memories WHERE id = ?"
+                    " RETURNING source, value, message_id, conversation_id",
+                    (memory_id,),
+                ).fetchone()
+                if row is not None:
+                    source, value, message_id, conversation_id = row
+                    if source and message_id is not None:
+                        _cut_out(db, "id = ?", int(message_id), str(source))
+                    if value and conversation_id is not None:  # the replies that repeat it
+                        _cut_out(db, "conversation_id = ?", int(conversation_id), str(value))
+            # The index's segments still hold the deleted trigrams until they are rewritten.
+            db.execute("INSERT INTO memories_fts(memories_fts) VALUES ('rebuild')")
+        with self._store.reading() as db:
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def delete_all(self, character: str) -> int:
+        ids = [m.id for m in self.memories(character)]
+        self.delete(ids)
+        return len(ids)
+
+    def update(self, memory_id: int, fact: str | None = None, pinned: bool | None = None) -> None:
+        with self._store.writing() as db:
+            if fact is not None:
+                if not fact.strip():
+                    raise VoiceBuddyError("memory_empty", "A memory needs some words.")
+                db.execute(
+                    "UPDATE memories SET fact = ?, updated_at = ? WHERE id = ?",
+                    (fact.strip(), time.time(), memory_id),
+                )
+            if pinned is not None:
+                db.execute("UPDATE memories SET pinned = ? WHERE id = ?", (int(pinned), memory_id))
+
+    def mark_recalled(self, ids: Sequence[int]) -> None:
+        if ids:
+            with self._store.writing() as db:
+                db.executemany(
+                    "UPDATE memories SET recalled = recalled + 1 WHERE id = ?",
+                    [(i,) for i in ids],
+                )
+
+    # ----- reading
+    def memories(self, character: str | None = None) -> list[Memory]:
+        """Newest first."""
+        query = f"SELECT {_COLUMNS} FROM memories"
+        args: tuple[object, ...] = ()
+        if character is not None:
+            query, args = query + " WHERE character = ?", (character,)
+        with self._store.reading() as db:
+            rows = db.execute(query + " ORDER BY updated_at DESC, id DESC", args).fetchall()
+        return [_memory(row) for row in rows]
+
+    def from_conversation(self, conversation_id: int) -> list[Memory]:
+        with self._store.reading() as db:
+            rows = db.execute(
+                f"SELECT {_COLUMNS} FROM memories WHERE conversation_id = ? ORDER BY id",
+                (conversation_id,),
+            ).fetchall()
+        return [_memory(row) for row in rows]
+
+    def search(self, character: str, text: str, limit: int = 20) -> list[tuple[Memory, float]]:
+        """`character`'s memories that share words with `text`, best first, with a score
+        (higher is better: FTS5's BM25, turned round)."""
+        terms = search_terms(text)
+        if not terms:
+            return []
+        long_terms = [t for t in terms if len(t) >= 3]
+        scores: dict[int, float] = {}
+        with self._store.reading() as db:
+            if long_terms:
+                query = " OR ".join('"' + t.replace('"', '""') + '"' for t in long_terms)
+                try:
+                    rows = db.execute(
+                        "SELECT m.id, bm25(memories_fts) FROM memories_fts"
+                        " JOIN memories m ON m.id = memories_fts.rowid"
+                        " WHERE memories_fts MATCH ? AND m.character = ? LIMIT ?",
+                        (query, character, limit * 3),
+                    ).fetchall()
+                except sqlite3.OperationalError:
+                    rows = []
+                scores.update({int(i): -float(rank) for i, rank in rows})
+            for term in (t for t in terms if len(t) < 3):
+                for (memory_id,) in db.execute(
+                    "SELECT id FROM memories WHERE character = ? AND fact LIKE ?",
+                    (character, f"%{term}%"),
+                ):
+                    scores[int(memory_id)] = scores.get(int(memory_id), 0.0) + 1.0
+        by_id = {m.id: m for m in self.memories(character)}
+        found = [(by_id[i], s) for i, s in scores.items() if i in by_id]
+        return sorted(found, key=lambda pair: -pair[1])[:limit]
+
+
+def _cut_out(db: sqlite3.Connection, where: str, key: int, words: str) -> None:
+    """Replace `words` (any case) with FORGOTTEN in the messages `where` says."""
+    pattern = re.compile(re.escape(words), re.IGNORECASE)
+    rows = db.execute(f"SELECT id, content FROM messages WHERE {where}", (key,)).fetchall()
+    for message_id, content in rows:
+        if pattern.search(content):
+            db.execute(
+                "UPDATE messages SET content = ? WHERE id = ?",
+                (pattern.sub(FORGOTTEN, content), message_id),
+            )
