@@ -439,9 +439,13 @@ def _iso_utc(timestamp: float) -> str:
 
 
 def export_markdown(
-    info: ConversationInfo, messages: Sequence[StoredMessage], user_name: str
+    info: ConversationInfo,
+    messages: Sequence[StoredMessage],
+    user_name: str,
+    memories: Sequence[str] = (),
 ) -> str:
-    """The conversation as Markdown; *actions* in replies are already Markdown italics."""
+    """The conversation as Markdown, with the memories made from it at the end; *actions*
+    in replies are already Markdown italics."""
     date = datetime.fromtimestamp(info.created_at).strftime("%Y-%m-%d %H:%M")
     blocks = [f"# {info.title}", f"*{info.character} · {date}*"]
     for message in messages:
@@ -452,10 +456,14 @@ def export_markdown(
         speaker = user_name if message.role == "user" else info.character
         mark = " *(interrupted)*" if message.interrupted else ""
         blocks.append(f"**{speaker}:** {text}{mark}")
+    if memories:
+        blocks.append("## Remembered\n\n" + "\n".join(f"- {fact}" for fact in memories))
     return "\n\n".join(blocks) + "\n"
 
 
-def export_json(info: ConversationInfo, messages: Sequence[StoredMessage]) -> str:
+def export_json(
+    info: ConversationInfo, messages: Sequence[StoredMessage], memories: Sequence[str] = ()
+) -> str:
     document = {
         "format": EXPORT_FORMAT,
         "version": EXPORT_VERSION,
@@ -473,5 +481,6 @@ def export_json(info: ConversationInfo, messages: Sequence[StoredMessage]) -> st
             }
             for message in messages
         ],
+        "memories": list(memories),  # what the character remembers from this conversation
     }
     return json.dumps(document, ensure_ascii=False, indent=2)

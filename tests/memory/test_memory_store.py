@@ -137,3 +137,20 @@ def test_forgetting_leaves_no_trace_in_the_file(store: Store, tmp_path: Path) ->
     files = list(tmp_path.glob("voicebuddy.sqlite3*"))
     assert files and not any(b"biscuit" in f.read_bytes().lower() for f in files)
     assert memories.search("Rowan", "Biscuit") == []
+
+
+def test_a_conversations_export_carries_the_memories_made_from_it(store: Store) -> None:
+    import json
+
+    from voicebuddy.memory.store import exported
+
+    remembering = Remembering(MemoryStore(store), MemorySettings())
+    message = said(store, "Rowan", "My dog is called Biscuit.")
+    remembering.learn("Rowan", "Ada", message)
+    other = said(store, "Rowan", "I live in Leeds.")  # another conversation's memory
+    remembering.learn("Rowan", "Ada", other)
+    (conversation,) = [c.id for c in store.conversations() if c.title.startswith("My dog")]
+    document = json.loads(exported(store, conversation, True, "Ada"))
+    assert document["memories"] == ["Ada's dog is called Biscuit"]
+    markdown = exported(store, conversation, False, "Ada")
+    assert markdown.endswith("## Remembered\n\n- Ada's dog is called Biscuit\n")

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 
 from voicebuddy.cli.output import print_json
 from voicebuddy.config import Paths, Settings
-from voicebuddy.storage import Store, export_json, export_markdown
+from voicebuddy.memory.store import exported
+from voicebuddy.storage import Store, export_markdown
 
 
 def _updated(timestamp: float) -> str:
@@ -71,13 +72,8 @@ def _show(store: Store, conversation_id: int, as_json: bool, user_name: str) -> 
 
 
 def _export(store: Store, args: argparse.Namespace, user_name: str) -> int:
-    info = store.conversation(args.id)
-    messages = store.messages(args.id)
-    text = (
-        export_markdown(info, messages, user_name)
-        if args.format == "md"
-        else export_json(info, messages) + "\n"
-    )
+    text = exported(store, args.id, args.format == "json", user_name)
+    text += "\n" if args.format == "json" else ""
     if args.output is None:
         sys.stdout.write(text)
     else:

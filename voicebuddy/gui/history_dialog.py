@@ -24,7 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from voicebuddy.gui.i18n import arg
-from voicebuddy.storage import ConversationInfo, Store, export_json, export_markdown
+from voicebuddy.memory.store import exported
+from voicebuddy.storage import ConversationInfo, Store
 
 _ID_ROLE = Qt.ItemDataRole.UserRole
 # In English; shown translated (`HistoryDialog.tr`).
@@ -139,12 +140,8 @@ class HistoryDialog(QDialog):
 
     def export_to(self, conversation_id: int, path: Path) -> None:
         """Write the conversation to `path`: JSON for a .json file, Markdown otherwise."""
-        info = self._store.conversation(conversation_id)
-        messages = self._store.messages(conversation_id)
-        if path.suffix.lower() == ".json":
-            text = export_json(info, messages)
-        else:
-            text = export_markdown(info, messages, self._user_name)
+        as_json = path.suffix.lower() == ".json"
+        text = exported(self._store, conversation_id, as_json, self._user_name)
         path.write_text(text, encoding="utf-8")
 
     def _item(self, info: ConversationInfo) -> QTreeWidgetItem:

@@ -245,3 +245,15 @@ def _cut_out(db: sqlite3.Connection, where: str, key: int, words: str) -> None:
                 "UPDATE messages SET content = ? WHERE id = ?",
                 (pattern.sub(FORGOTTEN, content), message_id),
             )
+
+
+def exported(store: Store, conversation_id: int, as_json: bool, user_name: str) -> str:
+    """One conversation as JSON or Markdown, with the memories made from it (the window's
+    History dialog and `voicebuddy history export` both write this)."""
+    from voicebuddy.storage import export_json, export_markdown
+
+    info, messages = store.conversation(conversation_id), store.messages(conversation_id)
+    facts = [m.fact for m in MemoryStore(store).from_conversation(conversation_id)]
+    if as_json:
+        return export_json(info, messages, facts)
+    return export_markdown(info, messages, user_name, facts)
