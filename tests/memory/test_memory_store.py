@@ -136,7 +136,7 @@ def test_forgetting_leaves_no_trace_in_the_file(store: Store, tmp_path: Path) ->
     ]
     files = list(tmp_path.glob("voicebuddy.sqlite3*"))
     assert files and not any(b"biscuit" in f.read_bytes().lower() for f in files)
-    assert memories.search("Rowan", "Biscuit") == []
+    assert memories.search("Rowan", "Biscuit") == {}
 
 
 def test_a_conversations_export_carries_the_memories_made_from_it(store: Store) -> None:

@@ -310,9 +310,9 @@ def _show_prompt(
     if message and paths.store_file.exists():
         store = Store(paths.store_file)
         try:
-            remembering = Remembering(MemoryStore(store), settings.memory)
-            if remembering.on_for(character.key, character.name):
-                memories = [m.fact for m in remembering.recall(character.key, history)]
+            memories = Remembering(MemoryStore(store), settings.memory).facts_for(
+                character, history
+            )
         finally:
             store.close()
     prompt = assemble_prompt(

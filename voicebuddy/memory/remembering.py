@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from voicebuddy.characters.character import Character
 from voicebuddy.config import MemorySettings
 from voicebuddy.memory.facts import Fact, command, extract_facts
 from voicebuddy.memory.store import Memory, MemoryStore
@@ -35,15 +36,21 @@ class Remembering:
         newest = history[-1].content if history else ""
         context = " ".join(m.content for m in history[-3:-1])
         scores: dict[int, float] = {}
-        found: dict[int, Memory] = {}
         for text, weight in ((newest, 2.0), (context, 1.0)):
-            for memory, score in self.memories.search(character, text):
-                found[memory.id] = memory
-                scores[memory.id] = scores.get(memory.id, 0.0) + weight * max(score, 0.1)
-        pinned = [m for m in self.memories.memories(character) if m.pinned]
-        ranked = sorted(found.values(), key=lambda m: (-scores[m.id], -m.updated_at))
+            for memory_id, score in self.memories.search(character, text).items():
+                scores[memory_id] = scores.get(memory_id, 0.0) + weight * max(score, 0.1)
+        kept = self.memories.memories(character)  # newest first: ties go to the newer
+        pinned = [m for m in kept if m.pinned]
+        ranked = sorted((m for m in kept if m.id in scores), key=lambda m: -scores[m.id])
         chosen = list({m.id: m for m in [*pinned, *ranked]}.values())
         return chosen[:RECALL_LIMIT]
+
+    def facts_for(self, character: Character, history: Sequence[Message]) -> list[str]:
+        """What `character` recalls for this prompt, as text; nothing when its memory is
+        off (the runtime's turns and `characters show --prompt` both ask this)."""
+        if not self.on_for(character.key, character.name):
+            return []
+        return [m.fact for m in self.recall(character.key, history)]
 
     def learn(self, character: str, user_name: str, message: Message) -> list[Memory]:
         """After a turn: keep what the user's `message` states ("remember that …" word for

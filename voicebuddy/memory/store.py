@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from voicebuddy.errors import VoiceBuddyError
 from voicebuddy.memory.facts import Fact
-from voicebuddy.storage import Store
+from voicebuddy.storage import Store, export_json, export_markdown
 
 FORGOTTEN = "[forgotten]"
 _COLUMNS = (
@@ -203,12 +203,10 @@ class MemoryStore:
             ).fetchall()
         return [_memory(row) for row in rows]
 
-    def search(self, character: str, text: str, limit: int = 20) -> list[tuple[Memory, float]]:
-        """`character`'s memories that share words with `text`, best first, with a score
-        (higher is better: FTS5's BM25, turned round)."""
+    def search(self, character: str, text: str, limit: int = 20) -> dict[int, float]:
+        """The ids of `character`'s memories that share words with `text`, with a score
+        (higher is better: FTS5's BM25 turned round, one point per Chinese pair found)."""
         terms = search_terms(text)
-        if not terms:
-            return []
         long_terms = [t for t in terms if len(t) >= 3]
         scores: dict[int, float] = {}
         with self._store.reading() as db:
@@ -230,9 +228,8 @@ class MemoryStore:
                     (character, f"%{term}%"),
                 ):
                     scores[int(memory_id)] = scores.get(int(memory_id), 0.0) + 1.0
-        by_id = {m.id: m for m in self.memories(character)}
-        found = [(by_id[i], s) for i, s in scores.items() if i in by_id]
-        return sorted(found, key=lambda pair: -pair[1])[:limit]
+        best = sorted(scores.items(), key=lambda pair: -pair[1])[:limit]
+        return dict(best)
 
 
 def _cut_out(db: sqlite3.Connection, where: str, key: int, words: str) -> None:
@@ -250,8 +247,6 @@ def _cut_out(db: sqlite3.Connection, where: str, key: int, words: str) -> None:
 def exported(store: Store, conversation_id: int, as_json: bool, user_name: str) -> str:
     """One conversation as JSON or Markdown, with the memories made from it (the window's
     History dialog and `voicebuddy history export` both write this)."""
-    from voicebuddy.storage import export_json, export_markdown
-
     info, messages = store.conversation(conversation_id), store.messages(conversation_id)
     facts = [m.fact for m in MemoryStore(store).from_conversation(conversation_id)]
     if as_json:

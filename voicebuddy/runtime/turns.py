@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import Future
 
 import voicebuddy.runtime.commands as c
@@ -15,7 +15,6 @@ from voicebuddy.conversation import Conversation
 from voicebuddy.errors import VoiceBuddyError
 from voicebuddy.events import Event, Failed, TurnEnded
 from voicebuddy.memory.remembering import Remembering
-from voicebuddy.messages import Message
 from voicebuddy.pipeline import (
     Audio,
     CancelToken,
@@ -119,7 +118,7 @@ def run_turn(
             ),
             emit=emit,
             playback_monitor=playback,
-            recall=_recall(memory, character.key) if memory and remembers else None,
+            recall=(lambda h: memory.facts_for(character, h)) if memory and remembers else None,
         )
     except VoiceBuddyError as error:
         emit(Failed(turn_id=request.turn_id, code=error.code, message=error.message))
@@ -130,10 +129,6 @@ def run_turn(
         if said and said[-1].id is not None:
             memory.learn(character.key, conversation.user_name, said[-1])
     return ended
-
-
-def _recall(memory: Remembering, character: str) -> Callable[[Sequence[Message]], list[str]]:
-    return lambda history: [m.fact for m in memory.recall(character, history)]
 
 
 def _with_wake_phrase(
