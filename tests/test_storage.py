@@ -399,5 +399,6 @@ def test_a_version_1_file_gains_the_memories_and_keeps_its_conversations(tmp_pat
     finally:
         store.close()
     with sqlite3.connect(path) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone() == (2,)
+        assert raw.execute("PRAGMA user_version").fetchone() == (storage.SCHEMA_VERSION,)
         assert raw.execute("SELECT COUNT(*) FROM memories").fetchone() == (0,)
+        assert raw.execute("SELECT COUNT(*) FROM summaries").fetchone() == (0,)

@@ -127,6 +127,10 @@ class MemorySettings:
 
     enabled: bool = True
     budget_tokens: int = 200  # the most the recalled memories take of each prompt
+    # the most the summary of the history a long conversation no longer holds may take
+    summary_tokens: int = 150
+    # the chat model writes memories and summaries: "auto" when it has 1B parameters or more
+    model_writes: str = "auto"  # "auto", "always" or "never"
     off_for: list[str] = field(default_factory=list)  # characters that remember nothing
 
 
@@ -205,6 +209,7 @@ _CHOICES = {
     ("keys", "talk_mode"): ("hold", "toggle"),
     ("keys", "dictate_mode"): ("hold", "toggle"),
     ("keys", "dictate_by"): ("paste", "typing"),
+    ("memory", "model_writes"): ("auto", "always", "never"),
 }
 
 

@@ -146,6 +146,7 @@ class PipelineOptions:
     first_phrase_words: int = 5
     chinese_script: str = "simplified"  # how a Chinese transcript is written for the model
     memory_budget: int = 200  # tokens for what the character recalls (see `recall`)
+    summary_budget: int = 150  # tokens for what stands for dropped history (see `summarize`)
     language: str | None = None  # whisper's language; None: the engine's own
 
 
@@ -162,9 +163,11 @@ class VoicePipeline:
         emit: Callable[[Event], None] = lambda _event: None,
         playback_monitor: PlaybackMonitor | None = None,
         recall: Callable[[Sequence[Message]], Sequence[str]] | None = None,
+        summarize: Callable[[Sequence[Message]], Sequence[str]] | None = None,
     ) -> None:
         """`recall(history)`: the long-term memories for a prompt whose history ends with
-        the user's newest message, best first (voicebuddy/memory)."""
+        the user's newest message, best first; `summarize(dropped)`: what stands in the
+        prompt for the history it no longer holds (voicebuddy/memory)."""
         self.stt = stt
         self.chat = chat
         self.speech = speech
@@ -172,6 +175,7 @@ class VoicePipeline:
         self.emit = emit
         self.playback_monitor = playback_monitor
         self.recall = recall
+        self.summarize = summarize
 
     def prepare(self, conversation: Conversation) -> int:
         """Evaluate now the part of the next prompt that is already known (the character and
@@ -208,6 +212,8 @@ class VoicePipeline:
             keep_from=conversation.history_start,
             memories=self.recall(history) if self.recall is not None else (),
             memory_budget=self.options.memory_budget,
+            summarize=self.summarize,
+            summary_budget=self.options.summary_budget,
         )
 
     def run_turn(self, conversation: Conversation, request: TurnRequest) -> TurnEnded:

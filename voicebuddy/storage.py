@@ -18,7 +18,7 @@ from pathlib import Path
 
 from voicebuddy.errors import VoiceBuddyError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 ROLES = ("user", "assistant", "system")
 NEW_CONVERSATION_TITLE = "New conversation"
 AUTO_TITLE_LENGTH = 48
@@ -85,9 +85,22 @@ CREATE TRIGGER memories_changed AFTER UPDATE OF fact ON memories BEGIN
 END;
 """
 
+# What a capable chat model wrote of a conversation's history up to (and with) the message
+# `up_to` (voicebuddy/memory/model_notes.py); it stands in the prompt for dropped history.
+_SUMMARIES_V3 = """
+CREATE TABLE summaries (
+    id INTEGER PRIMARY KEY,
+    conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    up_to INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    created_at REAL NOT NULL
+);
+CREATE INDEX summaries_by_end ON summaries(up_to);
+"""
+
 # _MIGRATIONS[n] takes a database from version n to n + 1 (0: a new, empty file). Each runs
 # in one transaction with the version bump, so a failed upgrade leaves the old file as it was.
-_MIGRATIONS: tuple[str, ...] = (_SCHEMA_V1, _MEMORIES_V2)
+_MIGRATIONS: tuple[str, ...] = (_SCHEMA_V1, _MEMORIES_V2, _SUMMARIES_V3)
 assert len(_MIGRATIONS) == SCHEMA_VERSION
 
 # The first user message and the message count come along with each conversation row.

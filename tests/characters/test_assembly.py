@@ -238,3 +238,70 @@ def test_memories_give_way_before_the_definition_or_the_newest_message() -> None
                              memory_budget=50)  # fmt: skip
     assert "Rex" not in "".join(m.content for m in prompt.messages)
     assert prompt.messages[-2].content == "What's my dog called?"
+
+
+def test_dropped_history_is_summed_up_after_the_definition_and_stays_while_the_start_does() -> None:
+    budget = assemble_prompt(CARD, history(30), CTX, words, budget=10_000).tokens
+    asked: list[int] = []
+
+    def summarize(dropped: Sequence[Message]) -> list[str]:
+        asked.append(len(dropped))
+        return [f"Ann said {len(dropped)} things", "Ann's dog is called Biscuit"]
+
+    start, seen = 0, []
+    for n in range(30, 90, 2):
+        prompt = assemble_prompt(CARD, history(n), CTX, words, budget=budget, keep_from=start,
+                                 summarize=summarize, summary_budget=60)  # fmt: skip
+        assert prompt.tokens <= budget
+        assert prompt.messages[-2] == Message("user", "the newest question")
+        if prompt.dropped:
+            summary = prompt.messages[1]
+            assert summary.role == "system"
+            assert summary.content.startswith("Earlier in this conversation")
+            assert f"- Ann said {prompt.dropped} things" in summary.content
+            seen.append((prompt.dropped, summary.content))
+        else:
+            assert "Earlier in this conversation" not in prompt.messages[1].content
+        start = prompt.dropped
+    assert seen, "the history was never dropped: the test proves nothing"
+    # the same start, the same summary: the model's cache of it holds between drops
+    by_start = {}
+    for dropped, content in seen:
+        assert by_start.setdefault(dropped, content) == content
+    assert 0 not in asked  # nothing dropped, nothing to sum up
+
+
+def test_a_recalled_memory_in_the_summary_is_not_said_twice() -> None:
+    older = [Message("user", f"old message {i}") for i in range(40)]
+    newest = Message("user", "What's my dog called?")
+    prompt = assemble_prompt(
+        CARD, [*older, newest], CTX, words, budget=120, memories=["Ann's dog is Rex", "Ann is 30"],
+        memory_budget=40, summarize=lambda dropped: ["Ann's dog is Rex"], summary_budget=40,
+    )  # fmt: skip
+    text = [m.content for m in prompt.messages]
+    assert prompt.dropped > 0
+    assert sum(t.count("Ann's dog is Rex") for t in text) == 1
+    assert "Ann is 30" in text[-3]  # the memories note, just before the newest message
+
+
+def test_the_summary_gives_way_first_then_the_memories() -> None:
+    newest = [Message("user", "What's my dog called?")]
+    needed = assemble_prompt(CARD, newest, CTX, words, 10_000).tokens
+    older = [Message("user", "old words")]
+    with_memory = assemble_prompt(CARD, newest, CTX, words, 10_000, memories=["Ann's dog is Rex"],
+                                  memory_budget=50).tokens  # fmt: skip
+    prompt = assemble_prompt(
+        CARD, [*older, *newest], CTX, words, with_memory, memories=["Ann's dog is Rex"],
+        memory_budget=50, summarize=lambda dropped: ["Ann once said old words"],
+        summary_budget=50,
+    )  # fmt: skip
+    text = "".join(m.content for m in prompt.messages)
+    assert "Rex" in text and "Ann once said" not in text
+    prompt = assemble_prompt(
+        CARD, [*older, *newest], CTX, words, needed, memories=["Ann's dog is Rex"],
+        memory_budget=50, summarize=lambda dropped: ["Ann once said old words"],
+        summary_budget=50,
+    )  # fmt: skip
+    text = "".join(m.content for m in prompt.messages)
+    assert "Rex" not in text and "Ann once said" not in text
+    assert prompt.messages[-2].content == "What's my dog called?"

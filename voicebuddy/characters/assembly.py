@@ -69,6 +69,8 @@ def system_message(
 
 MEMORY_HEADING = "What {{char}} remembers about {{user}} from earlier conversations:"
 MEMORY_HEADING_ZH = "{{char}}记得的、以前聊天时{{user}}说过的事："
+SUMMARY_HEADING = "Earlier in this conversation (no longer shown below):"
+SUMMARY_HEADING_ZH = "这次聊天前面说过的（下面已不再显示）："
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
@@ -78,10 +80,12 @@ def memory_message(
     count_text: Callable[[str], int],
     budget: int,
     chinese: bool = False,
+    heading: str = "",
 ) -> Message | None:
     """The recalled memories, best first, as many as fit in `budget` tokens; None for none.
-    Memories are the user's and the model's words, never expanded as macros."""
-    heading = expand(MEMORY_HEADING_ZH if chinese else MEMORY_HEADING, ctx)
+    Memories are the user's and the model's words, never expanded as macros; `heading` (a
+    macro text) replaces the usual one."""
+    heading = expand(heading or (MEMORY_HEADING_ZH if chinese else MEMORY_HEADING), ctx)
     lines: list[str] = []
     for memory in memories:
         text = "\n".join([heading, *lines, f"- {memory.strip()}"])
@@ -115,6 +119,8 @@ def assemble_prompt(
     refill: float = LOW_WATER,
     memories: Sequence[str] = (),
     memory_budget: int = 0,
+    summarize: Callable[[Sequence[Message]], Sequence[str]] | None = None,
+    summary_budget: int = 0,
 ) -> Prompt:
     """Fit the character definition, the history and the newest message into `budget` tokens.
 
@@ -127,6 +133,13 @@ def assemble_prompt(
     message, within `memory_budget` tokens: there they leave the model's prompt cache of the
     definition and the history intact. They give way before the definition or the newest
     message would.
+
+    `summarize(dropped)` gives the lines that stand for the history the prompt leaves out
+    (what the character learnt from it, or a summary written of it): they go in a system
+    message right after the definition, within `summary_budget` tokens, and change only when
+    more history is dropped, so the prompt cache holds. Recalled memories already in it are
+    not repeated. The summary gives way before the memories, and both before the definition
+    or the newest message.
 
     `keep_from` is where the previous prompt's history started (its `dropped`). While the
     prompt still fits from there it starts there again, so the model's prompt cache serves
@@ -141,22 +154,51 @@ def assemble_prompt(
     definitions = _definitions(card, ctx, count_tokens, budget, global_system_prompt)
     overhead = count_tokens([Message("system", "")])
     chinese = bool(_CJK.search(card.description + card.first_mes))  # the card's language
-    remembered = memory_message(
-        memories, ctx, lambda text: count_tokens([Message("system", text)]) - overhead,
-        memory_budget, chinese,
-    ) if memories and memory_budget > 0 else None  # fmt: skip
+
+    def count_text(text: str) -> int:
+        return count_tokens([Message("system", text)]) - overhead
+
+    summaries: dict[int, tuple[Message | None, Message | None]] = {}
+    notes_on = {"summary": summary_budget > 0, "memories": memory_budget > 0}
+
+    def notes(start: int) -> tuple[Message | None, Message | None]:
+        """The summary of older[:start] and the memories note, for history from `start`."""
+        if start not in summaries:
+            lines = summarize(older[:start]) if summarize is not None and start > 0 else []
+            summary = memory_message(
+                lines, ctx, count_text, summary_budget, heading=SUMMARY_HEADING_ZH if chinese
+                else SUMMARY_HEADING,
+            ) if lines else None  # fmt: skip
+            # what fitted in the summary is not recalled again below
+            said = {line[2:] for line in summary.content.splitlines()[1:]} if summary else set()
+            recalled = [m for m in memories if m.strip() not in said]
+            remembered = memory_message(
+                recalled, ctx, count_text, memory_budget, chinese
+            ) if recalled else None  # fmt: skip
+            summaries[start] = summary, remembered
+        summary, remembered = summaries[start]
+        return (summary if notes_on["summary"] else None,
+                remembered if notes_on["memories"] else None)  # fmt: skip
 
     def build(start: int) -> list[Message]:
         kept = [*older[start:], newest]
-        notes = [remembered] if remembered else []
-        return [definitions(kept), *older[start:], *notes, newest, *([tail] if tail else [])]
+        summary, remembered = notes(start)
+        return [
+            definitions(kept),
+            *([summary] if summary else []),
+            *older[start:],
+            *([remembered] if remembered else []),
+            newest,
+            *([tail] if tail else []),
+        ]
 
     minimum = build(len(older))
     needed = count_tokens(minimum)
-    if needed > budget and remembered is not None:  # the memories give way first
-        remembered = None
-        minimum = build(len(older))
-        needed = count_tokens(minimum)
+    for note in ("summary", "memories"):  # the notes give way first, the summary before all
+        if needed > budget and notes_on[note]:
+            notes_on[note] = False
+            minimum = build(len(older))
+            needed = count_tokens(minimum)
     if needed > budget:
         raise VoiceBuddyError(
             "prompt_too_long",

@@ -153,6 +153,21 @@ def chat_formatter(template: str, eos: str, bos: str, source: Path) -> Any:
     return formatter
 
 
+def model_formatter(llama: Any, source: Path) -> tuple[Any, str]:
+    """The chat formatter for a loaded `Llama` (its own template, else ChatML) and the text
+    of its end-of-sequence token."""
+    metadata: dict[str, Any] = dict(llama.metadata)
+    template = metadata.get("tokenizer.chat_template") or CHATML_TEMPLATE
+
+    def text(token: int) -> str:
+        if token == -1:
+            return ""
+        return str(llama.detokenize([token], special=True).decode("utf-8", errors="replace"))
+
+    eos = text(llama.token_eos())
+    return chat_formatter(template, eos, text(llama.token_bos()), source), eos
+
+
 def default_threads() -> int:
     return max(1, min(8, os.cpu_count() or 1))
 
@@ -208,11 +223,7 @@ class LlamaCppChat:
         metadata: dict[str, Any] = dict(self._llama.metadata)
         self.has_own_template = "tokenizer.chat_template" in metadata
         template = metadata.get("tokenizer.chat_template") or CHATML_TEMPLATE
-        eos_id, bos_id = self._llama.token_eos(), self._llama.token_bos()
-        self._eos_text = self._token_text(eos_id)
-        self._formatter = chat_formatter(
-            template, self._eos_text, self._token_text(bos_id), settings.model_path
-        )
+        self._formatter, self._eos_text = model_formatter(self._llama, settings.model_path)
         # Qwen3's switch; other reasoning templates always think
         self._template_options = (
             {"enable_thinking": False}
@@ -235,11 +246,6 @@ class LlamaCppChat:
         # llama.cpp contexts are not thread-safe; one reply at a time.
         self._lock = threading.Lock()
         self._ends: list[int] | None = None
-
-    def _token_text(self, token: int) -> str:
-        if token == -1:
-            return ""
-        return self._llama.detokenize([token], special=True).decode("utf-8", errors="replace")
 
     @property
     def name(self) -> str:
@@ -279,10 +285,10 @@ class LlamaCppChat:
             probe = list(messages)
             probe[user_index] = Message("user", text)
             probes.append(self.tokenize(probe))
-        fixed = probes[0][: _common_prefix(*probes)]
+        fixed = probes[0][: common_prefix(*probes)]
         with self._lock:
             llama = self._llama
-            reused = _common_prefix(cached_tokens(llama), fixed)
+            reused = common_prefix(cached_tokens(llama), fixed)
             if reused == len(fixed):
                 return 0
             llama.n_tokens = reused  # eval() drops the cache beyond this point
@@ -296,12 +302,12 @@ class LlamaCppChat:
         probe = list(messages)
         probe[user_index] = Message("user", text + " zq")  # a word the text cannot go on with
         tokens = self.tokenize(messages)
-        words = _common_prefix(tokens, self.tokenize(probe))  # the prompt up to the text's end
+        words = common_prefix(tokens, self.tokenize(probe))  # the prompt up to the text's end
         if words == 0 or words >= len(tokens):
             return 1.0
         with self._lock:
             llama = self._llama
-            reused = min(_common_prefix(cached_tokens(llama), tokens[:words]), words - 1)
+            reused = min(common_prefix(cached_tokens(llama), tokens[:words]), words - 1)
             llama.n_tokens = reused  # eval() drops the cache beyond this point
             llama.eval(tokens[reused:words])
             logits = np.ctypeslib.as_array(
@@ -338,7 +344,7 @@ class LlamaCppChat:
         opened = next((o for o in _OPENINGS if rendered.rstrip().endswith(o)), "")
         budget = sampling.max_tokens + (THINKING_TOKENS if self.thinks else 0)
         with self._lock:
-            reused = _common_prefix(cached_tokens(self._llama), tokens)
+            reused = common_prefix(cached_tokens(self._llama), tokens)
             self._last = stats = ReplyStats(prompt_tokens=len(tokens), reused_tokens=reused)
             if opened:
                 yield opened
@@ -374,7 +380,7 @@ def cached_tokens(llama: Any) -> list[int]:
     return list(llama._input_ids[: llama.n_tokens].tolist())
 
 
-def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+def common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
     length = 0
     for x, y in zip(a, b, strict=False):
         if x != y:

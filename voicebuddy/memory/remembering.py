@@ -5,36 +5,102 @@ fits them into its budget); it never sees the database.
 Recall: the user's new words (counted twice) and the two messages before them are searched
 (FTS5 BM25 over trigrams, so Chinese matches too); pinned memories always come, then the
 best matches, newer first among equals.
+
+A memory's `recalled` counter goes up once per turn that recalled it, not once per prompt
+assembly (a turn may assemble its prompt several times): `facts_for` notes what it recalled
+for the user's newest words, and `learn`, which the runtime calls once after each turn, counts
+what was noted for the message it learns from.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import re
+import threading
 from collections.abc import Sequence
+from pathlib import Path
 
 from voicebuddy.characters.character import Character
 from voicebuddy.config import MemorySettings
 from voicebuddy.memory.facts import Fact, command, extract_facts
+from voicebuddy.memory.model_notes import is_capable
 from voicebuddy.memory.store import Memory, MemoryStore
+from voicebuddy.memory.writer import MemoryWriter
 from voicebuddy.messages import Message
 
 RECALL_LIMIT = 8  # memories offered to the prompt, before its token budget
 
 
+def memory_on(settings: MemorySettings, character: str, *names: str) -> bool:
+    """Whether the character known by `character` (its key) or `names` remembers: memory is
+    on, and none of them is in `off_for` (any case)."""
+    return settings.enabled and not off_for(settings, character, *names)
+
+
+def off_for(settings: MemorySettings, character: str, *names: str) -> bool:
+    """Whether the character known by `character` (its key) or `names` is in `off_for`,
+    whatever `enabled` says."""
+    off = {name.casefold() for name in settings.off_for}
+    return any(n.casefold() in off for n in (character, *names) if n)
+
+
+def with_memory_for(
+    settings: MemorySettings, character: str, name: str, on: bool
+) -> MemorySettings:
+    """`settings` with the character `character` (its key; called `name`) remembering or not:
+    every spelling of it leaves `off_for`, and its key goes back in when it is off (the
+    window's Memory panel and `voicebuddy memory on|off` both write it so)."""
+    names = {n.casefold() for n in (character, name) if n}
+    kept = [entry for entry in settings.off_for if entry.casefold() not in names]
+    return dataclasses.replace(settings, off_for=[*kept, *([] if on else [character])])
+
+
 class Remembering:
-    def __init__(self, memories: MemoryStore, settings: MemorySettings) -> None:
+    """`writer`, when given, lets a capable chat model write memories and summaries after
+    turns (voicebuddy/memory/model_notes.py); without it, or for a small model, the patterns
+    of facts.py write them and the summary of dropped history is their memories."""
+
+    def __init__(
+        self,
+        memories: MemoryStore,
+        settings: MemorySettings,
+        writer: MemoryWriter | None = None,
+    ) -> None:
         self.memories = memories
         self.settings = settings
+        self.writer = writer
+        self._capable: dict[Path, bool] = {}
+        # by character: the dropped history last summed up, the store's changes then, the lines
+        self._summaries: dict[str, tuple[tuple[int, int, int], int, list[str]]] = {}
+        # by character: the user's words the latest recall was for, and the ids it recalled
+        self._recalled: dict[str, tuple[str, list[int]]] = {}
+        self._recalled_lock = threading.Lock()
+
+    def writing_model(self, model: Path | None) -> Path | None:
+        """The model that writes memories, if the chat model at `model` is to."""
+        mode = self.settings.model_writes
+        if self.writer is None or model is None or mode == "never":
+            return None
+        if mode == "always":
+            return model
+        if model not in self._capable:
+            self._capable[model] = is_capable(model)
+        return model if self._capable[model] else None
 
     def on_for(self, character: str, *names: str) -> bool:
-        off = {name.casefold() for name in self.settings.off_for}
-        return self.settings.enabled and not any(
-            n.casefold() in off for n in (character, *names) if n
-        )
+        return memory_on(self.settings, character, *names)
 
-    def recall(self, character: str, history: Sequence[Message]) -> list[Memory]:
-        """The memories for a prompt whose history ends with the user's newest message."""
+    def recall(
+        self, character: str, history: Sequence[Message], user_name: str = ""
+    ) -> list[Memory]:
+        """The memories for a prompt whose history ends with the user's newest message.
+        `user_name` is no clue: most memories name the user ("Ann's dog …"), and a greeting
+        that does would recall them all."""
         newest = history[-1].content if history else ""
         context = " ".join(m.content for m in history[-3:-1])
+        if user_name.strip():
+            name = re.compile(re.escape(user_name.strip()), re.IGNORECASE)
+            newest, context = name.sub(" ", newest), name.sub(" ", context)
         scores: dict[int, float] = {}
         for text, weight in ((newest, 2.0), (context, 1.0)):
             for memory_id, score in self.memories.search(character, text).items():
@@ -45,16 +111,67 @@ class Remembering:
         chosen = list({m.id: m for m in [*pinned, *ranked]}.values())
         return chosen[:RECALL_LIMIT]
 
-    def facts_for(self, character: Character, history: Sequence[Message]) -> list[str]:
+    def facts_for(
+        self, character: Character, history: Sequence[Message], user_name: str = ""
+    ) -> list[str]:
         """What `character` recalls for this prompt, as text; nothing when its memory is
         off (the runtime's turns and `characters show --prompt` both ask this)."""
         if not self.on_for(character.key, character.name):
             return []
-        return [m.fact for m in self.recall(character.key, history)]
+        recalled = self.recall(character.key, history, user_name)
+        with self._recalled_lock:  # the latest assembly's: `learn` counts them once
+            words = history[-1].content if history else ""
+            self._recalled[character.key] = (words, [m.id for m in recalled])
+        return [m.fact for m in recalled]
 
-    def learn(self, character: str, user_name: str, message: Message) -> list[Memory]:
+    def summary_of(self, character: Character, dropped: Sequence[Message]) -> list[str]:
+        """What stands in the prompt for `dropped`, the history it no longer holds: what the
+        model wrote of it, then the memories made from the messages it did not cover, the
+        latest first (the prompt keeps as many as its budget allows).
+
+        A summary that ends exactly where the dropped history ends was written after the
+        last drop: it waits for the next one, so that the prompt's start (and the model's
+        cache of it) stays the same between drops."""
+        if not self.on_for(character.key, character.name):
+            return []
+        ids = [m.id for m in dropped if m.id is not None]
+        if not ids:
+            return []
+        # The same dropped history gets the same lines, though a memory made from it has
+        # since been replaced by a newer one (which the recall brings anyway): a change would
+        # make the model read the whole prompt again. Only deleting or editing memories, by
+        # the user, here or in another process, makes them be worked out again.
+        dropped_key, changes = (ids[0], ids[-1], len(ids)), self.memories.changes()
+        held = self._summaries.get(character.key)
+        if held is not None and held[:2] == (dropped_key, changes):
+            return held[2]
+        written = self.memories.summary_within(ids, before=max(ids))
+        learnt = self.memories.from_messages(character.key, [i for i in ids if i > written.up_to])
+        lines = [*([written.text] if written.text else []), *(m.fact for m in reversed(learnt))]
+        self._summaries[character.key] = (dropped_key, changes, lines)
+        return lines
+
+    def sum_up(self, character: Character, user_name: str, dropped: Sequence[Message],
+               model: Path | None) -> None:  # fmt: skip
+        """After a turn whose prompt left `dropped` out: a capable model writes what stands
+        for it, on the writer's thread."""
+        writing = self.writing_model(model)
+        if writing is not None and self.writer is not None and dropped:
+            self.writer.sum_up(writing, character.display_name, user_name, dropped)
+
+    def learn(
+        self, character: str, user_name: str, message: Message, model: Path | None = None
+    ) -> list[Memory]:
         """After a turn: keep what the user's `message` states ("remember that …" word for
-        word), or forget what they asked to forget. Returns what was kept or forgotten."""
+        word), or forget what they asked to forget. Returns what was kept or forgotten now;
+        a capable chat `model` then writes the facts again, better, on the writer's thread.
+
+        The memories recalled for the prompt that answered `message` (see `facts_for`) count
+        one more recall each, once."""
+        with self._recalled_lock:
+            words, ids = self._recalled.pop(character, ("", []))
+        if ids and words == message.content:  # not a prompt of some other, failed turn
+            self.memories.mark_recalled(ids)
         asked = command(message.content)
         if asked is not None and asked.kind == "forget":
             return self.memories.forget(character, asked.text)
@@ -63,6 +180,8 @@ class Remembering:
             facts = [Fact(asked.text, "", message.content, asked.text)]
         else:
             facts = extract_facts(message.content, user_name)
-        if not facts:
-            return []
-        return self.memories.remember(character, facts, message_id=message.id)
+        kept = self.memories.remember(character, facts, message_id=message.id) if facts else []
+        writing = self.writing_model(model)
+        if asked is None and writing is not None and self.writer and message.id is not None:
+            self.writer.facts_from(writing, character, user_name, message)  # after the above
+        return kept

@@ -12,6 +12,9 @@ import voicebuddy.runtime.commands as c
 from voicebuddy.audio.types import AudioSink
 from voicebuddy.config import Settings
 from voicebuddy.conversation import Conversation
+from voicebuddy.engines.llm import ChatModel
+from voicebuddy.engines.stt import SpeechToText
+from voicebuddy.engines.tts import TextToSpeech
 from voicebuddy.errors import VoiceBuddyError
 from voicebuddy.events import Event, Failed, TurnEnded
 from voicebuddy.memory.remembering import Remembering
@@ -107,28 +110,55 @@ def run_turn(
         for notice in engines.take_notices():
             emit(notice)
         remembers = memory is not None and memory.on_for(character.key, character.name)
-        pipeline = VoicePipeline(
-            engines.stt_for(character) if isinstance(request.input, Audio) else None,
-            chat,
-            speech,
-            PipelineOptions(
-                sampling=engines.sampling(),
-                chinese_script=turn.settings.dictation.chinese_script,
-                memory_budget=turn.settings.memory.budget_tokens,
-            ),
-            emit=emit,
-            playback_monitor=playback,
-            recall=(lambda h: memory.facts_for(character, h)) if memory and remembers else None,
-        )
+        pipeline = turn_pipeline(
+            turn.settings, engines, conversation, memory, chat,
+            stt=engines.stt_for(character) if isinstance(request.input, Audio) else None,
+            speech=speech, emit=emit, playback=playback,
+        )  # fmt: skip
     except VoiceBuddyError as error:
         emit(Failed(turn_id=request.turn_id, code=error.code, message=error.message))
         raise
     ended = pipeline.run_turn(conversation, request)
     if memory is not None and remembers:
+        model = getattr(chat, "model_path", None)  # a capable model writes memories too
         said = [m for m in conversation.messages if m.role == "user"]
         if said and said[-1].id is not None:
-            memory.learn(character.key, conversation.user_name, said[-1])
+            memory.learn(character.key, conversation.user_name, said[-1], model)
+        dropped = conversation.messages[: conversation.history_start]
+        memory.sum_up(character, conversation.user_name, dropped, model)
     return ended
+
+
+def turn_pipeline(
+    settings: Settings,
+    engines: Engines,
+    conversation: Conversation,
+    memory: Remembering | None,
+    chat: ChatModel,
+    *,
+    stt: SpeechToText | None = None,
+    speech: tuple[TextToSpeech, AudioSink] | None = None,
+    emit: Callable[[Event], None] = lambda _event: None,
+    playback: PlaybackMonitor | None = None,
+) -> VoicePipeline:
+    """The pipeline for `conversation`'s next turn: its options, and what its character
+    recalls and sums up. The turn and everything that reads its prompt ahead (while the user
+    talks, at each pause) build it here, so they assemble the same prompt."""
+    character = conversation.character
+    remembers = memory is not None and memory.on_for(character.key, character.name)
+    options = PipelineOptions(
+        sampling=engines.sampling(),
+        chinese_script=settings.dictation.chinese_script,
+        memory_budget=settings.memory.budget_tokens,
+        summary_budget=settings.memory.summary_tokens,
+    )
+    if memory is None or not remembers:
+        return VoicePipeline(stt, chat, speech, options, emit=emit, playback_monitor=playback)
+    return VoicePipeline(
+        stt, chat, speech, options, emit=emit, playback_monitor=playback,
+        recall=lambda history: memory.facts_for(character, history, conversation.user_name),
+        summarize=lambda dropped: memory.summary_of(character, dropped),
+    )  # fmt: skip
 
 
 def _with_wake_phrase(
