@@ -6,16 +6,22 @@ known by that file name, see `Character.key`); only `replace` puts a new card in
 the old one, whose file goes to the `replaced/` folder first. Conversations are kept by the
 character's key, so they stay with the card they were held with (and a replacing card takes
 over the conversations of the card it replaces).
+
+An export carries no memories unless it is given some (see voicebuddy/memory/cards.py): a
+card that came with `extensions.voicebuddy.memories` from someone else is exported without.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
+from voicebuddy.characters.card import CharacterCard
 from voicebuddy.characters.card_files import (
     card_charx_bytes,
     card_png_bytes,
@@ -34,6 +40,7 @@ from voicebuddy.characters.character import (
 from voicebuddy.errors import VoiceBuddyError
 
 ImportStatus = Literal["imported", "already_imported", "replaced"]
+MEMORIES = "memories"  # extensions.voicebuddy.memories: what a character remembers, exported
 
 
 @dataclass(frozen=True)
@@ -151,11 +158,41 @@ def import_card(
     return Imported(load_character_file(target), status, coerced, kept_at)
 
 
-def export_card(character: Character, out: Path) -> None:
-    """Write `character` as a PNG card (V2 `chara` and V3 `ccv3`) or as V3 JSON, by suffix."""
+def card_with_memories(
+    card: CharacterCard, memories: Sequence[Mapping[str, Any]] | None
+) -> CharacterCard:
+    """`card` with `memories` as its extensions.voicebuddy.memories, or with none there when
+    `memories` is None; everything else in it as it was. `card` itself is not changed."""
+    ours = card.extensions.get("voicebuddy")
+    if memories is None:
+        if not isinstance(ours, dict) or MEMORIES not in ours:
+            return card
+        kept = {key: value for key, value in ours.items() if key != MEMORIES}
+        extensions = {
+            key: kept if key == "voicebuddy" else value
+            for key, value in card.extensions.items()
+            if key != "voicebuddy" or kept  # it only held memories: it goes with them
+        }
+        return dataclasses.replace(card, extensions=extensions)
+    if ours is not None and not isinstance(ours, dict):
+        raise VoiceBuddyError(
+            "card_invalid",
+            f"The card of {card.name} has an extensions.voicebuddy that is not an object, so "
+            "it cannot carry memories.",
+        )
+    voicebuddy = {**(ours or {}), MEMORIES: [dict(memory) for memory in memories]}
+    return dataclasses.replace(card, extensions={**card.extensions, "voicebuddy": voicebuddy})
+
+
+def export_card(
+    character: Character, out: Path, memories: Sequence[Mapping[str, Any]] | None = None
+) -> None:
+    """Write `character` as a PNG card (V2 `chara` and V3 `ccv3`) or as V3 JSON, by suffix,
+    with `memories` in it, or with no memories at all when None (see `card_with_memories`)."""
+    card = card_with_memories(character.card, memories)
     suffix = out.suffix.lower()
     if suffix == ".json":
-        write_card_json(character.card, out)
+        write_card_json(card, out)
         return
     if suffix != ".png":
         raise VoiceBuddyError("card_unsupported", f"Export to .png or .json, not {out.name}.")
@@ -165,4 +202,4 @@ def export_card(character: Character, out: Path) -> None:
             avatar = character.avatar.read_bytes()
         except OSError:
             avatar = None
-    write_card_png(character.card, avatar if avatar and image_type(avatar) == "png" else None, out)
+    write_card_png(card, avatar if avatar and image_type(avatar) == "png" else None, out)

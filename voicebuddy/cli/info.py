@@ -247,6 +247,8 @@ def characters(args: argparse.Namespace, settings: Settings, paths: Paths) -> in
     from voicebuddy.characters.card_json import card_to_v3
     from voicebuddy.characters.character import list_characters
     from voicebuddy.characters.library import export_card, import_card
+    from voicebuddy.cli.memory import card_export_memories, card_import_memories, counted
+    from voicebuddy.memory.cards import card_memories
 
     folders = character_folders(paths)
     user_folder = folders[0]
@@ -264,14 +266,20 @@ def characters(args: argparse.Namespace, settings: Settings, paths: Paths) -> in
             )
     elif args.card_command == "import":
         done = import_card(args.file, user_folder, replace=args.replace)
+        key = done.character.key
+        carried = card_memories(done.character.card)  # the card is kept as it came
+        added = card_import_memories(paths, key, carried.memories) if args.with_memories else 0
         if args.json:
             print_json(
                 {
                     "status": done.status,
-                    "key": done.character.key,
+                    "key": key,
                     "file": str(done.character.source),
                     "replaced_kept_at": str(done.replaced_kept_at or "") or None,
                     "coerced": list(done.coerced),
+                    "memories_in_card": len(carried.memories),
+                    "memories_added": added,
+                    "memory_notes": carried.notes if args.with_memories else [],
                     "card": card_to_v3(done.character.card),
                 }
             )
@@ -279,10 +287,30 @@ def characters(args: argparse.Namespace, settings: Settings, paths: Paths) -> in
             print(done.message())
             for note in done.coerced:
                 print(f"  read leniently: {note}")
+            number = len(carried.memories)
+            in_card = f"the card's {counted(number)}"
+            if args.with_memories:
+                if number and added < number:
+                    in_card = f"{added} of {in_card} (the others it remembered already)"
+                print(
+                    f"  Added {in_card} to what {key} remembers."
+                    if number
+                    else "  The card carries no memories to add."
+                )
+                for note in carried.notes:
+                    print(f"  card memories: {note}")
+            elif number:
+                print(
+                    f"  The card carries {counted(number)}, not added to what {key} remembers "
+                    "(import it with --with-memories to add them)."
+                )
     elif args.card_command == "export":
         out = args.png or args.json
-        export_card(find(paths, args.name), out)
-        print(f"Wrote {out}")
+        character = find(paths, args.name)
+        memories = card_export_memories(paths, character.key) if args.with_memories else None
+        export_card(character, out, memories)
+        with_them = f", with {counted(len(memories))}" if memories is not None else ""
+        print(f"Wrote {out}{with_them}")
     else:
         character = find(paths, args.name)
         if args.prompt:
@@ -311,7 +339,7 @@ def _show_prompt(
         store = Store(paths.store_file)
         try:
             memories = Remembering(MemoryStore(store), settings.memory).facts_for(
-                character, history
+                character, history, conversation.user_name
             )
         finally:
             store.close()

@@ -177,11 +177,22 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="put it in the place of the card with its name (the old one is kept in replaced/)",
     )
+    card_import.add_argument(
+        "--with-memories",
+        action="store_true",
+        help="also add the memories the card carries to what the character remembers "
+        "(never done without this)",
+    )
     card_export = card_commands.add_parser("export", help="write a character as a card file")
     card_export.add_argument("name")
     target = card_export.add_mutually_exclusive_group(required=True)
     target.add_argument("--png", type=Path, metavar="OUT.png", help="PNG with V2 and V3 chunks")
     target.add_argument("--json", type=Path, metavar="OUT.json", help="V3 JSON")
+    card_export.add_argument(
+        "--with-memories",
+        action="store_true",
+        help="include what the character remembers about you (without it, no memories)",
+    )
     card_show = card_commands.add_parser("show", help="a character's card, or its prompt")
     card_show.add_argument("name")
     card_show.add_argument("--prompt", action="store_true", help="print the assembled prompt")
@@ -200,9 +211,21 @@ def build_parser() -> argparse.ArgumentParser:
     memory_forget = memory_commands.add_parser(
         "forget", help="forget every memory with these words, and cut them out of the talk"
     )
-    memory_forget.add_argument("words")
+    memory_forget.add_argument("words", nargs="?")
+    memory_forget.add_argument("--all", action="store_true", help="forget every memory")
     memory_commands.add_parser("list", help="the memories, newest first")
     memory_commands.add_parser("export", help="the memories as JSON")
+    for pin, what in (("pin", "recall a memory into every prompt"), ("unpin", "stop pinning it")):
+        pinning = memory_commands.add_parser(pin, help=what)
+        pinning.add_argument("id", type=_positive, help="its id (see `memory list`)")
+    for switch, what in (
+        ("on", "the character learns and recalls again"),
+        ("off", "the character learns and recalls nothing; what it remembers is kept"),
+    ):
+        switching = memory_commands.add_parser(switch, help=what + " (in the settings file)")
+        switching.add_argument(
+            "--all", action="store_true", help="for every character ([memory] enabled)"
+        )
     for sub in memory_commands.choices.values():
         sub.add_argument("--character", metavar="NAME", help="whose (default: the settings')")
         sub.add_argument("--json", action="store_true", help="print JSON")
