@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import copy
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence, QPixmap
@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from voicebuddy.characters.character import ASSETS_DIR, Character
-from voicebuddy.config import Settings, save_settings
+from voicebuddy.config import MemorySettings, Settings, save_settings
 from voicebuddy.engines.tts import Voice
 from voicebuddy.errors import AudioError
 from voicebuddy.events import (
@@ -73,6 +73,9 @@ from voicebuddy.runtime.events import (
 )
 from voicebuddy.storage import Store
 
+if TYPE_CHECKING:
+    from voicebuddy.gui.memory_panel import MemoryPanel
+
 # The languages people most often pick first; whisper knows about a hundred ("auto" detects).
 WHISPER_LANGUAGES = (
     *("auto", "en", "zh", "de", "es", "fr", "it", "ja", "ko", "nl", "pl", "pt", "ru", "sv"),
@@ -105,6 +108,7 @@ class MainWindow(QMainWindow):
         self.conversation_id = 0
         self.messages: tuple[Message, ...] = ()
         self.meter = TurnMeter()
+        self.memory_panel: MemoryPanel | None = None
 
         self.avatar = QLabel()
         self.avatar.setFixedSize(64, 64)
@@ -158,6 +162,7 @@ class MainWindow(QMainWindow):
             .on(ModelsLoaded, self._models_loaded)
             .on(ConversationOpened, self._conversation_opened)
             .on(ConversationChanged, self._conversation_changed)
+            .on(ConversationChanged, lambda e: self._refresh_memories())  # a turn has learnt
             .on(HandsFreeChanged, self._hands_free_changed)
             .on(TurnStarted, self.meter.observe)
             .on(TranscriptReady, self._transcript)
@@ -233,6 +238,11 @@ class MainWindow(QMainWindow):
             "character", self.tr("&Choose character…"), "Ctrl+K", self.tr("Pick who you talk to"),
             self.choose_character,
         )  # fmt: skip
+        self.memories_action = action(
+            "character", self.tr("&Memories…"), "Ctrl+Shift+M",
+            self.tr("What characters remember about you: search, correct, pin or forget it"),
+            self.show_memories,
+        )  # fmt: skip
         self.settings_action = action(
             "settings", self.tr("&Preferences…"), "Ctrl+,",
             self.tr("Models, voice, audio devices and more"), self.show_settings,
@@ -272,6 +282,8 @@ class MainWindow(QMainWindow):
             save_settings(self.settings, self.runtime.paths.config_file)
             self.talk.set_hold_key(self.settings.chat.hold_key)
             self.global_keys.apply(self.settings.keys)
+            if self.memory_panel is not None:
+                self.memory_panel.set_settings(self.settings.memory)
             if self.runtime.hands_free:  # listen with the new detector settings
                 self.runtime.set_hands_free(False)
                 self.runtime.set_hands_free(True)
@@ -495,6 +507,38 @@ class MainWindow(QMainWindow):
         dialog.opened.connect(self.open_conversation)
         dialog.deleted.connect(self._on_conversation_deleted)
         dialog.exec()
+
+    def show_memories(self) -> None:
+        """The Memory panel, on the current character; beside the window, so that what a
+        turn teaches the character shows up in it."""
+        from voicebuddy.characters.character import list_characters
+        from voicebuddy.gui.memory_panel import MemoryPanel
+
+        panel = self.memory_panel
+        if panel is None or not panel.isVisible():
+            if panel is not None:
+                panel.deleteLater()
+            characters = list_characters(character_folders(self.runtime.paths))
+            key = self.character.key if self.character else ""
+            panel = MemoryPanel(self.store, characters, key, self.settings.memory, self)
+            panel.settings_changed.connect(self._memory_settings_changed)
+            self.memory_panel = panel
+        panel.show()
+        panel.raise_()
+        panel.activateWindow()
+
+    def _refresh_memories(self) -> None:
+        if self.memory_panel is not None and self.memory_panel.isVisible():
+            self.memory_panel.refresh()
+
+    def _memory_settings_changed(self, memory: MemorySettings) -> None:
+        """A character's memory switched on or off in the Memory panel: saved now, and in
+        use from the next turn (a reload loads no model that is loaded already)."""
+        self.settings.memory = copy.deepcopy(memory)
+        if self._pending_settings is not None:  # a reload under way must not undo it
+            self._pending_settings.memory = copy.deepcopy(memory)
+        save_settings(self.settings, self.runtime.paths.config_file)
+        self.runtime.reload(copy.deepcopy(self._pending_settings or self.settings))
 
     def open_conversation(self, conversation_id: int) -> None:
         self.runtime.open_conversation(conversation_id)

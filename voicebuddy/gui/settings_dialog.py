@@ -42,6 +42,7 @@ from voicebuddy.engines.tts import Voice
 from voicebuddy.gui.form import combo_data, form_row, select_data, start_dir
 from voicebuddy.gui.i18n import CHINESE, ENGLISH, arg
 from voicebuddy.gui.key_settings import GlobalKeysTab
+from voicebuddy.gui.memory_settings import MemorySettingsGroup
 from voicebuddy.gui.tray import available as tray_available
 from voicebuddy.gui.voice_settings import SpeechOutputGroup
 from voicebuddy.models.defaults import STT_MODEL_NAMES
@@ -487,7 +488,8 @@ class SettingsDialog(QDialog):
         if not tray_available():
             self.close_to_tray.setEnabled(False)
             self.close_to_tray.setToolTip(self.tr("This desktop has no tray."))
-        return _tab(you, replies, window)
+        self.memory = MemorySettingsGroup()
+        return _tab(you, replies, self.memory, window)
 
     # --- values ---------------------------------------------------------------------------
 
@@ -522,6 +524,7 @@ class SettingsDialog(QDialog):
         self.top_p.setValue(settings.llm.top_p)
         self.repeat_penalty.setValue(settings.llm.repeat_penalty)
         self.max_reply_tokens.setValue(settings.llm.max_reply_tokens)
+        self.memory.load(settings.memory)
         select_data(self.ui_language, settings.ui.language, settings.ui.language)
         self.close_to_tray.setChecked(settings.ui.close_to_tray and tray_available())
         self.global_keys.load(settings.keys, settings.ui)
@@ -575,6 +578,7 @@ class SettingsDialog(QDialog):
                 overlay=self.global_keys.overlay.isChecked(),
             ),
             keys=self.global_keys.keys(base.keys),
+            memory=self.memory.memory_settings(base.memory),
             listen=dataclasses.replace(
                 base.listen,
                 end_pause_ms=self.end_pause.value(),

@@ -771,6 +771,14 @@ This cannot be undone.</source>
         <translation>选择与你对话的角色</translation>
     </message>
     <message>
+        <source>&amp;Memories…</source>
+        <translation>记忆(&amp;M)…</translation>
+    </message>
+    <message>
+        <source>What characters remember about you: search, correct, pin or forget it</source>
+        <translation>角色记得的关于你的事：搜索、更正、置顶或忘掉</translation>
+    </message>
+    <message>
         <source>&amp;Preferences…</source>
         <translation>首选项(&amp;P)…</translation>
     </message>
@@ -889,6 +897,212 @@ The previous models stay in use.</source>
     <message>
         <source>Character missing</source>
         <translation>找不到角色</translation>
+    </message>
+</context>
+<context>
+    <name>MemoryPanel</name>
+    <message>
+        <source>Memory</source>
+        <translation>记忆</translation>
+    </message>
+    <message>
+        <source>Pinned</source>
+        <translation>置顶</translation>
+    </message>
+    <message>
+        <source>Remembered</source>
+        <translation>记住于</translation>
+    </message>
+    <message>
+        <source>Recalled</source>
+        <translation>想起次数</translation>
+    </message>
+    <message>
+        <source>Memories</source>
+        <translation>记忆</translation>
+    </message>
+    <message>
+        <source>Whose memories of you are shown.</source>
+        <translation>显示哪个角色关于你的记忆。</translation>
+    </message>
+    <message>
+        <source>Off: this character learns nothing new and recalls nothing. What it keeps stays here until you forget it.</source>
+        <translation>关闭后：此角色不再记住新的事，也不会想起任何记忆。已有的记忆会留在这里，直到你让它忘掉。</translation>
+    </message>
+    <message>
+        <source>Search memories…</source>
+        <translation>搜索记忆…</translation>
+    </message>
+    <message>
+        <source>Show the memories that have these words, best first.</source>
+        <translation>显示包含这些词的记忆，最相关的在前。</translation>
+    </message>
+    <message>
+        <source>Double-click a memory (or press F2) to correct it; tick it to pin it.</source>
+        <translation>双击一条记忆（或按 F2）即可更正；勾选即可置顶。</translation>
+    </message>
+    <message>
+        <source>&amp;Add…</source>
+        <translation>添加(&amp;A)…</translation>
+    </message>
+    <message>
+        <source>Tell this character something to remember.</source>
+        <translation>告诉此角色一件要记住的事。</translation>
+    </message>
+    <message>
+        <source>&amp;Edit</source>
+        <translation>编辑(&amp;E)</translation>
+    </message>
+    <message>
+        <source>Correct the words of this memory (F2).</source>
+        <translation>更正这条记忆的内容（F2）。</translation>
+    </message>
+    <message>
+        <source>&amp;Pin</source>
+        <translation>置顶(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Pinned memories are recalled in every reply.</source>
+        <translation>置顶的记忆在每次回复时都会被想起。</translation>
+    </message>
+    <message>
+        <source>&amp;Delete</source>
+        <translation>删除(&amp;D)</translation>
+    </message>
+    <message>
+        <source>Forget the selected memories for good (Del).</source>
+        <translation>永久忘掉选中的记忆（Del）。</translation>
+    </message>
+    <message>
+        <source>&amp;Forget everything…</source>
+        <translation>全部忘掉(&amp;F)…</translation>
+    </message>
+    <message>
+        <source>Forget everything this character remembers about you.</source>
+        <translation>忘掉此角色记得的关于你的一切。</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Close this window.</source>
+        <translation>关闭此窗口。</translation>
+    </message>
+    <message>
+        <source>%1 remembers nothing about you yet. Tell them about yourself, or add a memory.</source>
+        <translation>%1 还不记得关于你的任何事。跟它讲讲你自己，或者添加一条记忆。</translation>
+    </message>
+    <message>
+        <source>No memory has “%1”.</source>
+        <translation>没有包含“%1”的记忆。</translation>
+    </message>
+    <message>
+        <source>First remembered %1</source>
+        <translation>首次记住于 %1</translation>
+    </message>
+    <message>
+        <source>How many replies recalled it.</source>
+        <translation>有多少次回复想起了它。</translation>
+    </message>
+    <message>
+        <source>&amp;Remember what I tell %1</source>
+        <translation>记住我告诉 %1 的事(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Memory is off for every character: Settings ▸ Conversation turns it on.</source>
+        <translation>所有角色的记忆都已关闭：可在“设置 ▸ 对话”中开启。</translation>
+    </message>
+    <message>
+        <source>%1 learns nothing new and recalls nothing.</source>
+        <translation>%1 不会记住新的事，也不会想起任何记忆。</translation>
+    </message>
+    <message>
+        <source>Un&amp;pin</source>
+        <translation>取消置顶(&amp;P)</translation>
+    </message>
+    <message>
+        <source>A memory needs some words: “%1” stays as it was.</source>
+        <translation>记忆不能为空：“%1”保持不变。</translation>
+    </message>
+    <message>
+        <source>Add a memory</source>
+        <translation>添加记忆</translation>
+    </message>
+    <message>
+        <source>What should %1 remember about you?</source>
+        <translation>%1 应该记住关于你的什么事？</translation>
+    </message>
+    <message>
+        <source>A memory needs some words: nothing was added.</source>
+        <translation>记忆不能为空：没有添加任何内容。</translation>
+    </message>
+    <message>
+        <source>%1 remembers: %2</source>
+        <translation>%1 记住了：%2</translation>
+    </message>
+    <message>
+        <source>Forget “%1” for good?</source>
+        <translation>永久忘掉“%1”吗？</translation>
+    </message>
+    <message>
+        <source>Forget these %1 memories for good?</source>
+        <translation>永久忘掉这 %1 条记忆吗？</translation>
+    </message>
+    <message>
+        <source>Forget memories</source>
+        <translation>忘掉记忆</translation>
+    </message>
+    <message>
+        <source>Forgot “%1”.</source>
+        <translation>已忘掉“%1”。</translation>
+    </message>
+    <message>
+        <source>Forgot %1 memories.</source>
+        <translation>已忘掉 %1 条记忆。</translation>
+    </message>
+    <message>
+        <source>Forget everything %1 remembers about you?</source>
+        <translation>忘掉 %1 记得的关于你的一切吗？</translation>
+    </message>
+    <message>
+        <source>Forget everything</source>
+        <translation>全部忘掉</translation>
+    </message>
+    <message>
+        <source>%1 has forgotten everything about you.</source>
+        <translation>%1 已忘掉关于你的一切。</translation>
+    </message>
+    <message>
+        <source>This cannot be undone: the words are also taken out of the conversations they came from.</source>
+        <translation>此操作无法撤销：这些话也会从它们所在的对话中删除。</translation>
+    </message>
+</context>
+<context>
+    <name>MemorySettingsGroup</name>
+    <message>
+        <source>Memory</source>
+        <translation>记忆</translation>
+    </message>
+    <message>
+        <source>&amp;Remember what I tell characters</source>
+        <translation>记住我告诉角色的事(&amp;R)</translation>
+    </message>
+    <message>
+        <source> tokens</source>
+        <translation> 词元</translation>
+    </message>
+    <message>
+        <source>Characters keep what you tell them about yourself (your name, your dog&apos;s, where you live) and recall it in later conversations. Character ▸ Memories shows, corrects and forgets it, and turns it off for one character.</source>
+        <translation>角色会记住你告诉它们的关于你自己的事（你的名字、你家狗的名字、你住在哪里），并在以后的对话中想起来。在“角色 ▸ 记忆”中可以查看、更正和忘掉这些记忆，也可以只为某个角色关闭记忆。</translation>
+    </message>
+    <message>
+        <source>Memory &amp;budget:</source>
+        <translation>记忆预算(&amp;B)：</translation>
+    </message>
+    <message>
+        <source>The most the recalled memories take of each prompt, in tokens (about ¾ of a word each). Pinned memories come first.</source>
+        <translation>每次提示中想起的记忆最多占用的词元数（每个词元约为 ¾ 个英文单词）。置顶的记忆优先。</translation>
     </message>
 </context>
 <context>
