@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -19,8 +19,12 @@ from voicebuddy.dictation import DictationOptions
 from voicebuddy.engines.fakes import FakeChat, FakeEndOfTurn, FakeSTT, FakeTTS
 from voicebuddy.errors import ModelError, VoiceBuddyError
 from voicebuddy.events import Event, Failed, Notice, TurnEnded, TurnStarted, UtteranceHeard
+from voicebuddy.first_start import character_name
+from voicebuddy.memory.facts import Fact
+from voicebuddy.memory.store import MemoryStore
+from voicebuddy.messages import Message
 from voicebuddy.runtime import Audio, Regenerate, Runtime, State, Text
-from voicebuddy.runtime.engines import EngineLoaders
+from voicebuddy.runtime.engines import EngineLoaders, find
 from voicebuddy.runtime.events import (
     DictationStarted,
     DictationStopped,
@@ -214,6 +218,46 @@ def test_what_is_said_is_transcribed_and_read_while_the_key_is_still_held(
     assert len(stt.calls) == 1
 
 
+class ReadingChat(FakeChat):
+    """A FakeChat that keeps the prompts `ending_probability` read, up to the user's words."""
+
+    def __init__(self, reply: str) -> None:
+        super().__init__(reply)
+        self.read: list[list[Message]] = []
+
+    def ending_probability(self, messages: Sequence[Message], user_index: int) -> float:
+        self.read.append(list(messages[: user_index + 1]))
+        return super().ending_probability(messages, user_index)
+
+
+def remember_the_colour(h: Harness) -> Fact:
+    """The character knows the user's favourite colour; the fact."""
+    character = find(h.paths, character_name(Settings()))
+    fact = Fact("User's favourite colour is green", "favourite colour", "", "green")
+    MemoryStore(h.store).remember(character.key, [fact])
+    return fact
+
+
+def test_the_memories_recalled_are_read_with_the_words_while_the_key_is_still_held(
+    make: Callable[..., Harness],
+) -> None:
+    """The memory note goes just before the user's words, and is recalled by them: read with
+    them while the key is held, the reply's prompt begins with what was read, note and all,
+    and the model's cache holds it at the release."""
+    stt, chat = FakeSTT("what is my favourite colour"), ReadingChat(REPLY)
+    h = make(stt=stt, chat=chat)
+    fact = remember_the_colour(h)
+    h.runtime.talk_pressed()
+    (stream,) = h.devices.live
+    stream.say(np.concatenate([tone(1.0), pause(0.3)]))
+    wait_for(lambda: chat.read)  # while the key is still held
+    ticket = h.runtime.talk_released()
+    assert isinstance(ticket, TurnTicket) and ticket.wait(5).reply == REPLY
+    read, (prompt,) = chat.read[-1], chat.prompts
+    assert any(fact.text in m.content for m in read if m.role == "system")
+    assert prompt[: len(read)] == read
+
+
 def test_with_transcription_while_talking_off_the_release_transcribes(
     make: Callable[..., Harness],
 ) -> None:
@@ -375,6 +419,22 @@ def hands_free_on_a_headset(h: Harness) -> FakeStream:
     wait_for(lambda: h.of(HandsFreeChanged))
     (stream,) = h.devices.live
     return stream
+
+
+def test_hands_free_reads_the_memories_recalled_with_the_words_in_the_pause(
+    make: Callable[..., Harness],
+) -> None:
+    """As with the talk key: the words judged in the pause are read with the memory note the
+    turn will have, so the reply's prompt begins with what was read."""
+    stt, chat = FakeSTT("what is my favourite colour"), ReadingChat(REPLY)
+    h = make(chat=chat, stt=stt, devices=FakeDevices())
+    fact = remember_the_colour(h)
+    stream = hands_free_on_a_headset(h)
+    stream.say(np.concatenate([tone(1.0), pause(2.5)]))
+    wait_for(lambda: len(h.of(TurnEnded)) == 1)
+    read, (prompt,) = chat.read[-1], chat.prompts
+    assert any(fact.text in m.content for m in read if m.role == "system")
+    assert prompt[: len(read)] == read
 
 
 def test_hands_free_listens_again_when_the_end_of_turn_settings_change(

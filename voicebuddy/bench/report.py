@@ -74,6 +74,20 @@ def _engine_lines(rows: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def _memory_lines(memory: dict[str, Any]) -> list[str]:
+    on, off = memory["on"], memory["off"]
+    ratio = memory["ratio_on_over_off"]
+    return [
+        f"  memory on: p50 {_ms(on['p50'])}, off: p50 {_ms(off['p50'])}; on / off = "
+        + ("-" if ratio is None else f"{ratio:.3f}")
+        + f" ({on['turns']} + {off['turns']} turns, alternating)",
+        f"    a memory note in {memory['notes_inserted']} of {on['turns']} prompts "
+        f"(p50 {on['memory_note_tokens_p50'] or 0:.0f} tokens, {memory['memories_seeded']} "
+        f"memories); prompt tokens read after the release p50 "
+        f"{on['prompt_tokens_read_p50'] or 0:.0f} on, {off['prompt_tokens_read_p50'] or 0:.0f} off",
+    ]
+
+
 def render(data: dict[str, Any]) -> str:
     machine, v2v = data["machine"], data["voice_to_voice_ms"]
     lines = [
@@ -101,6 +115,9 @@ def render(data: dict[str, Any]) -> str:
             f", chat {_tok(other.get('llm_tokens_per_s'))}; in use / this = "
             f"{other['ratio_in_use_over_this'] or 0:.3f}"
         )
+    memory = data.get("voice_to_voice_memory")
+    if memory:
+        lines += _memory_lines(memory)
     pressing = data.get("real_pressing")
     if pressing:
         lines += ["", *_pressing_lines(pressing)]

@@ -17,6 +17,7 @@ from typing import Any
 
 from voicebuddy.bench import clips, end_of_turn, machine
 from voicebuddy.bench.llm_overhead import SEED, bench_prompt, measure_llm
+from voicebuddy.bench.memory_turns import compare_memory
 from voicebuddy.bench.pressing import run_pressing
 from voicebuddy.bench.report import render
 from voicebuddy.bench.startup import measure_startup
@@ -122,6 +123,7 @@ def run(
         )
         for name, other in variants(settings, describe(tts)).items()
     }
+    memory = compare_memory(engines, settings, paths, character, asked, reps.turns, _progress, tts)
     # The questions, all about as long, so that the STT p99/p50 shows a runaway transcription
     # rather than a longer clip (the window test presses jfk.wav too).
     pressing = run_pressing(
@@ -168,6 +170,7 @@ def run(
             name: {**other, "ratio_in_use_over_this": _ratio(in_use["p50"], other["p50"])}
             for name, other in other_voices.items()
         },
+        "voice_to_voice_memory": memory,
         "tts_first_audio_ms": tts_result["median_ms"],
         "tts": tts_result,
         "tts_engines": tts_engines,

@@ -37,6 +37,7 @@ from voicebuddy.metrics import TurnMeter
 from voicebuddy.runtime import Runtime, State
 from voicebuddy.runtime.engines import Engines
 from voicebuddy.runtime.state import StateChanged
+from voicebuddy.storage import Store
 
 # Where a turn's time goes, in order: each is a moment, in ms after the end of the speech.
 STAGES = (
@@ -167,31 +168,45 @@ def latency_summary(report: TurnsReport) -> dict[str, object]:
     }
 
 
-def run_turns(
-    engines: Engines,
-    settings: Settings,
-    paths: Paths,
-    clips: Sequence[SpeechClip],
-    runs: int,
-    long_clip: SpeechClip | None = None,
-    progress: Callable[[str], None] = lambda _: None,
-    timed: TimedTTS | None = None,
-) -> TurnsReport:
-    """A cold turn, then `runs` measured turns cycling through `clips`, then one `long_clip`
-    turn, through a runtime on `engines` (which the caller may use again once this returns).
-    `timed` is the voice those engines speak with, when it notes its synthesis times."""
-    tape = Tape()
-    runtime = Runtime(settings, paths, devices=TapeDevices(tape, PacedSink()), engines=engines)
-    log = EventLog()
-    runtime.subscribe(log)
-    runtime.start(opening="new").result()
-    restarts = 0
+class VoiceTurns:
+    """One runtime on `engines` (which the caller may use again once it is closed) that takes
+    voice turns: each holds the talk key while its clip plays on the tape, and ends when its
+    reply would have been spoken. `timed` is the voice those engines speak with, when it notes
+    its synthesis times; `store` keeps the conversation (and the memories) in a SQLite file,
+    else it is kept in memory only."""
 
-    def turn(clip: SpeechClip) -> TurnRecord:
-        nonlocal restarts
+    def __init__(
+        self,
+        engines: Engines,
+        settings: Settings,
+        paths: Paths,
+        timed: TimedTTS | None = None,
+        store: Store | None = None,
+    ) -> None:
+        self.engines = engines
+        self.timed = timed
+        self.tape = Tape()
+        self.runtime = Runtime(
+            settings,
+            paths,
+            store=store,
+            devices=TapeDevices(self.tape, PacedSink()),
+            engines=engines,
+        )
+        self.log = EventLog()
+        self.runtime.subscribe(self.log)
+        self.restarts = 0
+        try:
+            self.runtime.start(opening="new").result()
+        except BaseException:
+            self.runtime.close()
+            raise
+
+    def turn(self, clip: SpeechClip) -> TurnRecord:
+        runtime, log, timed = self.runtime, self.log, self.timed
         record = TurnRecord(clip.name, clip.duration_s, clip.text)
         log.take()
-        ticket = press_around(runtime, tape, clip, 0.0, 0.0)
+        ticket = press_around(runtime, self.tape, clip, 0.0, 0.0)
         released_at = time.monotonic()
         try:
             if ticket is None:
@@ -214,25 +229,43 @@ def run_turns(
         if any(isinstance(e, TurnStarted) for e in events):
             calls = timed.calls_since(released_at) if timed is not None else []
             record.marks = stage_marks(events, calls)
-        if record.prompt_tokens > engines.chat().context_size * RESTART_SHARE:
+        if record.prompt_tokens > self.engines.chat().context_size * RESTART_SHARE:
             runtime.new_conversation()
-            restarts += 1
+            self.restarts += 1
         return record
 
+    def close(self) -> None:
+        self.runtime.close()
+
+
+def run_turns(
+    engines: Engines,
+    settings: Settings,
+    paths: Paths,
+    clips: Sequence[SpeechClip],
+    runs: int,
+    long_clip: SpeechClip | None = None,
+    progress: Callable[[str], None] = lambda _: None,
+    timed: TimedTTS | None = None,
+) -> TurnsReport:
+    """A cold turn, then `runs` measured turns cycling through `clips`, then one `long_clip`
+    turn, through a runtime on `engines` (which the caller may use again once this returns).
+    `timed` is the voice those engines speak with, when it notes its synthesis times."""
+    turns = VoiceTurns(engines, settings, paths, timed)
     try:
         progress("cold turn")
-        cold = turn(clips[0])
+        cold = turns.turn(clips[0])
         warm: list[TurnRecord] = []
         measured = 0
         # A turn without spoken audio (an empty reply, say) is kept but does not count.
         while measured < runs and len(warm) < 2 * runs + 2:
             progress(f"turn {measured + 1}/{runs}")
-            warm.append(turn(clips[(len(warm) + 1) % len(clips)]))
+            warm.append(turns.turn(clips[(len(warm) + 1) % len(clips)]))
             measured += warm[-1].voice_to_voice_ms is not None
         long = None
         if long_clip is not None:
             progress(f"long turn ({long_clip.name}, {long_clip.duration_s:.0f} s)")
-            long = turn(long_clip)
+            long = turns.turn(long_clip)
     finally:
-        runtime.close()
-    return TurnsReport(cold, warm, long, restarts)
+        turns.close()
+    return TurnsReport(cold, warm, long, turns.restarts)

@@ -27,8 +27,10 @@ from voicebuddy.audio.listener import HeardUtterance
 from voicebuddy.audio.push_to_talk import PushToTalkCapture, Recording
 from voicebuddy.audio.types import AudioSink, Samples
 from voicebuddy.config import Paths, Settings
+from voicebuddy.conversation import Conversation
 from voicebuddy.dictation import AudioSource, DictationOptions
 from voicebuddy.engines.live_transcript import LiveTranscript, WhileTalking
+from voicebuddy.engines.llm import default_threads
 from voicebuddy.engines.transcription import Transcription
 from voicebuddy.errors import AudioError, VoiceBuddyError
 from voicebuddy.events import (
@@ -38,13 +40,17 @@ from voicebuddy.events import (
     HeardSoFar,
     Listener,
     Notice,
+    SpeechBegan,
     TranscriptReady,
     TurnStarted,
+    UtteranceHeard,
 )
 from voicebuddy.first_start import character_name
+from voicebuddy.memory.model_notes import ModelNotes
 from voicebuddy.memory.remembering import Remembering
 from voicebuddy.memory.store import MemoryStore
-from voicebuddy.pipeline import Audio, PipelineOptions, TurnInput, VoicePipeline
+from voicebuddy.memory.writer import MemoryWriter
+from voicebuddy.pipeline import Audio, TurnInput, VoicePipeline
 from voicebuddy.runtime.conversations import Conversations
 from voicebuddy.runtime.devices import AudioDevices, Devices
 from voicebuddy.runtime.dictation_jobs import DictationJobs
@@ -54,11 +60,12 @@ from voicebuddy.runtime.inbox import Inbox
 from voicebuddy.runtime.microphones import HandsFree, LentStream, PushToTalk
 from voicebuddy.runtime.state import TURN_STATES, State, StateMachine
 from voicebuddy.runtime.turn_end import SoundAndWords, sound_and_words
-from voicebuddy.runtime.turns import PendingTurns, TurnTicket, run_turn
+from voicebuddy.runtime.turns import PendingTurns, TurnTicket, run_turn, turn_pipeline
 from voicebuddy.storage import Store
 from voicebuddy.text.transcript import tidy_transcript
 
 MIN_PRESS_S = 0.2  # a shorter recording is a slip of the key, not speech
+_LONGEST_UTTERANCE_S = 30.0  # speech begun longer ago than this has ended, heard or not
 
 
 # Why a press of the talk key does nothing now, by state (else a reply is under way).
@@ -92,6 +99,8 @@ class Runtime:
     ) -> None:
         self.paths = paths
         self._settings = copy.deepcopy(settings)  # never changed in place: a snapshot
+        self._closing = threading.Event()
+        self._speech_began: float | None = None  # hands-free speech not yet an utterance
         self._store = store
         self._engines = engines or Engines(self._settings, paths, loaders)
         self._devices: Devices = devices or AudioDevices()
@@ -107,9 +116,7 @@ class Runtime:
         self._conversations = Conversations(
             store, paths, self._emit, lambda: self._settings.chat.user_name
         )
-        self._memory = (
-            Remembering(MemoryStore(store), self._settings.memory) if store is not None else None
-        )
+        self._memory = self._remembering(store)
         self._prepared = -1  # the conversation's version the read-ahead has seen
         self._sink: AudioSink | None = None
         self._working = False  # the engine thread is doing something (or reading ahead)
@@ -120,6 +127,28 @@ class Runtime:
             self._engines, self._devices, self._emit, self._machine.enter
         )
         self._thread = threading.Thread(target=self._loop, name="engines", daemon=True)
+
+    def _remembering(self, store: Store | None) -> Remembering | None:
+        """Long-term memory in `store`; a capable chat model writes it on its own thread,
+        in a second context of the same file, while the user is not talking."""
+        if store is None:
+            return None
+        memories = MemoryStore(store)
+
+        def open_notes(model: Path) -> ModelNotes:
+            llm = self._settings.llm
+            return ModelNotes(
+                model, self._wanted, llm.threads or default_threads(), llm.gpu_layers,
+                stopped=self._closing,
+            )  # fmt: skip
+
+        return Remembering(memories, self._settings.memory, MemoryWriter(memories, open_notes))
+
+    def _wanted(self) -> bool:
+        """Whether the user or a turn wants the cores: background work waits meanwhile."""
+        began = self._speech_began  # an utterance still going (a cough may never end one)
+        talking = began is not None and time.monotonic() - began < _LONGEST_UTTERANCE_S
+        return talking or self.busy or self._working
 
     # ----- front ends' side: any thread, never waits for the engines
     def subscribe(self, listener: Listener) -> Callable[[], None]:
@@ -247,7 +276,7 @@ class Runtime:
         stt = self._engines.loaded_stt_for(current.character)
         if stt is None:
             return None
-        pipeline = VoicePipeline(None, self._engines.chat(), None, PipelineOptions())
+        pipeline = self._reader(current)
         script = settings.dictation.chinese_script
 
         def heard(so_far: Transcription) -> None:
@@ -258,6 +287,14 @@ class Runtime:
                     pipeline.words_end(current, words)
 
         return WhileTalking(LiveTranscript(stt), capture, heard)
+
+    def _reader(self, conversation: Conversation) -> VoicePipeline:
+        """A pipeline that assembles `conversation`'s next prompt as its turn will (the same
+        options, memories and summary: see turn_pipeline), for reading the user's words
+        ahead: the memory note that goes just before them is then in the model's cache by the
+        end of the turn, not read after it."""
+        engines = self._engines  # the loaded model: this may run on the microphone's thread
+        return turn_pipeline(self._settings, engines, conversation, self._memory, engines.chat())
 
     def input_level(self) -> float:
         """The level of what is being recorded, by the talk key or for dictation (RMS of the
@@ -336,8 +373,11 @@ class Runtime:
         self._dictation.stop_live()
         self._dictation.files_cancel.set()
         self._inbox.put(c.Close())
+        self._closing.set()  # the model's memory writing stops at its next token
         if self._thread.is_alive():
             self._thread.join(timeout)
+        if self._memory is not None and self._memory.writer is not None:
+            self._memory.writer.close()
         if self._store is not None:
             self._store.close()
 
@@ -383,6 +423,8 @@ class Runtime:
             self.hear(utterance)
 
     def _emit(self, event: Event) -> None:
+        if isinstance(event, SpeechBegan | UtteranceHeard):  # hands-free: is the user talking?
+            self._speech_began = time.monotonic() if isinstance(event, SpeechBegan) else None
         with self._listeners_lock:
             listeners = list(self._listeners)
         for listener in listeners:
@@ -459,10 +501,12 @@ class Runtime:
             return
         self._working, self._prepared = True, version
         engines = self._engines
-        options = PipelineOptions(sampling=engines.sampling())
         with contextlib.suppress(VoiceBuddyError):  # the turn itself will report it
-            chat = engines.chat_for(conversation.character)
-            VoicePipeline(None, chat, None, options).prepare(conversation)
+            chat = engines.chat_for(conversation.character)  # the engine thread: may load it
+            # as the turn will assemble it: the summary of dropped history included
+            turn_pipeline(self._settings, engines, conversation, self._memory, chat).prepare(
+                conversation
+            )
 
     # ----- loading
     def _load(self, command: c.Load) -> None:
@@ -616,7 +660,10 @@ class Runtime:
             return None
         try:
             self._turn_end = sound_and_words(
-                self._engines, lambda: self._settings, lambda: self._conversations.current
+                self._engines,
+                lambda: self._settings,
+                lambda: self._conversations.current,
+                self._reader,
             )
             return self._turn_end
         except VoiceBuddyError as error:

@@ -172,9 +172,12 @@ def sound_and_words(
     engines: Engines,
     settings: Callable[[], Settings],
     conversation: Callable[[], Conversation | None],
+    reader: Callable[[Conversation], VoicePipeline] | None = None,
 ) -> SoundAndWords:
     """The judge the app listens with: the engines' end-of-turn model, then the words as the
-    turn would hear them (the current settings and conversation, asked at each pause)."""
+    turn would hear them (the current settings and conversation, asked at each pause).
+    `reader(conversation)` assembles the prompt as the turn will (its memories included),
+    so that what the judgement reads is what the turn reads."""
 
     utterance = PauseByPause()
 
@@ -189,6 +192,8 @@ def sound_and_words(
         current = conversation()
         if current is None:
             return 1.0
+        if reader is not None:
+            return reader(current).words_end(current, text)
         options = PipelineOptions(sampling=engines.sampling())
         return VoicePipeline(None, engines.chat(), None, options).words_end(current, text)
 
