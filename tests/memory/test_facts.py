@@ -75,3 +75,10 @@ def test_love_and_hate_of_one_thing_share_a_key_so_the_newer_replaces_the_older(
 )  # fmt: skip
 def test_remember_and_forget_commands(message: str, expected: Command | None) -> None:
     assert command(message) == expected
+
+
+def test_a_statement_joined_to_a_question_by_a_comma_is_kept() -> None:
+    # whisper heard "My dog is called Biscuit. Can you tell me a short joke?" so
+    facts = extract_facts("My dog is called biscuit, can you tell me a short joke?", "Ann")
+    assert [f.text for f in facts] == ["Ann's dog is called biscuit"]
+    assert extract_facts("Is my dog called Biscuit, do you think?", "Ann") == []

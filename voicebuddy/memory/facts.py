@@ -16,7 +16,11 @@ from dataclasses import dataclass
 _MAX_WORDS = 10  # longer "values" are sentences, not facts
 _LEAD = r"(?:(?:well|oh|so|and|also|but|actually|by the way|btw|anyway|yes|yeah|no),?\s+)*"
 _CLAUSE_END = re.compile(
-    r"(?<=[.!?;])\s+|(?<=,)\s+(?=(?:and\s+)?(?:i|my|i'm)\b)|\s+and\s+(?=(?:i|my|i'm)\b)", re.I
+    r"(?<=[.!?;])\s+|(?<=,)\s+(?=(?:and\s+)?(?:i|my|i'm)\b)|\s+and\s+(?=(?:i|my|i'm)\b)"
+    # "My dog is called Biscuit, can you tell me a joke?": whisper often joins the two
+    r"|(?<=,)\s+(?=(?:can|could|would|will|do|does|did|what|who|where|when|why|how|tell"
+    r"|please)\b)",
+    re.I,
 )
 
 
