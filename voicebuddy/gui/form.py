@@ -1,11 +1,11 @@
-"""Small helpers shared by the groups of the settings dialog: labelled rows with tool tips,
+"""Small helpers shared by the dialogs: labelled rows with tool tips, buttons,
 combo boxes whose items carry a value, and where a file dialog starts."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QWidget
+from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QPushButton, QWidget
 
 
 def form_row(
@@ -42,3 +42,11 @@ def start_dir(current: str) -> str:
     """The folder a file dialog opens in: that of `current`, else the home folder."""
     path = Path(current).expanduser() if current else Path.home()
     return str(path if path.is_dir() else path.parent)
+
+
+def dialog_button(text: str, tip: str) -> QPushButton:
+    """A dialog's button that Enter does not press (the dialog's own default does)."""
+    made = QPushButton(text)
+    made.setToolTip(tip)
+    made.setAutoDefault(False)
+    return made

@@ -16,13 +16,13 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMessageBox,
-    QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
+from voicebuddy.gui.form import dialog_button
 from voicebuddy.gui.i18n import arg
 from voicebuddy.memory.store import exported
 from voicebuddy.storage import ConversationInfo, Store
@@ -85,20 +85,20 @@ class HistoryDialog(QDialog):
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setEnabled(False)
 
-        self.open_button = _button(
+        self.open_button = dialog_button(
             self.tr("&Open"), self.tr("Continue this conversation in the main window.")
         )
-        self.rename_button = _button(
+        self.rename_button = dialog_button(
             self.tr("&Rename…"), self.tr("Give this conversation a new title.")
         )
-        self.delete_button = _button(
+        self.delete_button = dialog_button(
             self.tr("&Delete"), self.tr("Delete this conversation and its messages.")
         )
-        self.export_button = _button(
+        self.export_button = dialog_button(
             self.tr("&Export…"),
             self.tr("Save this conversation as a Markdown (.md) or JSON (.json) file."),
         )
-        self.close_button = _button(self.tr("Close"), self.tr("Close this window."))
+        self.close_button = dialog_button(self.tr("Close"), self.tr("Close this window."))
         self.open_button.setDefault(True)
         self.open_button.clicked.connect(lambda: self._open(self.tree.currentItem()))
         self.rename_button.clicked.connect(self._rename)
@@ -280,10 +280,3 @@ class HistoryDialog(QDialog):
                 self.tr("Export failed"),
                 arg(self.tr("Could not write %1: %2."), path, error.strerror or error),
             )
-
-
-def _button(text: str, tip: str) -> QPushButton:
-    button = QPushButton(text)
-    button.setToolTip(tip)
-    button.setAutoDefault(False)
-    return button

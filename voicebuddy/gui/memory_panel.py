@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMessageBox,
-    QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -34,7 +33,7 @@ from PySide6.QtWidgets import (
 
 from voicebuddy.characters.character import Character
 from voicebuddy.config import MemorySettings
-from voicebuddy.gui.form import combo_data
+from voicebuddy.gui.form import combo_data, dialog_button
 from voicebuddy.gui.i18n import arg
 from voicebuddy.memory.facts import Fact
 from voicebuddy.memory.remembering import off_for, with_memory_for
@@ -149,24 +148,24 @@ class MemoryPanel(QDialog):
         self.notice.setWordWrap(True)
         self.notice.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        self.add_button = _button(
+        self.add_button = dialog_button(
             self.tr("&Add…"), self.tr("Tell this character something to remember.")
         )
-        self.edit_button = _button(
+        self.edit_button = dialog_button(
             self.tr("&Edit"), self.tr("Correct the words of this memory (F2).")
         )
-        self.pin_button = _button(
+        self.pin_button = dialog_button(
             self.tr("&Pin"), self.tr("Pinned memories are recalled in every reply.")
         )
-        self.delete_button = _button(
+        self.delete_button = dialog_button(
             self.tr("&Delete"),
             self.tr("Forget the selected memories for good (Del)."),
         )
-        self.forget_all_button = _button(
+        self.forget_all_button = dialog_button(
             self.tr("&Forget everything…"),
             self.tr("Forget everything this character remembers about you."),
         )
-        close_button = _button(self.tr("Close"), self.tr("Close this window."))
+        close_button = dialog_button(self.tr("Close"), self.tr("Close this window."))
         self.add_button.clicked.connect(self.add_memory)
         self.edit_button.clicked.connect(self._edit_current)
         self.pin_button.clicked.connect(self.toggle_pin)
@@ -399,10 +398,3 @@ class MemoryPanel(QDialog):
     def showEvent(self, event: QShowEvent) -> None:
         self.refresh()  # a turn may have taught the character something since
         super().showEvent(event)
-
-
-def _button(text: str, tip: str) -> QPushButton:
-    button = QPushButton(text)
-    button.setToolTip(tip)
-    button.setAutoDefault(False)
-    return button
