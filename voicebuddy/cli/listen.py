@@ -15,9 +15,10 @@ from voicebuddy.config import Paths, Settings
 from voicebuddy.conversation import Conversation
 from voicebuddy.engines.stt import transcribe_with
 from voicebuddy.first_start import character_name
-from voicebuddy.pipeline import PipelineOptions, VoicePipeline
+from voicebuddy.pipeline import VoicePipeline
 from voicebuddy.runtime.engines import Engines, find
 from voicebuddy.runtime.turn_end import sound_and_words
+from voicebuddy.runtime.turns import turn_pipeline
 from voicebuddy.text.transcript import tidy_transcript
 
 
@@ -30,10 +31,13 @@ def listen(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
     conversation = Conversation.start(character, settings.chat.user_name)
     model = None
     if mode == "smart":
-        model = sound_and_words(engines, lambda: settings, lambda: conversation)
+        # as the app reads its turns' prompts (no memory here: nothing is kept)
+        def reader(current: Conversation) -> VoicePipeline:
+            return turn_pipeline(settings, engines, current, None, engines.chat())
+
+        model = sound_and_words(engines, lambda: settings, lambda: conversation, reader)
         # as the app does while it waits for the user: the character's prompt read ahead
-        options = PipelineOptions(sampling=engines.sampling())
-        VoicePipeline(None, engines.chat(), None, options).prepare(conversation)
+        reader(conversation).prepare(conversation)
     heard = replay(audio, listen_settings, engines.voice_detector(), model)
     stt = engines.speech_to_text(settings)
     language = settings.stt.language.strip() or None

@@ -54,8 +54,8 @@ class MemoryWriter:
         self._pending = 0
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
+        # started by the first job: with a small model there never is one
         self._thread = threading.Thread(target=self._run, name="memory-writer", daemon=True)
-        self._thread.start()
 
     def facts_from(self, model: Path, character: str, user_name: str, message: Message) -> None:
         """Have the model at `model` write down what `message` states; its facts take the
@@ -84,12 +84,14 @@ class MemoryWriter:
         """No more jobs; waits up to `timeout` for the one under way (whose model stops at
         its next token when the app closes), so nothing is written after the store closes."""
         self._jobs.put(None)
-        if self._thread is not threading.current_thread():
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
             self._thread.join(timeout)
 
     def _put(self, model: Path, job: _Facts | _Summary) -> None:
         with self._lock:
             self._pending += 1
+            if not self._thread.is_alive() and self._thread.ident is None:
+                self._thread.start()
         self._jobs.put((model, job))
 
     def _run(self) -> None:

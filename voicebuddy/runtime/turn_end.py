@@ -28,7 +28,7 @@ from voicebuddy.engines.live_transcript import LiveTranscript
 from voicebuddy.engines.stt import SpeechToText
 from voicebuddy.engines.transcription import Transcription
 from voicebuddy.errors import VoiceBuddyError
-from voicebuddy.pipeline import PipelineOptions, VoicePipeline
+from voicebuddy.pipeline import VoicePipeline
 from voicebuddy.runtime.engines import Engines
 from voicebuddy.text.transcript import tidy_transcript
 
@@ -172,12 +172,12 @@ def sound_and_words(
     engines: Engines,
     settings: Callable[[], Settings],
     conversation: Callable[[], Conversation | None],
-    reader: Callable[[Conversation], VoicePipeline] | None = None,
+    reader: Callable[[Conversation], VoicePipeline],
 ) -> SoundAndWords:
     """The judge the app listens with: the engines' end-of-turn model, then the words as the
     turn would hear them (the current settings and conversation, asked at each pause).
-    `reader(conversation)` assembles the prompt as the turn will (its memories included),
-    so that what the judgement reads is what the turn reads."""
+    `reader(conversation)` assembles the prompt as the turn will (its memories included,
+    see turns.turn_pipeline), so that what the judgement reads is what the turn reads."""
 
     utterance = PauseByPause()
 
@@ -192,9 +192,6 @@ def sound_and_words(
         current = conversation()
         if current is None:
             return 1.0
-        if reader is not None:
-            return reader(current).words_end(current, text)
-        options = PipelineOptions(sampling=engines.sampling())
-        return VoicePipeline(None, engines.chat(), None, options).words_end(current, text)
+        return reader(current).words_end(current, text)
 
     return SoundAndWords(engines.end_of_turn(), transcribe, words_end)
