@@ -110,3 +110,32 @@ def test_turns_through_the_pipeline_count_once_each(store: Store) -> None:
         memory.learn(ROWAN.key, conversation.user_name, said[-1])
         assert counts(store) == {"Ada's dog is called Biscuit": turn, "Ada lives in Leeds": 0}
     assert len(chat.prompts) == 2 and any("Biscuit" in m.content for m in chat.prompts[-1])
+
+
+def test_a_turn_read_ahead_keeps_its_earlier_memories_first(store: Store) -> None:
+    """While the user talks the prompt is read ahead with the words heard so far: what those
+    recalled stays at the head of the note (the model has read it), what the later words
+    recall follows. The next turn ranks afresh."""
+    memory = remembering(store)
+    memory.memories.remember("Rowan", [Fact("Ada likes jazz music", "likes", "", "jazz")])
+    greeting = Message("assistant", "Hi.", id=1)
+    heard = ["Where do I live?", "Where do I live, and what is my dog called?"]
+    ranked = [m.fact for m in memory.recall("Rowan", [greeting, Message("user", heard[1])])]
+    assert ranked == ["Ada's dog is called Biscuit", "Ada lives in Leeds"]  # the dog ranks first
+
+    assert memory.facts_for(ROWAN, [greeting, Message("user", heard[0])]) == ["Ada lives in Leeds"]
+    assert memory.facts_for(ROWAN, [greeting, Message("user", heard[1])]) == [
+        "Ada lives in Leeds",
+        "Ada's dog is called Biscuit",
+    ]
+    said = Message("user", heard[1], id=2)
+    memory.learn("Rowan", "Ada", said)
+    assert counts(store) == {
+        "Ada's dog is called Biscuit": 1, "Ada lives in Leeds": 1, "Ada likes jazz music": 0
+    }  # fmt: skip
+
+    again = Message("user", "What is my dog called?")
+    next_turn = [greeting, said, Message("assistant", "Let me think.", id=3), again]
+    ranked = [m.fact for m in memory.recall("Rowan", next_turn)]
+    assert ranked[0] == "Ada's dog is called Biscuit"
+    assert memory.facts_for(ROWAN, next_turn) == ranked

@@ -6,6 +6,11 @@ Recall: the user's new words (counted twice) and the two messages before them ar
 (FTS5 BM25 over trigrams, so Chinese matches too); pinned memories always come, then the
 best matches, newer first among equals.
 
+While the user talks, the prompt is read ahead with the words heard so far, and the model
+keeps what it read. So that the words still to come change as little of it as possible, the
+memories that an earlier assembly of the same turn recalled come first, in the order they came
+then; what the newer words recall follows them. Which memories are recalled does not change.
+
 A memory's `recalled` counter goes up once per turn that recalled it, not once per prompt
 assembly (a turn may assemble its prompt several times): `facts_for` notes what it recalled
 for the user's newest words, and `learn`, which the runtime calls once after each turn, counts
@@ -55,6 +60,25 @@ def with_memory_for(
     return dataclasses.replace(settings, off_for=[*kept, *([] if on else [character])])
 
 
+_TurnKey = tuple[int, int | str | None]
+
+
+def _turn_key(history: Sequence[Message]) -> _TurnKey:
+    """What the prompts of one turn share, whatever the user's newest words: the history
+    before them (its length and its last message)."""
+    if len(history) < 2:
+        return (len(history), None)
+    before = history[-2]
+    return (len(history), before.id if before.id is not None else before.content)
+
+
+def in_earlier_order(recalled: Sequence[Memory], earlier: Sequence[int]) -> list[Memory]:
+    """`recalled`, those among `earlier` (ids) first and in that order, then the others."""
+    by_id = {m.id: m for m in recalled}
+    first = [by_id.pop(i) for i in earlier if i in by_id]
+    return [*first, *by_id.values()]
+
+
 class Remembering:
     """`writer`, when given, lets a capable chat model write memories and summaries after
     turns (voicebuddy/memory/model_notes.py); without it, or for a small model, the patterns
@@ -72,8 +96,8 @@ class Remembering:
         self._capable: dict[Path, bool] = {}
         # by character: the dropped history last summed up, the store's changes then, the lines
         self._summaries: dict[str, tuple[tuple[int, int, int], int, list[str]]] = {}
-        # by character: the user's words the latest recall was for, and the ids it recalled
-        self._recalled: dict[str, tuple[str, list[int]]] = {}
+        # by character: the latest recall's turn, the user's words it was for, the ids recalled
+        self._recalled: dict[str, tuple[_TurnKey, str, list[int]]] = {}
         self._recalled_lock = threading.Lock()
 
     def writing_model(self, model: Path | None) -> Path | None:
@@ -119,9 +143,12 @@ class Remembering:
         if not self.on_for(character.key, character.name):
             return []
         recalled = self.recall(character.key, history, user_name)
+        turn, words = _turn_key(history), history[-1].content if history else ""
         with self._recalled_lock:  # the latest assembly's: `learn` counts them once
-            words = history[-1].content if history else ""
-            self._recalled[character.key] = (words, [m.id for m in recalled])
+            before = self._recalled.get(character.key)
+            if before is not None and before[0] == turn:
+                recalled = in_earlier_order(recalled, before[2])
+            self._recalled[character.key] = (turn, words, [m.id for m in recalled])
         return [m.fact for m in recalled]
 
     def summary_of(self, character: Character, dropped: Sequence[Message]) -> list[str]:
@@ -169,7 +196,7 @@ class Remembering:
         The memories recalled for the prompt that answered `message` (see `facts_for`) count
         one more recall each, once."""
         with self._recalled_lock:
-            words, ids = self._recalled.pop(character, ("", []))
+            _turn, words, ids = self._recalled.pop(character, ((0, None), "", []))
         if ids and words == message.content:  # not a prompt of some other, failed turn
             self.memories.mark_recalled(ids)
         asked = command(message.content)
