@@ -299,6 +299,10 @@ def test_the_window_opens_the_panel_switches_memory_and_shows_what_a_turn_taught
     assert panel.off_note.isVisible()
     assert "off for every character" in panel.off_note.text()
 
+    window.runtime.open_character("Rowan")  # the panel follows the window's character
+    qtbot.waitUntil(lambda: panel.character_key() == "Rowan")
+    assert shown(panel) == [] and panel.character_name() == "Rowan"
+
 
 def test_settings_keep_what_the_panel_wrote(qtbot: QtBot, paths: Paths) -> None:
     settings = Settings()

@@ -303,6 +303,8 @@ class MainWindow(QMainWindow):
         self.messages = event.messages
         self.view.set_messages(event.messages, event.user_name, character.name)
         self.greeting_action.setEnabled(event.can_cycle_greeting)
+        if self.memory_panel is not None and self.memory_panel.isVisible():
+            self.memory_panel.show_character(character.key, character.name)
 
     def _conversation_changed(self, event: ConversationChanged) -> None:
         if self.character is None or event.conversation_id != self.conversation_id:

@@ -200,6 +200,14 @@ class MemoryPanel(QDialog):
     def character_name(self) -> str:
         return self.character.currentText()
 
+    def show_character(self, key: str, name: str) -> None:
+        """Show the memories of the character the window has just switched to."""
+        index = self.character.findData(key)
+        if index < 0:  # a card added since the panel opened
+            self.character.addItem(name, key)
+            index = self.character.count() - 1
+        self.character.setCurrentIndex(index)  # the same one again: nothing happens
+
     def set_settings(self, settings: MemorySettings) -> None:
         """The memory settings in use now (the Settings dialog may have changed them)."""
         self._settings = settings
