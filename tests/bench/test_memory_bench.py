@@ -13,11 +13,13 @@ from voicebuddy.bench.clips import SpeechClip
 from voicebuddy.bench.memory_turns import (
     SEEDED,
     MemoryTurn,
+    _presses,
     compare_memory,
     memory_note,
     schedule,
     summary,
 )
+from voicebuddy.bench.pressing import LEAD_S, TAIL_S
 from voicebuddy.bench.report import _memory_lines
 from voicebuddy.bench.turns import TurnRecord
 from voicebuddy.config import Paths, Settings
@@ -51,6 +53,7 @@ def test_memory_on_and_off_both_run_and_only_the_on_side_recalls(tmp_path: Path)
     assert on["failed_turns"] == off["failed_turns"] == 0, data
     assert [t["memory"] for t in data["runs"]] == ["on", "on", "off", "off"]
     assert data["ratio_on_over_off"] == round(on["p50"] / off["p50"], 3)
+    assert data["release"] == "as the clip ends"
     # every "on" prompt held recalled memories; no "off" prompt did
     assert data["notes_inserted"] == on["turns_with_a_memory_note"] == 2, data
     assert off["turns_with_a_memory_note"] == 0 and off["memory_note_tokens_p50"] is None
@@ -71,15 +74,27 @@ def test_the_sides_alternate_in_blocks_on_off_off_on() -> None:
     assert [next(sides) for _ in range(8)] == [True, False, False, True] * 2
 
 
-def _turn(on: bool, ms: float | None, note: int | None, read: int) -> MemoryTurn:
+def test_as_people_press_both_sides_get_the_same_leads_and_tails() -> None:
+    presses = _presses(True)
+    on, off = [presses[True]() for _ in range(6)], [presses[False]() for _ in range(6)]
+    assert on == off and len(set(on)) == 6
+    assert all(LEAD_S[0] <= lead <= LEAD_S[1] and TAIL_S[0] <= tail <= TAIL_S[1]
+               for lead, tail in on)  # fmt: skip
+    assert _presses(False)[True]() == _presses(False)[False]() == (0.0, 0.0)
+
+
+def _turn(
+    on: bool, ms: float | None, note: int | None, read: int, first_token: float = 50.0
+) -> MemoryTurn:
     record = TurnRecord("q", 2.0, "q", voice_to_voice_ms=ms)
+    record.marks = {"llm_first_token": first_token}
     return MemoryTurn(on, record, note_tokens=note, read_tokens=read)
 
 
 def test_the_summary_is_each_sides_p50_their_ratio_and_the_notes_counted() -> None:
     turns = [
-        _turn(True, 330.0, 60, 70),
-        _turn(True, 300.0, None, 5),
+        _turn(True, 330.0, 60, 70, first_token=60.0),
+        _turn(True, 300.0, None, 5, first_token=60.0),
         _turn(True, None, 60, 70),  # no audio: not counted
         _turn(False, 300.0, None, 5),
         _turn(False, 280.0, None, 3),
@@ -87,6 +102,7 @@ def test_the_summary_is_each_sides_p50_their_ratio_and_the_notes_counted() -> No
     data = summary(turns, seeded=40, learnt=1)
     assert (data["on"]["p50"], data["off"]["p50"]) == (315.0, 290.0)
     assert data["ratio_on_over_off"] == round(315 / 290, 3)
+    assert data["first_token_ratio_on_over_off"] == round(60 / 50, 3)
     assert data["notes_inserted"] == 1 and data["on"]["turns"] == 2
     assert data["on"]["prompt_tokens_read_p50"] == 37.5
     assert (data["memories_seeded"], data["memories_learnt"]) == (40, 1)

@@ -12,7 +12,15 @@ falls on both), switched as the app switches memory: by reloading the settings, 
 for the runtime to be idle. Within a block the turns follow each other at once, as in the
 voice-to-voice bench, so what a turn leaves the next one to do is measured too.
 
-Reported: each side's p50, the ratio on/off, how many "on" turns had a memory note in their
+The key goes up as the clip ends, or (`as_people_press`) as people let go of it: a seeded
+random lead and tail from the pressing bench (LEAD_S, TAIL_S), the same ones on both sides.
+Then the words are heard at the pause before the release and the prompt, memory note
+included, is read while the key is still held; at an instant release the note that the user's
+words recall is read after it.
+
+Reported: each side's p50, the ratio on/off, the ratio of the first token's p50 (what memory
+itself adds: after the first token, the time to the first audio depends on how long the reply's
+first phrase is, which the note changes), how many "on" turns had a memory note in their
 prompt (0 would mean memory was silently off) and, per side, the prompt tokens the reply had
 to read after the release (not already in the model's cache).
 """
@@ -20,6 +28,7 @@ to read after the release (not already in the model's cache).
 from __future__ import annotations
 
 import dataclasses
+import random
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -27,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from voicebuddy.bench.clips import SpeechClip
+from voicebuddy.bench.pressing import LEAD_S, TAIL_S
 from voicebuddy.bench.spy import Call, recording_calls
 from voicebuddy.bench.stats import median, percentile
 from voicebuddy.bench.timed_tts import TimedTTS
@@ -40,6 +50,7 @@ from voicebuddy.runtime.engines import Engines
 from voicebuddy.storage import Store
 
 BLOCK = 2  # turns in a row on one side, between two reloads
+PRESS_SEED = 18  # the leads and tails of `as_people_press`
 
 # What a user has told the character in earlier conversations, as they would say it: the
 # app's own fact patterns (and "remember that ...") turn each into a memory. Some are about
@@ -153,6 +164,7 @@ def compare_memory(
     runs: int,
     progress: Callable[[str], None] = lambda _: None,
     timed: TimedTTS | None = None,
+    as_people_press: bool = False,
 ) -> dict[str, Any]:
     """`runs` voice turns with memory on and `runs` with it off (see the module), after one
     cold turn that is not counted; the figures for bench.json."""
@@ -167,13 +179,34 @@ def compare_memory(
             with recording_calls(chat, "stream_reply") as calls:
                 turns = VoiceTurns(engines, sides[True], paths, timed, store)
                 try:
-                    taken = _alternate(turns, sides, clips, runs, progress, calls, facts)
+                    presses = _presses(as_people_press)
+                    taken = _alternate(turns, sides, clips, runs, progress, calls, facts, presses)
                     learnt = len(MemoryStore(store).memories(character.key)) - len(facts)
                 finally:
                     turns.close()  # the runtime closes the store
         finally:
             store.close()
-    return summary(taken, len(facts), learnt)
+    return {**summary(taken, len(facts), learnt), "release": _release(as_people_press)}
+
+
+Presses = dict[bool, Callable[[], tuple[float, float]]]
+
+
+def _presses(as_people_press: bool) -> Presses:
+    """Per side, the lead and tail of its next press: the same sequence on both sides."""
+    if not as_people_press:
+        return {side: lambda: (0.0, 0.0) for side in (True, False)}
+
+    def drawing(seeded: random.Random) -> Callable[[], tuple[float, float]]:
+        return lambda: (seeded.uniform(*LEAD_S), seeded.uniform(*TAIL_S))
+
+    return {side: drawing(random.Random(PRESS_SEED)) for side in (True, False)}
+
+
+def _release(as_people_press: bool) -> str:
+    if not as_people_press:
+        return "as the clip ends"
+    return f"as people press: {TAIL_S[0]:g}-{TAIL_S[1]:g} s after the clip ends"
 
 
 def _alternate(
@@ -184,6 +217,7 @@ def _alternate(
     progress: Callable[[str], None],
     calls: list[Call],
     facts: Sequence[str],
+    presses: Presses,
 ) -> list[MemoryTurn]:
     """The cold turn, then blocks of turns on either side until each has `runs` turns that
     were heard (a turn without spoken audio is kept but does not count)."""
@@ -198,7 +232,8 @@ def _alternate(
     def one(on: bool) -> MemoryTurn:
         progress(f"memory {'on' if on else 'off'}: turn {counted[on] + 1}/{runs}")
         before = len(calls)
-        turn = MemoryTurn(on, turns.turn(clips[(tried[on] + 1) % len(clips)]))
+        lead, tail = presses[on]()
+        turn = MemoryTurn(on, turns.turn(clips[(tried[on] + 1) % len(clips)], lead, tail))
         tried[on] += 1
         counted[on] += turn.record.voice_to_voice_ms is not None
         if len(calls) > before:  # the prompt the reply was made from, and what it read
@@ -247,10 +282,13 @@ def summary(turns: Sequence[MemoryTurn], seeded: int, learnt: int) -> dict[str, 
     on = _side([t for t in turns if t.memory])
     off = _side([t for t in turns if not t.memory])
     ratio = round(on["p50"] / off["p50"], 3) if on["p50"] and off["p50"] else None
+    tokens = [side["stages"].get("llm_first_token", {}).get("at_ms") for side in (on, off)]
+    first = round(tokens[0] / tokens[1], 3) if tokens[0] and tokens[1] else None
     return {
         "on": on,
         "off": off,
         "ratio_on_over_off": ratio,
+        "first_token_ratio_on_over_off": first,
         "notes_inserted": on["turns_with_a_memory_note"],
         "memories_seeded": seeded,
         "memories_learnt": learnt,

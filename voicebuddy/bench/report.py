@@ -76,11 +76,13 @@ def _engine_lines(rows: list[dict[str, Any]]) -> list[str]:
 
 def _memory_lines(memory: dict[str, Any]) -> list[str]:
     on, off = memory["on"], memory["off"]
-    ratio = memory["ratio_on_over_off"]
+    ratio, first = memory["ratio_on_over_off"], memory.get("first_token_ratio_on_over_off")
     return [
         f"  memory on: p50 {_ms(on['p50'])}, off: p50 {_ms(off['p50'])}; on / off = "
         + ("-" if ratio is None else f"{ratio:.3f}")
-        + f" ({on['turns']} + {off['turns']} turns, alternating)",
+        + ("" if first is None else f", first token {first:.3f}")
+        + f" ({on['turns']} + {off['turns']} turns, alternating; key up "
+        + f"{memory.get('release', 'as the clip ends')})",
         f"    a memory note in {memory['notes_inserted']} of {on['turns']} prompts "
         f"(p50 {on['memory_note_tokens_p50'] or 0:.0f} tokens, {memory['memories_seeded']} "
         f"memories); prompt tokens read after the release p50 "
@@ -115,9 +117,9 @@ def render(data: dict[str, Any]) -> str:
             f", chat {_tok(other.get('llm_tokens_per_s'))}; in use / this = "
             f"{other['ratio_in_use_over_this'] or 0:.3f}"
         )
-    memory = data.get("voice_to_voice_memory")
-    if memory:
-        lines += _memory_lines(memory)
+    for key in ("voice_to_voice_memory", "voice_to_voice_memory_as_people_press"):
+        if data.get(key):
+            lines += _memory_lines(data[key])
     pressing = data.get("real_pressing")
     if pressing:
         lines += ["", *_pressing_lines(pressing)]

@@ -124,6 +124,9 @@ def run(
         for name, other in variants(settings, describe(tts)).items()
     }
     memory = compare_memory(engines, settings, paths, character, asked, reps.turns, _progress, tts)
+    memory_pressed = compare_memory(
+        engines, settings, paths, character, asked, reps.turns, _progress, tts, as_people_press=True
+    )
     # The questions, all about as long, so that the STT p99/p50 shows a runaway transcription
     # rather than a longer clip (the window test presses jfk.wav too).
     pressing = run_pressing(
@@ -171,6 +174,7 @@ def run(
             for name, other in other_voices.items()
         },
         "voice_to_voice_memory": memory,
+        "voice_to_voice_memory_as_people_press": memory_pressed,
         "tts_first_audio_ms": tts_result["median_ms"],
         "tts": tts_result,
         "tts_engines": tts_engines,

@@ -202,11 +202,13 @@ class VoiceTurns:
             self.runtime.close()
             raise
 
-    def turn(self, clip: SpeechClip) -> TurnRecord:
+    def turn(self, clip: SpeechClip, lead: float = 0.0, tail: float = 0.0) -> TurnRecord:
+        """The key goes down `lead` s before the clip and up `tail` s after its end; the
+        voice-to-voice time runs from the release."""
         runtime, log, timed = self.runtime, self.log, self.timed
         record = TurnRecord(clip.name, clip.duration_s, clip.text)
         log.take()
-        ticket = press_around(runtime, self.tape, clip, 0.0, 0.0)
+        ticket = press_around(runtime, self.tape, clip, lead, tail)
         released_at = time.monotonic()
         try:
             if ticket is None:
