@@ -9,7 +9,8 @@ best matches, newer first among equals.
 While the user talks, the prompt is read ahead with the words heard so far, and the model
 keeps what it read. So that the words still to come change as little of it as possible, the
 memories that an earlier assembly of the same turn recalled come first, in the order they came
-then; what the newer words recall follows them. Which memories are recalled does not change.
+then; what the newer words recall follows them. Which memories are recalled does not change
+(only a note longer than its token budget, which keeps the first ones, could keep others).
 
 A memory's `recalled` counter goes up once per turn that recalled it, not once per prompt
 assembly (a turn may assemble its prompt several times): `facts_for` notes what it recalled
