@@ -237,7 +237,7 @@ def test_bench_runs_for_real_and_reports_every_figure(tmp_path: Path, ggml_tiny_
         capture_output=True,
         text=True,
         env={**os.environ, **env},
-        timeout=300,
+        timeout=600,  # a guard against a hang: the whole quick bench takes 4-5 minutes here
     )
     assert result.returncode == 0, result.stderr
     assert "Voice-to-voice" in result.stdout
@@ -291,6 +291,15 @@ def test_bench_runs_for_real_and_reports_every_figure(tmp_path: Path, ggml_tiny_
     assert set(handsfree["pause"]["reasons"]) == {"pause"}
     assert set(handsfree["smart"]["reasons"]) <= {"model", "max_pause"}
     assert "Hands-free ends of turns" in result.stdout
+    released = {"voice_to_voice_memory": "as the clip ends",
+                "voice_to_voice_memory_as_people_press": "as people press"}  # fmt: skip
+    for key, release in released.items():
+        memory = data[key]
+        assert memory["release"].startswith(release), memory
+        assert _positive(memory["ratio_on_over_off"]), memory
+        assert _positive(memory["first_token_ratio_on_over_off"]), memory
+        assert memory["notes_inserted"] == memory["on"]["turns"] == 1, memory
+    assert result.stdout.count("memory on: p50") == 2
     assert isinstance(data["voice_to_voice_ms"]["runs"], list)
     assert isinstance(data["startup_ms"]["clock"], str)
 
